@@ -1,0 +1,36 @@
+"""jknrules: Indonesian regencies' JKN enrollment procedures as versioned YAML
+policies, and an evaluator whose every decision cites its clause.
+
+    >>> import jknrules
+    >>> policies = jknrules.load_policies()
+    >>> result = jknrules.evaluate({"regency": "batang", ...}, policies)
+    >>> result.outcome, result.to_json()
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .api import evaluate, load_policies
+from .errors import CaseError, Diagnostic, JknrulesError, PolicyError
+from .model.case import Case
+from .policyset import PolicySet
+from .result import Result
+
+try:
+    __version__ = version("jknrules")
+except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+    __version__ = "0+unknown"
+
+__all__ = [
+    "Case",
+    "CaseError",
+    "Diagnostic",
+    "JknrulesError",
+    "PolicyError",
+    "PolicySet",
+    "Result",
+    "__version__",
+    "evaluate",
+    "load_policies",
+]

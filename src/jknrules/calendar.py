@@ -1,0 +1,182 @@
+"""The service calendar: time zones, working days, service hours, windows and durations.
+
+Working days are Monday–Friday minus Indonesian national holidays and cuti
+bersama (the ``holidays`` package, country ``ID``, categories public and
+government) minus the policy's extra closed days. Service hours are per
+channel and weekday, with separate hours for holidays.
+"""
+
+from __future__ import annotations
+
+import calendar as _cal
+import datetime as dt
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from .model.policy import Duration, Hours
+
+_DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+#: How far ahead we look for the next opening before giving up.
+SEARCH_DAYS = 400
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyHours:
+    """Opening intervals in minutes after midnight: index 0–6 = Mon–Sun, 7 = holiday."""
+
+    days: tuple[tuple[tuple[int, int], ...], ...]
+
+    @classmethod
+    def from_model(cls, hours: Hours) -> WeeklyHours:
+        def parse(ranges: list[str]) -> tuple[tuple[int, int], ...]:
+            out = []
+            for text in ranges:
+                a, b = text.split("-")
+                out.append((_minutes(a), _minutes(b)))
+            return tuple(sorted(out))
+
+        days = [parse(getattr(hours, key)) for key in _DAY_KEYS]
+        days.append(parse(hours.holiday))
+        return cls(tuple(days))
+
+
+def _minutes(hhmm: str) -> int:
+    h, m = hhmm.split(":")
+    return int(h) * 60 + int(m)
+
+
+class ServiceCalendar:
+    """A regency's calendar. Holiday lists are built per year on first use and
+    memoised inside this object (writes are idempotent, guarded by a lock)."""
+
+    def __init__(self, zone: str, extra_closed: Iterable[dt.date] = ()) -> None:
+        self.zone = ZoneInfo(zone)
+        self.extra_closed = frozenset(extra_closed)
+        self._years: dict[int, dict[dt.date, str]] = {}
+        self._lock = threading.Lock()
+
+    # --- days -------------------------------------------------------------
+    def holidays_of(self, year: int) -> dict[dt.date, str]:
+        found = self._years.get(year)
+        if found is None:
+            table = holidays.country_holidays(
+                "ID", years=year, categories=("public", "government"), language="id"
+            )
+            found = {d: str(name) for d, name in table.items()}
+            with self._lock:
+                self._years.setdefault(year, found)
+        return found
+
+    def holiday_name(self, day: dt.date) -> str | None:
+        if day in self.extra_closed:
+            return "hari tutup kantor"
+        return self.holidays_of(day.year).get(day)
+
+    def is_holiday(self, day: dt.date) -> bool:
+        """A national holiday, cuti bersama, or one of the policy's closed days."""
+        return day in self.extra_closed or day in self.holidays_of(day.year)
+
+    def is_working_day(self, day: dt.date) -> bool:
+        return day.weekday() < 5 and not self.is_holiday(day)
+
+    def previous_working_day(self, day: dt.date) -> dt.date:
+        """``day`` itself if it is a working day, else the closest one before it."""
+        while not self.is_working_day(day):
+            day -= dt.timedelta(days=1)
+        return day
+
+    # --- hours ------------------------------------------------------------
+    def local(self, moment: dt.datetime) -> dt.datetime:
+        """An aware moment in the regency's zone (a naive one is taken as local)."""
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=self.zone)
+        return moment.astimezone(self.zone)
+
+    def intervals(self, hours: WeeklyHours | None, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
+        """Opening intervals on ``day``; ``None`` hours = open all day every day."""
+        start = dt.datetime.combine(day, dt.time(), self.zone)
+        if hours is None:
+            return [(start, start + dt.timedelta(days=1))]
+        ranges = hours.days[7] if self.is_holiday(day) else hours.days[day.weekday()]
+        return [(start + dt.timedelta(minutes=a), start + dt.timedelta(minutes=b))
+                for a, b in ranges]
+
+    def is_open(self, hours: WeeklyHours | None, moment: dt.datetime) -> bool:
+        return any(a <= moment < b for a, b in self.intervals(hours, moment.date()))
+
+    def next_opening(self, hours: WeeklyHours | None, moment: dt.datetime) -> dt.datetime | None:
+        """``moment`` if open then, else the next moment the channel opens."""
+        day = moment.date()
+        for _ in range(SEARCH_DAYS):
+            for a, b in self.intervals(hours, day):
+                if a <= moment < b:
+                    return moment
+                if a > moment:
+                    return a
+            day += dt.timedelta(days=1)
+        return None
+
+    def first_open_between(
+        self, hours: WeeklyHours | None, first: dt.date, last: dt.date
+    ) -> dt.datetime | None:
+        day = first
+        while day <= last:
+            found = self.intervals(hours, day)
+            if found:
+                return found[0][0]
+            day += dt.timedelta(days=1)
+        return None
+
+    def last_close_between(
+        self, hours: WeeklyHours | None, first: dt.date, last: dt.date
+    ) -> dt.datetime | None:
+        day = last
+        while day >= first:
+            found = self.intervals(hours, day)
+            if found:
+                end = found[-1][1]
+                # a day open until midnight reads better as 23:59:59 of that day
+                return end - dt.timedelta(seconds=1) if end.time() == dt.time() else end
+            day -= dt.timedelta(days=1)
+        return None
+
+    def end_of_day(self, day: dt.date) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time(23, 59, 59), self.zone)
+
+    # --- durations ----------------------------------------------------------
+    def add(self, moment: dt.datetime, duration: Duration) -> dt.datetime:
+        """Calendar months and days, then working days, then wall-clock hours and minutes."""
+        out = add_months(moment, duration.months) if duration.months else moment
+        out = out + dt.timedelta(days=duration.days)
+        remaining = duration.working_days
+        while remaining:
+            out += dt.timedelta(days=1)
+            if self.is_working_day(out.date()):
+                remaining -= 1
+        return out + dt.timedelta(hours=duration.hours, minutes=duration.minutes)
+
+
+def add_months(moment: dt.datetime, months: int) -> dt.datetime:
+    """Same day ``months`` later, clamped to the month's last day (31 Jan + 1 = 28/29 Feb)."""
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    day = min(moment.day, _cal.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def month_days(year: int, month: int, from_day: int, to_day: int) -> tuple[dt.date, dt.date]:
+    """The window's first and last date in a month (clamped to the month's length)."""
+    last = _cal.monthrange(year, month)[1]
+    return dt.date(year, month, min(from_day, last)), dt.date(year, month, min(to_day, last))
+
+
+def next_month(year: int, month: int) -> tuple[int, int]:
+    return (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def end_of_month(day: dt.date) -> dt.date:
+    return day.replace(day=_cal.monthrange(day.year, day.month)[1])

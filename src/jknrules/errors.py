@@ -1,0 +1,135 @@
+"""One error model for the whole library.
+
+A :class:`Diagnostic` has a stable code (codes are API), a message in Bahasa
+Indonesia and English, a place (file, line, column, YAML path) and a hint. The
+exceptions carry every diagnostic found, sorted by position.
+
+Codes:
+
+- ``JKN-Y…``  YAML syntax and safety (duplicate keys, tags, aliases)
+- ``JKN-P…``  policy schema and semantic checks
+- ``JKN-C…``  case validation and case/policy mismatch
+- ``JKN-F…``  files and paths
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_DIAGNOSTICS = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A place in a source file; ``line`` and ``column`` are 1-based."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    code: str
+    message_id: str
+    message_en: str
+    span: Span | None = None
+    path: tuple[str | int, ...] = ()
+    hint_id: str = ""
+    hint_en: str = ""
+    source_line: str = field(default="", compare=False)
+
+    @property
+    def yaml_path(self) -> str:
+        """The place in the document, as ``$.versions[0].services.x``."""
+        out = "$"
+        for part in self.path:
+            out += f"[{part}]" if isinstance(part, int) else f".{part}"
+        return out
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        if self.span is None:
+            return ("", 0, 0, self.code)
+        return (self.span.file, self.span.line, self.span.column, self.code)
+
+    def format(self, lang: str = "id", *, with_source: bool = True) -> str:
+        """``file:line:col: CODE message`` then the source line and a caret."""
+        msg = self.message_id if lang == "id" else self.message_en
+        hint = self.hint_id if lang == "id" else self.hint_en
+        where = f"{self.span}: " if self.span else ""
+        label = "di" if lang == "id" else "at"
+        text = f"{where}{self.code} {msg} ({label} {self.yaml_path})"
+        if hint:
+            text += f"\n    {'saran' if lang == 'id' else 'hint'}: {hint}"
+        if with_source and self.source_line and self.span:
+            text += f"\n    {self.source_line}\n    {' ' * (self.span.column - 1)}^"
+        return text
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "message": {"id": self.message_id, "en": self.message_en},
+            "file": self.span.file if self.span else None,
+            "line": self.span.line if self.span else None,
+            "column": self.span.column if self.span else None,
+            "path": self.yaml_path,
+            "hint": {"id": self.hint_id, "en": self.hint_en} if self.hint_id else None,
+        }
+
+
+class JknrulesError(Exception):
+    """Base of every error jknrules raises on bad input."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
+        diags = sorted(diagnostics, key=Diagnostic.sort_key)
+        self.total = len(diags)
+        self.diagnostics: tuple[Diagnostic, ...] = tuple(diags[:MAX_DIAGNOSTICS])
+        super().__init__(self.summary("en"))
+
+    def summary(self, lang: str = "id") -> str:
+        first = self.diagnostics[0].format(lang, with_source=False) if self.diagnostics else ""
+        more = self.total - 1
+        if more > 0:
+            first += f" (+{more} {'kesalahan lain' if lang == 'id' else 'more'})"
+        return first
+
+    def report(self, langs: Sequence[str] = ("id", "en")) -> str:
+        """Every diagnostic, in each language, ready for stderr."""
+        lines = []
+        for d in self.diagnostics:
+            lines.append(d.format(langs[0]))
+            for other in langs[1:]:
+                msg = d.message_en if other == "en" else d.message_id
+                lines.append(f"    ({other}) {msg}")
+        if self.total > len(self.diagnostics):
+            lines.append(f"... {self.total - len(self.diagnostics)} more")
+        return "\n".join(lines)
+
+
+class PolicyError(JknrulesError):
+    """A policy file is not valid YAML, not valid against the schema, or inconsistent."""
+
+
+class CaseError(JknrulesError):
+    """A case is invalid, or no policy version applies to it."""
+
+
+def diag(
+    code: str,
+    message_id: str,
+    message_en: str,
+    *,
+    span: Span | None = None,
+    path: Sequence[str | int] = (),
+    hint_id: str = "",
+    hint_en: str = "",
+    source_line: str = "",
+) -> Diagnostic:
+    return Diagnostic(
+        code, message_id, message_en, span, tuple(path), hint_id, hint_en, source_line
+    )

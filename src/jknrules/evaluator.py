@@ -1,0 +1,367 @@
+"""Evaluation: a pure function of (compiled policy, case) -> result.
+
+Order of work: select the version in force, select the service (route), run
+its eligibility rules, its document requirements, then the calendar (channel,
+intake window, cut-off, response and activation). Every outcome a step finds
+is a candidate; the contract's precedence picks the one that binds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .calendar import end_of_month, month_days, next_month
+from .compiler import SEGMENT_CURRENT, Citation, CompiledPolicy, CService, CVersion
+from .errors import CaseError, diag
+from .model.case import Case, case_facts
+from .model.vocab import CASE_FIELDS, DOCUMENTS, OUTCOME_PRECEDENCE
+from .result import Result
+
+_RANK = {name: i for i, name in enumerate(OUTCOME_PRECEDENCE)}
+_PROCEEDS = ("accepted", "incomplete", "outside_intake_window", "needs_review")
+#: Informational reasons that only matter when the case proceeds along its route.
+_PROCEDURAL = ("documents.not_checked", "channel.closed")
+
+
+@dataclass
+class _Work:
+    """Scratch state of one evaluation (never shared between cases)."""
+
+    facts: Mapping[str, Any]
+    with_trace: bool
+    candidates: list[tuple[str, str | None, dict[str, Any]]] = field(default_factory=list)
+    trace: list[dict[str, Any]] = field(default_factory=list)
+
+    def propose(self, outcome: str, reason: dict[str, Any], segment: str | None = None) -> None:
+        self.candidates.append((outcome, segment, reason))
+
+    def note(self, kind: str, key: str, fired: bool | None, fields: tuple[str, ...],
+             cite: Citation | None, **extra: Any) -> None:
+        if not self.with_trace:
+            return
+        entry: dict[str, Any] = {"rule": key, "kind": kind, "fired": fired}
+        entry["facts"] = {f: self.facts[f] for f in fields if f in self.facts}
+        absent = [f for f in fields if f not in self.facts]
+        if absent:
+            entry["absent"] = absent
+        entry.update(extra)
+        if cite is not None:
+            entry["source"] = cite.text
+            entry["at"] = cite.at
+        self.trace.append(entry)
+
+
+def reason(code: str, msg_id: str, msg_en: str, cite: Citation | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"code": code, "message": {"id": msg_id, "en": msg_en}}
+    out["source"] = cite.text if cite else None
+    if cite is not None and cite.at:
+        out["at"] = cite.at
+    return out
+
+
+def _unknown_reason(fields: frozenset[str] | set[str], what_id: str, what_en: str,
+                    cite: Citation | None) -> dict[str, Any]:
+    names = sorted(fields)
+    desc_id = ", ".join(f"{f} ({CASE_FIELDS[f].description_id})" for f in names)
+    desc_en = ", ".join(f"{f} ({CASE_FIELDS[f].description_en})" for f in names)
+    return reason(
+        "fact.missing",
+        f"Data {desc_id} diperlukan untuk {what_id} tetapi tidak diisi; petugas memutuskan.",
+        f"{desc_en} is needed for {what_en} but the case does not give it; an officer decides.",
+        cite,
+    ) | {"fields": names}
+
+
+def evaluate_compiled(policy: CompiledPolicy, case: Case, *, trace: bool = True) -> Result:
+    cal = policy.calendar
+    submitted = cal.local(case.submitted_at)
+    version = policy.version_at(submitted.date())
+    if version is None:
+        first = policy.versions[0].effective_from
+        raise CaseError([diag(
+            "JKN-C101",
+            f"tanggal pengajuan {submitted.date()} sebelum versi pertama kebijakan "
+            f"{policy.policy.regency} (berlaku sejak {first}); tidak ada aturan yang berlaku",
+            f"submitted_at {submitted.date()} is before the first version of the "
+            f"{policy.policy.regency} policy (in force from {first}); no rules apply",
+            path=("submitted_at",),
+        )])
+    work = _Work(case_facts(case), trace)
+    service = _select_service(version, work)
+    required: list[dict[str, Any]] = []
+    missing: list[str] | None = None
+    deadlines: dict[str, str] = {}
+    channel = None
+    if service is not None:
+        _run_rules(service, work)
+        required = _requirements(service, work)
+        missing = _missing(required, case.documents, service, work)
+        channel, deadlines = _calendar(policy, service, submitted, work)
+    outcome, segment, _ = min(work.candidates, key=lambda c: _RANK[c[0]]) if work.candidates \
+        else ("accepted", None, {})
+    if outcome == "accepted" and service is not None:
+        if case.documents is None:
+            text = (f"Tidak ada aturan yang menolak; bawa dokumen wajib ke {service.office}.",
+                    f"No rule refuses the request; bring the required documents to "
+                    f"{service.office}.")
+        else:
+            text = (f"Berkas lengkap; permohonan diproses melalui {service.model.title}.",
+                    f"Complete; the request proceeds along {service.route}.")
+        work.candidates.insert(0, ("accepted", None, reason("accepted", *text, service.cite)))
+    target = _target_segment(outcome, segment, service, work.facts)
+    proceeds = service is not None and outcome in _PROCEEDS
+    if not proceeds:
+        required, deadlines = [], {}
+        missing = None if case.documents is None else []
+    reasons = [c[2] for c in sorted(work.candidates, key=lambda c: _RANK[c[0]])
+               if proceeds or c[2]["code"] not in _PROCEDURAL]
+    return Result(
+        policy={
+            "regency": policy.policy.regency,
+            "version": version.effective_from.isoformat(),
+            "effective_from": version.effective_from.isoformat(),
+            "sha256": version.sha256,
+            "document": _document_title(service, version),
+            "file": policy.file,
+        },
+        outcome=outcome,
+        target_segment=target,
+        route=_route(service, channel) if proceeds and service is not None else None,
+        required_documents=required,
+        missing_documents=missing,
+        deadlines=deadlines,
+        reasons=reasons,
+        trace=work.trace,
+    )
+
+
+def _document_title(service: CService | None, version: CVersion) -> str:
+    if service is not None:
+        doc = service.document
+    else:
+        doc = version.services[-1].document if version.services else None
+    if doc is None:
+        return ""
+    return f"{doc.title}" + (f" Nomor {doc.number}" if doc.number else "")
+
+
+def _select_service(version: CVersion, work: _Work) -> CService | None:
+    unknown: set[str] = set()
+    for service in version.services:
+        value, missing = service.applies(work.facts)
+        work.note("route", f"{service.route}/applies_when", value, service.applies_fields,
+                  service.cite)
+        if value is None:
+            unknown |= missing
+        elif value:
+            if unknown:
+                break
+            return service
+    if unknown:
+        work.propose("needs_review", _unknown_reason(
+            unknown, "menentukan jalur layanan", "choosing the service route", None))
+    else:
+        request = work.facts.get("request")
+        work.propose("not_covered", reason(
+            "route.not_covered",
+            f"Versi kebijakan ini tidak menetapkan layanan untuk permohonan '{request}'.",
+            f"This policy version defines no route for the request '{request}'.",
+        ))
+    return None
+
+
+def _run_rules(service: CService, work: _Work) -> None:
+    for rule in service.rules:
+        value, missing = rule.when(work.facts)
+        work.note("rule", rule.key, value, rule.fields, rule.cite, outcome=rule.outcome)
+        if value is None:
+            work.propose("needs_review", _unknown_reason(
+                missing, f"aturan '{rule.id}'", f"rule '{rule.id}'", rule.cite))
+        elif value:
+            r = reason(f"rule.{rule.id}", rule.message.id, rule.message.en, rule.cite)
+            if rule.assumption is not None:
+                r["assumption"] = {"id": rule.assumption.id, "en": rule.assumption.en}
+            work.propose(rule.outcome, r, rule.target_segment)
+
+
+def _requirements(service: CService, work: _Work) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    seen: set[tuple[str, ...]] = set()
+    for req in service.requirements:
+        if req.when is None:
+            value: bool | None = True
+        else:
+            value, missing = req.when(work.facts)
+            if value is None:
+                work.propose("needs_review", _unknown_reason(
+                    missing, "menentukan dokumen " + " / ".join(req.documents),
+                    "deciding whether " + " / ".join(req.documents) + " is required", req.cite))
+        work.note("document", req.key, value, req.fields, req.cite,
+                  documents=list(req.documents))
+        if not value or req.documents in seen:
+            continue
+        seen.add(req.documents)
+        item: dict[str, Any] = (
+            {"any_of": list(req.documents)} if req.any_of else {"id": req.documents[0]}
+        )
+        item["name"] = {
+            "id": " / ".join(DOCUMENTS[d][0] for d in req.documents),
+            "en": " / ".join(DOCUMENTS[d][1] for d in req.documents),
+        }
+        if req.why is not None:
+            item["why"] = {"id": req.why.id, "en": req.why.en}
+        elif req.condition_text is not None:
+            item["why"] = {"id": "karena " + req.condition_text[0],
+                           "en": "because " + req.condition_text[1]}
+        else:
+            item["why"] = {"id": "wajib bagi semua pemohon layanan ini",
+                           "en": "required of every applicant for this service"}
+        item["source"] = req.cite.text
+        item["at"] = req.cite.at
+        if req.assumption is not None:
+            item["assumption"] = {"id": req.assumption.id, "en": req.assumption.en}
+        out.append(item)
+    return out
+
+
+def _missing(required: list[dict[str, Any]], brought: list[str] | None, service: CService,
+             work: _Work) -> list[str] | None:
+    if brought is None:
+        work.propose("accepted", reason(
+            "documents.not_checked",
+            "Kasus tidak menyebut dokumen yang dibawa; daftar dokumen wajib ditampilkan, "
+            "kelengkapan belum diperiksa.",
+            "The case lists no documents brought; the required documents are shown, "
+            "completeness is not checked.",
+        ))
+        return None
+    have = set(brought)
+    missing: list[str] = []
+    for item in required:
+        if "id" in item:
+            if item["id"] not in have:
+                missing.append(item["id"])
+        elif not have.intersection(item["any_of"]):
+            missing += [d for d in item["any_of"] if d not in missing]
+    if missing:
+        names_id = ", ".join(DOCUMENTS[d][0] for d in missing)
+        names_en = ", ".join(DOCUMENTS[d][1] for d in missing)
+        work.propose("incomplete", reason(
+            "documents.missing",
+            f"Berkas belum lengkap, dikembalikan kepada pemohon. Kurang: {names_id}.",
+            f"The file is incomplete and goes back to the applicant. Missing: {names_en}.",
+            service.cite,
+        ) | {"documents": missing})
+    return missing
+
+
+def _target_segment(outcome: str, segment: str | None, service: CService | None,
+                    facts: Mapping[str, Any]) -> str | None:
+    current = facts.get("membership.segment")
+    if outcome in ("not_covered", "needs_review"):
+        return None
+    if segment == SEGMENT_CURRENT or (segment is None and outcome in
+                                      ("ineligible", "already_registered")):
+        return current if isinstance(current, str) else None
+    if segment is not None:
+        return segment
+    return service.model.target_segment if service is not None else None
+
+
+def _route(service: CService, channel: str | None) -> dict[str, Any]:
+    return {
+        "id": service.route,
+        "channel": channel,
+        "office": service.office,
+        "name": service.model.title,
+        "source": service.cite.text,
+        "steps": [
+            {"actor": s.actor, "action": s.action, "minutes": s.minutes} for s in service.steps
+        ],
+    }
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.isoformat()
+
+
+def _calendar(policy: CompiledPolicy, service: CService, submitted: dt.datetime,
+              work: _Work) -> tuple[str | None, dict[str, str]]:
+    cal = policy.calendar
+    deadlines: dict[str, str] = {}
+    # channel: the first open now, else the one that opens soonest
+    best: tuple[dt.datetime, int] | None = None
+    for i, ch in enumerate(service.channels):
+        opening = cal.next_opening(ch.hours, submitted)
+        work.note("channel", f"{service.route}/channels/{ch.id}", opening == submitted, (),
+                  ch.cite, opens=_iso(opening) if opening else None)
+        if opening is not None and (best is None or opening < best[0]):
+            best = (opening, i)
+    if best is None:
+        return None, deadlines
+    start, index = best
+    channel = service.channels[index]
+    if start > submitted:
+        deadlines["next_service_opening"] = _iso(start)
+        work.propose("accepted", reason(
+            "channel.closed",
+            f"Pelayanan sedang tutup; {channel.name} buka kembali {start:%Y-%m-%d %H:%M}.",
+            f"Service is closed now; {channel.id} opens again at {start:%Y-%m-%d %H:%M}.",
+            channel.cite,
+        ))
+    if service.response is not None:
+        duration, cite = service.response
+        deadlines["response_due"] = _iso(cal.add(start, duration))
+    window_month = (start.year, start.month)
+    if service.window is not None:
+        window, cite = service.window
+        first, last = month_days(start.year, start.month, window.from_day, window.to_day)
+        inside = first <= start.date() <= last
+        if start.date() > last:
+            window_month = next_month(start.year, start.month)
+            first, last = month_days(*window_month, window.from_day, window.to_day)
+        hours = [c.hours for c in service.channels]
+        opens = min((o for h in hours if (o := cal.first_open_between(h, first, last))),
+                    default=None)
+        closes = max((c for h in hours if (c := cal.last_close_between(h, first, last))),
+                     default=None)
+        if opens is not None:
+            deadlines["intake_opens"] = _iso(opens)
+        if closes is not None:
+            deadlines["intake_closes"] = _iso(closes)
+        work.note("window", f"{service.route}/intake_window", inside, (), cite,
+                  service_starts=_iso(start))
+        if not inside:
+            when = opens.strftime("%Y-%m-%d %H:%M") if opens else "-"
+            work.propose("outside_intake_window", reason(
+                "intake.outside_window",
+                f"Pengajuan hanya diterima tanggal {window.from_day}–{window.to_day} setiap "
+                f"bulan; silakan datang kembali mulai {when}.",
+                f"Requests are taken only on days {window.from_day}–{window.to_day} of each "
+                f"month; come back from {when}.",
+                cite,
+            ))
+    cutoff_day: dt.date | None = None
+    if service.cutoff is not None:
+        cutoff, cite = service.cutoff
+        year, month = window_month
+        cutoff_day = cal.previous_working_day(month_days(year, month, cutoff.day, cutoff.day)[0])
+        if service.window is None and start.date() > cutoff_day:
+            year, month = next_month(year, month)
+            cutoff_day = cal.previous_working_day(
+                month_days(year, month, cutoff.day, cutoff.day)[0])
+        deadlines["submit_to_bpjs_by"] = _iso(cal.end_of_day(cutoff_day))
+        work.note("cutoff", f"{service.route}/cutoff", True, (), cite,
+                  date=cutoff_day.isoformat())
+    if service.activation is not None:
+        act, cite = service.activation
+        base = start if act.from_ == "service_start" or cutoff_day is None \
+            else cal.end_of_day(cutoff_day)
+        active = cal.add(base, act)
+        if act.align == "end_of_month":
+            active = cal.end_of_day(end_of_month(active.date()))
+        deadlines["expected_active_by"] = _iso(active)
+    return channel.id, deadlines

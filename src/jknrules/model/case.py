@@ -1,0 +1,121 @@
+"""The case (input) as the contract defines it.
+
+Unknown fields are an error. A field the case does not give is *absent*, which
+is not the same as ``null``: ``welfare.desil: null`` means "not found in
+SIKS-NG" (tidak terlacak), an absent desil means "unknown".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .vocab import REGENCIES, DocumentId, Request, Segment, normalize_regency
+
+Digits16 = Annotated[str, Field(pattern=r"^\d{16}$", description="16 digits")]
+
+
+class Part(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Applicant(Part):
+    nik: Digits16 | None = Field(None, title="NIK", description="Nomor Induk Kependudukan")
+    kk_number: Digits16 | None = Field(None, title="Nomor KK")
+    birth_date: dt.date | None = Field(None, title="Tanggal lahir")
+    domicile_regency: Annotated[str, Field(pattern=r"^([a-z][a-z_]*|\d{4})$")] | None = Field(
+        None, title="Domisili (kabupaten)", description="Regency id or BPS code"
+    )
+    has_ktp: bool | None = Field(None, title="Sudah memiliki KTP")
+
+    @field_validator("domicile_regency")
+    @classmethod
+    def _normalize(cls, value: str | None) -> str | None:
+        return None if value is None else normalize_regency(value)
+
+
+class Welfare(Part):
+    desil: Annotated[int, Field(ge=1, le=10)] | None = Field(
+        None, title="Desil", description="1-10, or null = not found in SIKS-NG (tidak terlacak)"
+    )
+    dtks: Annotated[str, Field(pattern=r"^(registered|proposed|none)$")] | None = Field(
+        None, title="Status DTKS"
+    )
+
+
+class Health(Part):
+    emergency: bool | None = Field(None, title="Emergency")
+    inpatient: bool | None = Field(None, title="Rawat inap")
+
+
+class Newborn(Part):
+    age_days: Annotated[int, Field(ge=0)] | None = Field(None, title="Umur bayi (hari)")
+    parents_registered: bool | None = Field(None, title="Orang tua terdaftar PBPU BP Pemda")
+
+
+class Employment(Part):
+    deactivated_by_employer: bool | None = Field(None, title="Dinonaktifkan pemberi kerja")
+
+
+class Household(Part):
+    has_ppu_member: bool | None = Field(None, title="Ada anggota keluarga PPU")
+
+
+class Membership(Part):
+    status: Annotated[str, Field(pattern=r"^(none|active|inactive)$")] | None = Field(
+        None, title="Status kepesertaan"
+    )
+    segment: Segment | None = Field(None, title="Segmen saat ini")
+
+
+class Payment(Part):
+    mandiri_paid_current_month: bool | None = Field(None, title="Iuran Mandiri bulan ini lunas")
+
+
+class Case(Part):
+    """An applicant's case. Only ``regency`` and ``submitted_at`` are required."""
+
+    regency: str = Field(title="Kabupaten", description="karangasem | batang | malinau, or BPS code")
+    submitted_at: dt.datetime = Field(
+        title="Waktu pengajuan",
+        description="ISO 8601; without an offset it is the regency's local time",
+    )
+    request: Request = Field("register", title="Permohonan")
+    applicant: Applicant | None = None
+    welfare: Welfare | None = None
+    health: Health | None = None
+    newborn: Newborn | None = None
+    employment: Employment | None = None
+    household: Household | None = None
+    membership: Membership | None = None
+    payment: Payment | None = None
+    documents: list[DocumentId] | None = Field(
+        None, title="Dokumen yang dibawa", description="Omitted: 'what must I bring?'"
+    )
+
+    @field_validator("regency")
+    @classmethod
+    def _known_regency(cls, value: str) -> str:
+        rid = normalize_regency(value)
+        if rid not in REGENCIES:
+            known = ", ".join(f"{k} ({v})" for k, v in REGENCIES.items())
+            raise ValueError(f"unknown regency {value!r}; expected one of {known}")
+        return rid
+
+
+def case_facts(case: Case) -> dict[str, Any]:
+    """The facts a case gives, as ``{"welfare.desil": 3, ...}``.
+
+    Only fields the case actually gives appear (``null`` included); an absent
+    field is absent here too, so rules can tell "unknown" from "not found".
+    """
+    facts: dict[str, Any] = {"request": case.request}
+    for name in Case.model_fields:
+        part = getattr(case, name)
+        if not isinstance(part, Part) or name not in case.model_fields_set:
+            continue
+        for sub in part.model_fields_set:
+            facts[f"{name}.{sub}"] = getattr(part, sub)
+    return facts

@@ -1,0 +1,204 @@
+"""The contract's fixed vocabulary: ids of regencies, segments, documents, routes,
+channels, outcomes and deadlines, and the case fields a policy condition may read.
+
+These names are API (see ``shared/spec/CONTRACT.md``): integrators and the
+acceptance cases use them. Nothing here is configurable by a policy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+RegencyId = Literal["karangasem", "batang", "malinau"]
+REGENCIES: dict[str, str] = {"karangasem": "5107", "batang": "3325", "malinau": "6502"}
+BPS_TO_REGENCY: dict[str, str] = {code: rid for rid, code in REGENCIES.items()}
+
+Segment = Literal["pbi_apbn", "pbi_apbd", "pbpu_bp_pemda", "pbpu_mandiri", "ppu", "none"]
+SEGMENTS: tuple[str, ...] = ("pbi_apbn", "pbi_apbd", "pbpu_bp_pemda", "pbpu_mandiri", "ppu", "none")
+
+DocumentId = Literal[
+    "kk",
+    "ktp",
+    "surat_keterangan_emergency",
+    "surat_rawat_inap",
+    "surat_rujukan",
+    "surat_kontrol",
+    "surat_keterangan_lahir",
+    "surat_berhenti_bekerja",
+    "struk_pembayaran",
+    "surat_keterangan_dokter",
+    "sktm",
+    "surat_pertanggungjawaban_mutlak",
+    "rekomendasi_dinsos",
+    "surat_keterangan_sakit",
+]
+
+#: Document catalog: id -> (Indonesian name, English name).
+DOCUMENTS: dict[str, tuple[str, str]] = {
+    "kk": ("Fotocopy Kartu Keluarga (KK)", "Copy of the family card (KK)"),
+    "ktp": ("Fotocopy Kartu Tanda Penduduk (KTP)", "Copy of the identity card (KTP)"),
+    "surat_keterangan_emergency": ("Surat Keterangan Emergency", "Emergency certificate"),
+    "surat_rawat_inap": (
+        "Surat Keterangan Rawat Inap/Opname",
+        "Inpatient (hospitalisation) certificate",
+    ),
+    "surat_rujukan": ("Surat Rujukan", "Referral letter"),
+    "surat_kontrol": ("Surat Kontrol", "Follow-up (control) letter"),
+    "surat_keterangan_lahir": (
+        "Surat keterangan lahir dari tempat bayi lahir",
+        "Birth certificate letter from the place of birth",
+    ),
+    "surat_berhenti_bekerja": (
+        "Surat keterangan berhenti bekerja / surat pernyataan bermaterai dari Perbekel/Lurah",
+        "Letter of termination of employment, or a stamped statement before the Perbekel/Lurah",
+    ),
+    "struk_pembayaran": (
+        "Struk pembayaran iuran Mandiri bulan pengajuan",
+        "Receipt of the Mandiri premium for the month of application",
+    ),
+    "surat_keterangan_dokter": ("Surat keterangan dokter", "Doctor's certificate"),
+    "sktm": ("Surat Keterangan Tidak Mampu (SKTM)", "Certificate of low income (SKTM)"),
+    "surat_pertanggungjawaban_mutlak": (
+        "Surat Pertanggungjawaban Mutlak dari Kelurahan",
+        "Statement of absolute responsibility from the kelurahan",
+    ),
+    "rekomendasi_dinsos": ("Rekomendasi Dinas Sosial", "Recommendation of the Social Affairs Office"),
+    "surat_keterangan_sakit": (
+        "Surat Keterangan Sakit (RS/Puskesmas)",
+        "Certificate of illness (hospital/Puskesmas)",
+    ),
+}
+
+RouteId = Literal[
+    "regular_registration", "emergency_registration", "transfer_from_mandiri", "reactivation"
+]
+ROUTES: tuple[str, ...] = (
+    "regular_registration",
+    "emergency_registration",
+    "transfer_from_mandiri",
+    "reactivation",
+)
+
+ChannelId = Literal["counter", "online_group"]
+CHANNELS: tuple[str, ...] = ("counter", "online_group")
+
+Outcome = Literal[
+    "not_covered",
+    "needs_review",
+    "ineligible",
+    "already_registered",
+    "redirected",
+    "outside_intake_window",
+    "incomplete",
+    "accepted",
+]
+#: Most binding first: when several outcomes apply, the first one wins.
+OUTCOME_PRECEDENCE: tuple[str, ...] = (
+    "not_covered",
+    "needs_review",
+    "ineligible",
+    "already_registered",
+    "redirected",
+    "outside_intake_window",
+    "incomplete",
+    "accepted",
+)
+#: Outcomes a policy rule may produce (the others come from the engine itself).
+RuleOutcome = Literal["needs_review", "ineligible", "already_registered", "redirected", "incomplete"]
+
+DEADLINES: tuple[str, ...] = (
+    "response_due",
+    "intake_opens",
+    "intake_closes",
+    "submit_to_bpjs_by",
+    "expected_active_by",
+    "next_service_opening",
+)
+
+Request = Literal["register", "transfer", "reactivate"]
+
+
+@dataclass(frozen=True, slots=True)
+class FieldDomain:
+    """What values a case field can take, so conditions can be checked and enumerated."""
+
+    kind: Literal["enum", "bool", "int", "date", "text", "regency"]
+    values: tuple[object, ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
+    nullable: bool = False
+    description_id: str = ""
+    description_en: str = ""
+
+
+#: Every case field a policy condition may read, with its domain.
+CASE_FIELDS: dict[str, FieldDomain] = {
+    "request": FieldDomain(
+        "enum", ("register", "transfer", "reactivate"),
+        description_id="jenis permohonan", description_en="what the applicant asks for",
+    ),
+    "applicant.nik": FieldDomain("text", description_id="NIK", description_en="NIK"),
+    "applicant.kk_number": FieldDomain(
+        "text", description_id="nomor KK", description_en="family card number"
+    ),
+    "applicant.birth_date": FieldDomain(
+        "date", description_id="tanggal lahir", description_en="birth date"
+    ),
+    "applicant.domicile_regency": FieldDomain(
+        "regency", description_id="domisili (kabupaten)", description_en="domicile regency"
+    ),
+    "applicant.has_ktp": FieldDomain(
+        "bool", description_id="sudah memiliki KTP", description_en="already holds a KTP"
+    ),
+    "welfare.desil": FieldDomain(
+        "int", minimum=1, maximum=10, nullable=True,
+        description_id="desil SIKS-NG/DTSEN", description_en="SIKS-NG/DTSEN desil",
+    ),
+    "welfare.dtks": FieldDomain(
+        "enum", ("registered", "proposed", "none"),
+        description_id="status DTKS", description_en="DTKS status",
+    ),
+    "health.emergency": FieldDomain(
+        "bool", description_id="kondisi emergency", description_en="emergency"
+    ),
+    "health.inpatient": FieldDomain(
+        "bool", description_id="sedang rawat inap", description_en="hospitalised"
+    ),
+    "newborn.age_days": FieldDomain(
+        "int", minimum=0, description_id="umur bayi (hari)", description_en="newborn age (days)"
+    ),
+    "newborn.parents_registered": FieldDomain(
+        "bool",
+        description_id="kedua orang tua sudah terdaftar",
+        description_en="both parents already registered",
+    ),
+    "employment.deactivated_by_employer": FieldDomain(
+        "bool",
+        description_id="dinonaktifkan pemberi kerja",
+        description_en="deactivated by the employer",
+    ),
+    "household.has_ppu_member": FieldDomain(
+        "bool",
+        description_id="ada anggota KK peserta PPU",
+        description_en="a household member is a wage worker (PPU)",
+    ),
+    "membership.status": FieldDomain(
+        "enum", ("none", "active", "inactive"),
+        description_id="status kepesertaan JKN", description_en="JKN membership status",
+    ),
+    "membership.segment": FieldDomain(
+        "enum", SEGMENTS, description_id="segmen kepesertaan", description_en="current segment"
+    ),
+    "payment.mandiri_paid_current_month": FieldDomain(
+        "bool",
+        description_id="iuran Mandiri bulan pengajuan sudah dibayar",
+        description_en="Mandiri premium paid for the month of application",
+    ),
+}
+
+
+def normalize_regency(value: str) -> str:
+    """A regency id or BPS code -> the regency id (unknown values pass through unchanged)."""
+    text = value.strip().lower()
+    return BPS_TO_REGENCY.get(text, text)

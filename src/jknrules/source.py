@@ -1,0 +1,220 @@
+"""YAML (and JSON) text -> plain data plus the place of every node.
+
+Parsing goes through PyYAML's SafeLoader ``compose`` step so that every node
+keeps its ``start_mark``. On the way to plain data we refuse what a policy must
+never contain: duplicate keys (PyYAML would silently keep the last one),
+anchors/aliases (alias bombs; and an officer reading line by line would miss a
+shared rule), and any tag beyond the YAML core types.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from .errors import Diagnostic, JknrulesError, Span, diag
+
+Path = tuple[str | int, ...]
+
+MAX_BYTES = 5_000_000
+MAX_DEPTH = 64
+MAX_NODES = 200_000
+
+_CORE_TAGS = frozenset(
+    {
+        "tag:yaml.org,2002:str",
+        "tag:yaml.org,2002:int",
+        "tag:yaml.org,2002:float",
+        "tag:yaml.org,2002:bool",
+        "tag:yaml.org,2002:null",
+        "tag:yaml.org,2002:timestamp",
+        "tag:yaml.org,2002:map",
+        "tag:yaml.org,2002:seq",
+    }
+)
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    """Parsed data with a table of places keyed by YAML path."""
+
+    file: str
+    data: Any
+    marks: dict[Path, Span]
+    lines: tuple[str, ...]
+
+    def span(self, path: Sequence[str | int]) -> Span | None:
+        """The place of ``path``, or of its nearest ancestor that exists."""
+        p = tuple(path)
+        while True:
+            if p in self.marks:
+                return self.marks[p]
+            if not p:
+                return None
+            p = p[:-1]
+
+    def line_text(self, span: Span | None) -> str:
+        if span is None or not 0 < span.line <= len(self.lines):
+            return ""
+        return self.lines[span.line - 1].rstrip()
+
+    def diag(
+        self, code: str, message_id: str, message_en: str, path: Sequence[str | int], **kw: str
+    ) -> Diagnostic:
+        span = self.span(path)
+        return diag(
+            code, message_id, message_en, span=span, path=path,
+            source_line=self.line_text(span), **kw,
+        )
+
+
+class _Builder:
+    def __init__(self, file: str, loader: yaml.SafeLoader) -> None:
+        self.file = file
+        self.loader = loader
+        self.marks: dict[Path, Span] = {}
+        self.errors: list[Diagnostic] = []
+        self.count = 0
+
+    def span(self, node: yaml.Node) -> Span:
+        return Span(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def fail(self, node: yaml.Node, path: Path, code: str, mid: str, men: str, **kw: str) -> None:
+        self.errors.append(diag(code, mid, men, span=self.span(node), path=path, **kw))
+
+    def build(self, node: yaml.Node, path: Path, seen: set[int]) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _TooBig(node)
+        if len(path) > MAX_DEPTH:
+            raise _TooDeep(node)
+        if id(node) in seen:
+            self.fail(
+                node, path, "JKN-Y003",
+                "alias/anchor YAML (&, *) tidak diizinkan; tulis ulang isinya di sini",
+                "YAML aliases/anchors (&, *) are not allowed; write the content out here",
+            )
+            return None
+        if node.tag not in _CORE_TAGS:
+            self.fail(
+                node, path, "JKN-Y004",
+                f"tag YAML '{node.tag}' tidak diizinkan; kebijakan hanya berisi data biasa",
+                f"YAML tag '{node.tag}' is not allowed; policies hold plain data only",
+            )
+            return None
+        self.marks[path] = self.span(node)
+        if isinstance(node, yaml.ScalarNode):
+            return self.loader.construct_object(node, deep=True)
+        seen = seen | {id(node)}
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i), seen) for i, item in enumerate(node.value)]
+        assert isinstance(node, yaml.MappingNode)
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                self.fail(
+                    key_node, path, "JKN-Y005",
+                    "kunci harus berupa teks sederhana (tanpa '<<' atau kunci majemuk)",
+                    "keys must be plain scalars (no '<<' merges or complex keys)",
+                )
+                continue
+            key = self.loader.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int | bool) or key is None:
+                key = str(key)
+            if key in out:
+                first = self.marks.get((*path, key))
+                where = f" (pertama di baris {first.line})" if first else ""
+                where_en = f" (first at line {first.line})" if first else ""
+                self.fail(
+                    key_node, (*path, key), "JKN-Y002",
+                    f"kunci '{key}' ditulis dua kali{where}; YAML hanya menyimpan yang terakhir",
+                    f"duplicate key '{key}'{where_en}; YAML would keep only the last one",
+                    hint_id="gabungkan kedua isi di bawah satu kunci",
+                    hint_en="merge both entries under one key",
+                )
+                continue
+            self.marks[(*path, key)] = self.span(key_node)
+            out[key] = self.build(value_node, (*path, key), seen)
+            # the key's own place is more useful than the value's for messages
+            self.marks[(*path, key)] = self.span(key_node)
+        return out
+
+
+class _TooBig(Exception):
+    def __init__(self, node: yaml.Node) -> None:
+        self.node = node
+
+
+class _TooDeep(_TooBig):
+    pass
+
+
+def parse(
+    text: str,
+    file: str,
+    error: Callable[[list[Diagnostic]], JknrulesError],
+) -> SourceDocument:
+    """Parse one YAML/JSON document; raise ``error(diagnostics)`` on any problem."""
+    lines = tuple(text.splitlines())
+    if len(text) > MAX_BYTES:
+        raise error([diag(
+            "JKN-Y006",
+            f"berkas terlalu besar ({len(text)} karakter; batas {MAX_BYTES})",
+            f"file too large ({len(text)} characters; limit {MAX_BYTES})",
+            span=Span(file, 1, 1),
+        )])
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise error([diag(
+                "JKN-Y007", "berkas kosong", "the file is empty", span=Span(file, 1, 1)
+            )])
+        builder = _Builder(file, loader)
+        data = builder.build(node, (), set())
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        span = Span(file, mark.line + 1, mark.column + 1) if mark else Span(file, 1, 1)
+        problem = exc.problem or exc.context or "syntax error"
+        raise error([diag(
+            "JKN-Y001",
+            f"YAML tidak valid: {problem}",
+            f"invalid YAML: {problem}",
+            span=span,
+            source_line=lines[span.line - 1] if 0 < span.line <= len(lines) else "",
+            hint_id="periksa indentasi, titik dua dan tanda kutip di baris ini",
+            hint_en="check indentation, colons and quotes on this line",
+        )]) from None
+    except yaml.YAMLError as exc:
+        raise error([diag(
+            "JKN-Y001", f"YAML tidak valid: {exc}", f"invalid YAML: {exc}", span=Span(file, 1, 1)
+        )]) from None
+    except _TooBig as exc:
+        deep = isinstance(exc, _TooDeep)
+        span = Span(file, exc.node.start_mark.line + 1, exc.node.start_mark.column + 1)
+        raise error([diag(
+            "JKN-Y006",
+            f"dokumen terlalu {'dalam' if deep else 'besar'} (batas {MAX_DEPTH if deep else MAX_NODES})",
+            f"document too {'deeply nested' if deep else 'large'} "
+            f"(limit {MAX_DEPTH if deep else MAX_NODES})",
+            span=span,
+        )]) from None
+    except RecursionError:
+        raise error([diag(
+            "JKN-Y006", "dokumen terlalu dalam", "document nested too deeply", span=Span(file, 1, 1)
+        )]) from None
+    finally:
+        loader.dispose()
+    if builder.errors:
+        lines_errs = [
+            Diagnostic(
+                d.code, d.message_id, d.message_en, d.span, d.path, d.hint_id, d.hint_en,
+                lines[d.span.line - 1] if d.span and 0 < d.span.line <= len(lines) else "",
+            )
+            for d in builder.errors
+        ]
+        raise error(lines_errs)
+    return SourceDocument(file, data, builder.marks, lines)
