@@ -78,6 +78,7 @@ class _Builder:
         self.marks: dict[Path, Span] = {}
         self.errors: list[Diagnostic] = []
         self.count = 0
+        self.visited: set[int] = set()
 
     def span(self, node: yaml.Node) -> Span:
         return Span(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
@@ -85,13 +86,13 @@ class _Builder:
     def fail(self, node: yaml.Node, path: Path, code: str, mid: str, men: str, **kw: str) -> None:
         self.errors.append(diag(code, mid, men, span=self.span(node), path=path, **kw))
 
-    def build(self, node: yaml.Node, path: Path, seen: set[int]) -> Any:
+    def build(self, node: yaml.Node, path: Path) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
             raise _TooBig(node)
         if len(path) > MAX_DEPTH:
             raise _TooDeep(node)
-        if id(node) in seen:
+        if id(node) in self.visited:  # only an alias makes the composer hand out a node twice
             self.fail(
                 node, path, "JKN-Y003",
                 "alias/anchor YAML (&, *) tidak diizinkan; tulis ulang isinya di sini",
@@ -105,12 +106,12 @@ class _Builder:
                 f"YAML tag '{node.tag}' is not allowed; policies hold plain data only",
             )
             return None
+        self.visited.add(id(node))
         self.marks[path] = self.span(node)
         if isinstance(node, yaml.ScalarNode):
-            return self.loader.construct_object(node, deep=True)
-        seen = seen | {id(node)}
+            return self.scalar(node)
         if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*path, i), seen) for i, item in enumerate(node.value)]
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
         assert isinstance(node, yaml.MappingNode)
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
@@ -121,7 +122,7 @@ class _Builder:
                     "keys must be plain scalars (no '<<' merges or complex keys)",
                 )
                 continue
-            key = self.loader.construct_object(key_node, deep=True)
+            key = self.scalar(key_node)
             if not isinstance(key, str | int | bool) or key is None:
                 key = str(key)
             if key in out:
@@ -137,10 +138,19 @@ class _Builder:
                 )
                 continue
             self.marks[(*path, key)] = self.span(key_node)
-            out[key] = self.build(value_node, (*path, key), seen)
+            out[key] = self.build(value_node, (*path, key))
             # the key's own place is more useful than the value's for messages
             self.marks[(*path, key)] = self.span(key_node)
         return out
+
+
+    def scalar(self, node: yaml.ScalarNode) -> Any:
+        """The scalar's value; one that only looks like a date or number but is not
+        (``2022-13-28``) stays text, so the schema check can say what was expected."""
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (ValueError, OverflowError, yaml.constructor.ConstructorError):
+            return node.value
 
 
 class _TooBig(Exception):
@@ -166,7 +176,12 @@ def parse(
             f"file too large ({len(text)} characters; limit {MAX_BYTES})",
             span=Span(file, 1, 1),
         )])
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as exc:  # e.g. a control character the reader refuses
+        raise error([diag(
+            "JKN-Y001", f"YAML tidak valid: {exc}", f"invalid YAML: {exc}", span=Span(file, 1, 1)
+        )]) from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -174,7 +189,7 @@ def parse(
                 "JKN-Y007", "berkas kosong", "the file is empty", span=Span(file, 1, 1)
             )])
         builder = _Builder(file, loader)
-        data = builder.build(node, (), set())
+        data = builder.build(node, ())
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         span = Span(file, mark.line + 1, mark.column + 1) if mark else Span(file, 1, 1)

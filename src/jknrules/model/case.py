@@ -18,13 +18,16 @@ Digits16 = Annotated[str, Field(pattern=r"^\d{16}$", description="16 digits")]
 
 
 class Part(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    """Strict: ``"3"`` is not a desil and ``"yes"`` is not a boolean (a typo must not
+    silently become a fact). Dates and datetimes are read from ISO 8601 text."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
 
 class Applicant(Part):
     nik: Digits16 | None = Field(None, title="NIK", description="Nomor Induk Kependudukan")
     kk_number: Digits16 | None = Field(None, title="Nomor KK")
-    birth_date: dt.date | None = Field(None, title="Tanggal lahir")
+    birth_date: dt.date | None = Field(None, title="Tanggal lahir", strict=False)
     domicile_regency: Annotated[str, Field(pattern=r"^([a-z][a-z_]*|\d{4})$")] | None = Field(
         None, title="Domisili (kabupaten)", description="Regency id or BPS code"
     )
@@ -79,6 +82,7 @@ class Case(Part):
 
     regency: str = Field(title="Kabupaten", description="karangasem | batang | malinau, or BPS code")
     submitted_at: dt.datetime = Field(
+        strict=False,
         title="Waktu pengajuan",
         description="ISO 8601; without an offset it is the regency's local time",
     )
@@ -94,6 +98,13 @@ class Case(Part):
     documents: list[DocumentId] | None = Field(
         None, title="Dokumen yang dibawa", description="Omitted: 'what must I bring?'"
     )
+
+    @field_validator("submitted_at", mode="before")
+    @classmethod
+    def _iso_text(cls, value: Any) -> Any:
+        if isinstance(value, bool | int | float):
+            raise ValueError("expected an ISO 8601 datetime such as 2026-02-03T09:00:00+08:00")
+        return value
 
     @field_validator("regency")
     @classmethod
