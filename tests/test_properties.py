@@ -131,7 +131,7 @@ def test_case_is_judged_by_the_version_in_force(regency: str, when: dt.datetime)
 
 @settings(max_examples=100, deadline=None)
 @given(st.datetimes(min_value=dt.datetime(2023, 6, 1), max_value=dt.datetime(2028, 1, 1),
-                    timezones=st.just(dt.timezone.utc)))
+                    timezones=st.just(dt.UTC)))
 def test_offset_does_not_change_the_instant(when: dt.datetime) -> None:
     """The same instant written in UTC or in WITA gives the same decision."""
     base = {"regency": "karangasem", "request": "register", "health": {"emergency": True},

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .calendar import ServiceCalendar, WeeklyHours
-from .conditions import Compiled, compile_condition
+from .conditions import Compiled, compile_condition, describe
 from .errors import Span
 from .loader import LoadedPolicy
 from .model.policy import (
@@ -192,8 +192,6 @@ def compile_service(loaded: LoadedPolicy, vi: int, route: str, service: Service)
         )
         for i, r in enumerate(service.rules)
     )
-    from .conditions import describe
-
     requirements = tuple(
         CRequirement(
             key=f"{route}/documents/{i}",

@@ -9,7 +9,7 @@ is a candidate; the contract's precedence picks the one that binds.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,7 +98,7 @@ def evaluate_compiled(policy: CompiledPolicy, case: Case, *, trace: bool = True)
     if service is not None:
         _run_rules(service, work)
         required = _requirements(service, work)
-        missing = _missing(required, case.documents, service, work)
+        missing = _missing(required, case.documents, work)
         channel, deadlines = _calendar(policy, service, submitted, work)
     outcome, segment, _ = min(work.candidates, key=lambda c: _RANK[c[0]]) if work.candidates \
         else ("accepted", None, {})
@@ -139,12 +139,12 @@ def evaluate_compiled(policy: CompiledPolicy, case: Case, *, trace: bool = True)
 
 
 def _document_title(service: CService | None, version: CVersion) -> str:
-    if service is not None:
-        doc = service.document
-    else:
-        doc = version.services[-1].document if version.services else None
-    if doc is None:
-        return ""
+    """The deciding service's document; without one, that of the version's newest service."""
+    if service is None:
+        if not version.services:
+            return ""
+        service = max(version.services, key=lambda s: s.defined_in)
+    doc = service.document
     return f"{doc.title}" + (f" Nomor {doc.number}" if doc.number else "")
 
 
@@ -227,7 +227,7 @@ def _requirements(service: CService, work: _Work) -> list[dict[str, Any]]:
     return out
 
 
-def _missing(required: list[dict[str, Any]], brought: list[str] | None, service: CService,
+def _missing(required: list[dict[str, Any]], brought: Sequence[str] | None,
              work: _Work) -> list[str] | None:
     if brought is None:
         work.propose("accepted", reason(
@@ -240,12 +240,13 @@ def _missing(required: list[dict[str, Any]], brought: list[str] | None, service:
         return None
     have = set(brought)
     missing: list[str] = []
+    clauses: list[str] = []
     for item in required:
-        if "id" in item:
-            if item["id"] not in have:
-                missing.append(item["id"])
-        elif not have.intersection(item["any_of"]):
-            missing += [d for d in item["any_of"] if d not in missing]
+        ids = [item["id"]] if "id" in item else item["any_of"]
+        if have.isdisjoint(ids):
+            missing += [d for d in ids if d not in missing]
+            if item["source"] not in clauses:
+                clauses.append(item["source"])
     if missing:
         names_id = ", ".join(DOCUMENTS[d][0] for d in missing)
         names_en = ", ".join(DOCUMENTS[d][1] for d in missing)
@@ -253,8 +254,7 @@ def _missing(required: list[dict[str, Any]], brought: list[str] | None, service:
             "documents.missing",
             f"Berkas belum lengkap, dikembalikan kepada pemohon. Kurang: {names_id}.",
             f"The file is incomplete and goes back to the applicant. Missing: {names_en}.",
-            service.cite,
-        ) | {"documents": missing})
+        ) | {"source": "; ".join(clauses), "documents": missing})
     return missing
 
 

@@ -8,7 +8,6 @@ Stages (each a small function, run in order, all errors collected):
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,11 +49,12 @@ def read_text(path: Path, error: type[PolicyError] | type[CaseError]) -> str:
 
 
 def display_name(path: Path) -> str:
-    """A short, stable name for messages: relative to the working directory if below it."""
+    """A short name for messages: relative to the working directory if below it."""
+    absolute = path.resolve()
     try:
-        return os.path.relpath(path)
+        return str(absolute.relative_to(Path.cwd().resolve()))
     except ValueError:
-        return str(path)
+        return str(path) if not path.is_absolute() else str(absolute)
 
 
 # --- policies -----------------------------------------------------------------
@@ -74,8 +74,9 @@ def load_policy_text(text: str, file: str) -> LoadedPolicy:
     return LoadedPolicy(policy, doc)
 
 
-def load_policy_file(path: Path) -> LoadedPolicy:
-    return load_policy_text(read_text(path, PolicyError), display_name(path))
+def load_policy_file(path: Path, display: str | None = None) -> LoadedPolicy:
+    """Load one policy file; ``display`` is the name used in messages and results."""
+    return load_policy_text(read_text(path, PolicyError), display or display_name(path))
 
 
 def check_semantics(policy: Policy, doc: SourceDocument) -> list[Diagnostic]:

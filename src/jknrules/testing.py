@@ -100,7 +100,7 @@ def _same_time(expected: Any, got: Any) -> bool:
         return False
     expected = expected.isoformat() if isinstance(expected, dt.date) else str(expected)
     if len(expected) == 10:
-        return got[:10] == expected
+        return bool(got[:10] == expected)
     try:
         g, e = dt.datetime.fromisoformat(got), dt.datetime.fromisoformat(expected)
     except ValueError:

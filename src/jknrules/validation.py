@@ -50,7 +50,7 @@ _ID = {
 }
 
 
-def _fill(template: str, err: dict[str, Any], field: str) -> str:
+def _fill(template: str, err: Any, field: str) -> str:
     ctx = dict(err.get("ctx") or {})
     ctx.setdefault("expected", "")
     msg = err.get("msg", "")
@@ -60,7 +60,7 @@ def _fill(template: str, err: dict[str, Any], field: str) -> str:
     try:
         return template.format(**values)
     except (KeyError, IndexError, ValueError):
-        return err.get("msg", "")
+        return str(err.get("msg", ""))
 
 
 def diagnostics_from(
