@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from . import __version__
+from . import __version__, commands
 from .api import load_policies
 from .errors import CaseError, Diagnostic, JknrulesError, PolicyError, Span, diag
 from .evaluator import evaluate_compiled
@@ -54,6 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     sc = sub.add_parser("schema", help="print a JSON Schema (policy, case, result)")
     sc.add_argument("name", choices=("policy", "case", "result"))
+
+    for module in commands.load_all():
+        command = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+        module.configure(command)
+        command.set_defaults(command_module=module)
     return parser
 
 
@@ -73,7 +78,9 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
             return _evaluate(args, out)
         if args.command == "validate":
             return _validate(args, out, err, lang)
-        return _schema(args.name, out)
+        if args.command == "schema":
+            return _schema(args.name, out)
+        return int(args.command_module.run(args, out, err))
     except JknrulesError as exc:
         err.write(_report(exc, lang))
         return EXIT_INVALID
