@@ -35,8 +35,21 @@ class _Work:
     candidates: list[tuple[str, str | None, dict[str, Any]]] = field(default_factory=list)
     trace: list[dict[str, Any]] = field(default_factory=list)
 
+    unknowns: dict[tuple[str, ...], list[tuple[str, str, Citation | None]]] = field(
+        default_factory=dict)
+
     def propose(self, outcome: str, reason: dict[str, Any], segment: str | None = None) -> None:
         self.candidates.append((outcome, segment, reason))
+
+    def unknown(self, fields: frozenset[str] | set[str], what_id: str, what_en: str,
+                cite: Citation | None) -> None:
+        """A decision needs facts the case lacks; one reason per set of missing fields."""
+        self.unknowns.setdefault(tuple(sorted(fields)), []).append((what_id, what_en, cite))
+
+    def settle_unknowns(self) -> None:
+        for names, uses in self.unknowns.items():
+            self.propose("needs_review", _unknown_reason(names, uses))
+        self.unknowns = {}
 
     def note(self, kind: str, key: str, fired: bool | None, fields: tuple[str, ...],
              cite: Citation | None, **extra: Any) -> None:
@@ -62,17 +75,23 @@ def reason(code: str, msg_id: str, msg_en: str, cite: Citation | None = None) ->
     return out
 
 
-def _unknown_reason(fields: frozenset[str] | set[str], what_id: str, what_en: str,
-                    cite: Citation | None) -> dict[str, Any]:
-    names = sorted(fields)
+def _unknown_reason(names: tuple[str, ...],
+                    uses: list[tuple[str, str, Citation | None]]) -> dict[str, Any]:
     desc_id = ", ".join(f"{f} ({CASE_FIELDS[f].description_id})" for f in names)
     desc_en = ", ".join(f"{f} ({CASE_FIELDS[f].description_en})" for f in names)
-    return reason(
+    what_id = "; ".join(dict.fromkeys(u[0] for u in uses))
+    what_en = "; ".join(dict.fromkeys(u[1] for u in uses))
+    sources = list(dict.fromkeys(u[2].text for u in uses if u[2] is not None))
+    out = reason(
         "fact.missing",
         f"Data {desc_id} diperlukan untuk {what_id} tetapi tidak diisi; petugas memutuskan.",
         f"{desc_en} is needed for {what_en} but the case does not give it; an officer decides.",
-        cite,
-    ) | {"fields": names}
+    ) | {"fields": list(names)}
+    out["source"] = "; ".join(sources) if sources else None
+    ats = [u[2].at for u in uses if u[2] is not None and u[2].at]
+    if ats:
+        out["at"] = ats[0]
+    return out
 
 
 def evaluate_compiled(policy: CompiledPolicy, case: Case, *, trace: bool = True) -> Result:
@@ -100,6 +119,7 @@ def evaluate_compiled(policy: CompiledPolicy, case: Case, *, trace: bool = True)
         required = _requirements(service, work)
         missing = _missing(required, case.documents, work)
         channel, deadlines = _calendar(policy, service, submitted, work)
+    work.settle_unknowns()
     outcome, segment, _ = min(work.candidates, key=lambda c: _RANK[c[0]]) if work.candidates \
         else ("accepted", None, {})
     if outcome == "accepted" and service is not None:
@@ -161,8 +181,7 @@ def _select_service(version: CVersion, work: _Work) -> CService | None:
                 break
             return service
     if unknown:
-        work.propose("needs_review", _unknown_reason(
-            unknown, "menentukan jalur layanan", "choosing the service route", None))
+        work.unknown(unknown, "menentukan jalur layanan", "choosing the service route", None)
     else:
         request = work.facts.get("request")
         work.propose("not_covered", reason(
@@ -178,8 +197,7 @@ def _run_rules(service: CService, work: _Work) -> None:
         value, missing = rule.when(work.facts)
         work.note("rule", rule.key, value, rule.fields, rule.cite, outcome=rule.outcome)
         if value is None:
-            work.propose("needs_review", _unknown_reason(
-                missing, f"aturan '{rule.id}'", f"rule '{rule.id}'", rule.cite))
+            work.unknown(missing, f"aturan '{rule.id}'", f"rule '{rule.id}'", rule.cite)
         elif value:
             r = reason(f"rule.{rule.id}", rule.message.id, rule.message.en, rule.cite)
             if rule.assumption is not None:
@@ -196,9 +214,9 @@ def _requirements(service: CService, work: _Work) -> list[dict[str, Any]]:
         else:
             value, missing = req.when(work.facts)
             if value is None:
-                work.propose("needs_review", _unknown_reason(
+                work.unknown(
                     missing, "menentukan dokumen " + " / ".join(req.documents),
-                    "deciding whether " + " / ".join(req.documents) + " is required", req.cite))
+                    "deciding whether " + " / ".join(req.documents) + " is required", req.cite)
         work.note("document", req.key, value, req.fields, req.cite,
                   documents=list(req.documents))
         if not value or req.documents in seen:
@@ -312,9 +330,6 @@ def _calendar(policy: CompiledPolicy, service: CService, submitted: dt.datetime,
             f"Service is closed now; {channel.id} opens again at {start:%Y-%m-%d %H:%M}.",
             channel.cite,
         ))
-    if service.response is not None:
-        duration, cite = service.response
-        deadlines["response_due"] = _iso(cal.add(start, duration))
     window_month = (start.year, start.month)
     if service.window is not None:
         window, cite = service.window
@@ -335,6 +350,8 @@ def _calendar(policy: CompiledPolicy, service: CService, submitted: dt.datetime,
         work.note("window", f"{service.route}/intake_window", inside, (), cite,
                   service_starts=_iso(start))
         if not inside:
+            # the request is taken when the next window opens: service starts then
+            start = opens if opens is not None else start
             when = opens.strftime("%Y-%m-%d %H:%M") if opens else "-"
             work.propose("outside_intake_window", reason(
                 "intake.outside_window",
@@ -344,6 +361,9 @@ def _calendar(policy: CompiledPolicy, service: CService, submitted: dt.datetime,
                 f"month; come back from {when}.",
                 cite,
             ))
+    if service.response is not None:
+        duration, cite = service.response
+        deadlines["response_due"] = _iso(cal.add(start, duration))
     cutoff_day: dt.date | None = None
     if service.cutoff is not None:
         cutoff, cite = service.cutoff
