@@ -124,6 +124,16 @@ def check_semantics(policy: Policy, doc: SourceDocument) -> list[Diagnostic]:
         for route, service in version.services.items():
             out += _check_service(policy, version, service, (*vloc, "services", route), doc)
             defined.add(route)
+        for gi, gap in enumerate(version.acknowledged_gaps):
+            gloc: Loc = (*vloc, "acknowledged_gaps", gi)
+            out += check_condition(gap.when, (*gloc, "when"),
+                                   lambda *a, **k: doc.diag(*a, **k))
+            if gap.source.document is not None and gap.source.document not in version.documents:
+                out.append(doc.diag(
+                    "JKN-P014", f"dokumen sumber '{gap.source.document}' tidak ada di versi ini",
+                    f"source document '{gap.source.document}' is not in this version",
+                    (*gloc, "source", "document"),
+                ))
     return out
 
 

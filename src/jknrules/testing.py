@@ -26,14 +26,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .errors import PolicyError
+from .errors import JknrulesError, PolicyError
 from .loader import read_text
 from .source import parse
 from .validation import diagnostics_from
+
+if TYPE_CHECKING:
+    from .policyset import PolicySet
 
 
 class ExampleCase(BaseModel):
@@ -63,7 +66,9 @@ class LoadedExample:
 
 
 def load_examples(path: Path) -> list[LoadedExample]:
-    doc = parse(read_text(path, PolicyError), str(path), PolicyError)
+    from .loader import display_name
+
+    doc = parse(read_text(path, PolicyError), display_name(path), PolicyError)
     try:
         parsed = ExampleFile.model_validate(doc.data)
     except ValidationError as exc:
@@ -71,7 +76,7 @@ def load_examples(path: Path) -> list[LoadedExample]:
     out = []
     for i, example in enumerate(parsed.cases):
         span = doc.span(("cases", i))
-        out.append(LoadedExample(str(path), span.line if span else 1, example))
+        out.append(LoadedExample(doc.file, span.line if span else 1, example))
     return out
 
 
@@ -108,43 +113,114 @@ def _same_time(expected: Any, got: Any) -> bool:
     return g.tzinfo is not None and g == e and g.utcoffset() == e.utcoffset()
 
 
+@dataclass(frozen=True)
+class Mismatch:
+    """One expected part of a result that came out differently."""
+
+    key: str
+    expected: Any
+    got: Any
+
+    def text(self, lang: str = "en") -> str:
+        if lang == "id":
+            return f"{self.key}: diharapkan {_show(self.expected)}, didapat {_show(self.got)}"
+        return f"{self.key}: expected {_show(self.expected)}, got {_show(self.got)}"
+
+
+def _show(value: Any) -> str:
+    if value is KeyError:
+        return "(tidak ada/absent)"
+    if isinstance(value, set | frozenset):
+        return "[" + ", ".join(sorted(map(str, value))) + "]"
+    return repr(value)
+
+
 def compare(result: dict[str, Any], expect: dict[str, Any]) -> list[str]:
+    """Every way ``result`` differs from ``expect``, in English (empty: it matches)."""
+    return [m.text("en") for m in mismatches(result, expect)]
+
+
+def mismatches(result: dict[str, Any], expect: dict[str, Any]) -> list[Mismatch]:
     """Every way ``result`` differs from ``expect`` (empty: it matches)."""
-    errors: list[str] = []
+    out: list[Mismatch] = []
     for key, want in expect.items():
         if key == "error":
-            errors.append(f"expected error {want}, got outcome {result.get('outcome')}")
+            out.append(Mismatch(key, want, f"outcome {result.get('outcome')}"))
         elif key.startswith("required_documents"):
             got = _doc_ids(result.get("required_documents"))
             want_set = set(want)
-            if key == "required_documents" and got != want_set:
-                errors.append(f"required_documents {sorted(got)} != {sorted(want_set)}")
-            elif key.endswith("_include") and not want_set <= got:
-                errors.append(f"required_documents lacks {sorted(want_set - got)}")
-            elif key.endswith("_exclude") and want_set & got:
-                errors.append(f"required_documents has {sorted(want_set & got)}")
+            wrong = (
+                (key == "required_documents" and got != want_set)
+                or (key.endswith("_include") and not want_set <= got)
+                or (key.endswith("_exclude") and bool(want_set & got))
+            )
+            if wrong:
+                out.append(Mismatch(key, want_set, got))
         elif key == "missing_documents":
             got_missing = result.get("missing_documents")
             if want is None:
                 if got_missing is not None:
-                    errors.append(f"missing_documents should be null, got {got_missing!r}")
+                    out.append(Mismatch(key, None, set(got_missing)))
             elif got_missing is None or set(got_missing) != set(want):
-                errors.append(f"missing_documents {got_missing!r} != {sorted(want)}")
+                out.append(Mismatch(key, set(want),
+                                    None if got_missing is None else set(got_missing)))
         elif key == "reasons_include":
             codes = {r["code"] for r in result.get("reasons", [])}
             if not set(want) <= codes:
-                errors.append(f"reasons lack {sorted(set(want) - codes)} (have {sorted(codes)})")
+                out.append(Mismatch(key, set(want), codes))
         elif key == "deadlines_absent":
             present = set(want) & set(result.get("deadlines", {}))
             if present:
-                errors.append(f"deadlines should not have {sorted(present)}")
+                out.append(Mismatch(key, set(), present))
         else:
             got = _dig(result, key)
             if got is KeyError:
-                errors.append(f"{key} is absent, expected {want!r}")
+                out.append(Mismatch(key, want, KeyError))
             elif key.startswith("deadlines.") or key == "policy.effective_from":
                 if not _same_time(want, got):
-                    errors.append(f"{key} {got!r} != {want!r}")
+                    out.append(Mismatch(key, want, got))
             elif got != want:
-                errors.append(f"{key} {got!r} != {want!r}")
-    return errors
+                out.append(Mismatch(key, want, got))
+    return out
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one example case came out."""
+
+    example: LoadedExample
+    problems: tuple[Mismatch, ...]
+    error: str | None
+    trace: tuple[dict[str, Any], ...]
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems and self.error is None
+
+
+def run_example(loaded: LoadedExample, policies: PolicySet) -> Outcome:
+    """Evaluate one example and compare it with its expectation."""
+    from .api import evaluate
+
+    ex = loaded.example
+    want_error = ex.expect.get("error")
+    try:
+        result = evaluate(ex.case, policies).to_dict()
+    except JknrulesError as exc:
+        codes = [d.code for d in exc.diagnostics]
+        if want_error is not None and want_error in codes:
+            return Outcome(loaded, (), None, ())
+        if want_error is not None:
+            return Outcome(loaded, (Mismatch("error", want_error, codes),), None, ())
+        return Outcome(loaded, (), exc.summary("id"), ())
+    return Outcome(loaded, tuple(mismatches(result, ex.expect)), None, tuple(result["trace"]))
+
+
+def example_files(paths: list[Path]) -> list[Path]:
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out += sorted(p for p in path.rglob("*.yaml") if p.is_file())
+        else:
+            out.append(path)
+    return out

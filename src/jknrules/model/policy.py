@@ -335,6 +335,15 @@ class SourceDocument(Frozen):
     seed: str | None = Field(None, title="Berkas sumber", description="File in shared/seeds.")
 
 
+class AcknowledgedGap(Frozen):
+    """A situation the signed documents leave open, known and accepted: ``jknrules check``
+    lists the gaps it matches separately and still passes."""
+
+    when: Condition = Field(title="Bila", description="The cases this acknowledgement covers.")
+    note: Text = Field(title="Catatan")
+    source: Source = Field(title="Sumber")
+
+
 class Version(Frozen):
     """One version of the regency's rules, in force from `effective_from`."""
 
@@ -344,6 +353,11 @@ class Version(Frozen):
         default_factory=dict,
         title="Layanan",
         description="Services this version (re)defines; others carry over from earlier versions.",
+    )
+    acknowledged_gaps: list[AcknowledgedGap] = Field(
+        default_factory=list,
+        title="Celah yang diakui",
+        description="Situations the documents leave open, acknowledged with a note and source.",
     )
     withdraws: list[RouteId] = Field(
         default_factory=list,

@@ -1,0 +1,75 @@
+"""Text and JSON reports of ``check`` findings and ``test --coverage``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from .check import Finding
+from .coverage import Coverage
+
+_KIND = {
+    "gap": ("celah", "gap"),
+    "acknowledged_gap": ("celah diakui", "acknowledged gap"),
+    "overlap": ("tumpang tindih", "overlap"),
+    "dead_rule": ("aturan mati", "dead rule"),
+    "dead_requirement": ("persyaratan mati", "dead requirement"),
+    "unreachable_channel": ("kanal tak terjangkau", "unreachable channel"),
+    "calendar": ("kalender", "calendar"),
+}
+
+
+def _line(f: Finding, lang: str) -> list[str]:
+    i = 0 if lang == "id" else 1
+    where = f.at[0] + ": " if f.at else ""
+    head = f"{where}{_KIND[f.kind][i]} [{f.regency} @ {f.version}] "
+    head += f.message_id if lang == "id" else f.message_en
+    lines = [head]
+    for extra in f.at[1:]:
+        lines.append(f"    {'juga di' if lang == 'id' else 'also at'} {extra}")
+    for source in f.sources:
+        lines.append(f"    {'sumber' if lang == 'id' else 'source'}: {source}")
+    if f.note:
+        lines.append(f"    {'catatan' if lang == 'id' else 'note'}: {f.note[i]}")
+    return lines
+
+
+def findings_text(findings: Sequence[Finding], lang: str = "id") -> str:
+    blocking = [f for f in findings if f.blocking]
+    known = [f for f in findings if not f.blocking]
+    out: list[str] = []
+    for f in blocking:
+        out += _line(f, lang)
+    if known:
+        out.append("")
+        out.append("Celah yang diakui (tidak menggagalkan):" if lang == "id"
+                   else "Acknowledged gaps (not failures):")
+        for f in known:
+            out += ["  " + line for line in _line(f, lang)]
+    out.append("")
+    if lang == "id":
+        out.append(f"Ringkasan: {len(blocking)} temuan, {len(known)} celah diakui.")
+    else:
+        out.append(f"Summary: {len(blocking)} findings, {len(known)} acknowledged gaps.")
+    return "\n".join(out).lstrip("\n") + "\n"
+
+
+def findings_json(findings: Sequence[Finding]) -> str:
+    body = {
+        "findings": [f.to_json() for f in findings if f.blocking],
+        "acknowledged": [f.to_json() for f in findings if not f.blocking],
+    }
+    return json.dumps(body, ensure_ascii=False, indent=2) + "\n"
+
+
+def coverage_text(cov: Coverage, lang: str = "id") -> str:
+    kinds = (("rule", "aturan", "rules"), ("requirement", "persyaratan", "requirements"),
+             ("channel", "kanal", "channels"), ("window", "jendela", "windows"))
+    i = 1 if lang == "id" else 2
+    parts = [f"{k[i]} {cov.percent(k[0]):.0f}%" for k in kinds]
+    out = [("Cakupan: " if lang == "id" else "Coverage: ") + ", ".join(parts)]
+    for item in cov.missed:
+        label = "belum diuji" if lang == "id" else "not exercised"
+        out.append(f"  {item.at}: {label}: {item.kind} '{item.name}' "
+                   f"({item.regency} {item.route} @ {item.defined_in})")
+    return "\n".join(out) + "\n"
