@@ -58,6 +58,10 @@ class ServiceCalendar:
         self.extra_closed = frozenset(extra_closed)
         self._years: dict[int, dict[dt.date, str]] = {}
         self._lock = threading.Lock()
+        # opening intervals per (hours, day), memoised like the holiday tables; the hours
+        # object is pinned beside its id so the id cannot be reused while the key lives
+        self._days: dict[tuple[int, dt.date], tuple[tuple[dt.datetime, dt.datetime], ...]] = {}
+        self._pinned: dict[int, WeeklyHours | None] = {}
 
     # --- days -------------------------------------------------------------
     def holidays_of(self, year: int) -> dict[dt.date, str]:
@@ -98,12 +102,25 @@ class ServiceCalendar:
 
     def intervals(self, hours: WeeklyHours | None, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
         """Opening intervals on ``day``; ``None`` hours = open all day every day."""
-        start = dt.datetime.combine(day, dt.time(), self.zone)
-        if hours is None:
-            return [(start, start + dt.timedelta(days=1))]
-        ranges = hours.days[7] if self.is_holiday(day) else hours.days[day.weekday()]
-        return [(start + dt.timedelta(minutes=a), start + dt.timedelta(minutes=b))
-                for a, b in ranges]
+        return list(self.day_intervals(hours, day))
+
+    def day_intervals(self, hours: WeeklyHours | None, day: dt.date
+                      ) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
+        """:meth:`intervals` as a tuple, computed once per (hours, day)."""
+        key = (id(hours), day)
+        found = self._days.get(key)
+        if found is None:
+            start = dt.datetime.combine(day, dt.time(), self.zone)
+            if hours is None:
+                found = ((start, start + dt.timedelta(days=1)),)
+            else:
+                ranges = hours.days[7] if self.is_holiday(day) else hours.days[day.weekday()]
+                found = tuple((start + dt.timedelta(minutes=a), start + dt.timedelta(minutes=b))
+                              for a, b in ranges)
+            with self._lock:
+                self._pinned.setdefault(id(hours), hours)
+                self._days.setdefault(key, found)
+        return found
 
     def is_open(self, hours: WeeklyHours | None, moment: dt.datetime) -> bool:
         return any(a <= moment < b for a, b in self.intervals(hours, moment.date()))
@@ -112,7 +129,7 @@ class ServiceCalendar:
         """``moment`` if open then, else the next moment the channel opens."""
         day = moment.date()
         for _ in range(SEARCH_DAYS):
-            for a, b in self.intervals(hours, day):
+            for a, b in self.day_intervals(hours, day):
                 if a <= moment < b:
                     return moment
                 if a > moment:
@@ -150,14 +167,24 @@ class ServiceCalendar:
     # --- durations ----------------------------------------------------------
     def add(self, moment: dt.datetime, duration: Duration) -> dt.datetime:
         """Calendar months and days, then working days, then wall-clock hours and minutes."""
-        out = add_months(moment, duration.months) if duration.months else moment
-        out = out + dt.timedelta(days=duration.days)
-        remaining = duration.working_days
-        while remaining:
-            out += dt.timedelta(days=1)
-            if self.is_working_day(out.date()):
-                remaining -= 1
+        day = self.shift_date(moment.date(), duration.months, duration.days, duration.working_days)
+        out = dt.datetime.combine(day, moment.timetz()) if day != moment.date() else moment
         return out + dt.timedelta(hours=duration.hours, minutes=duration.minutes)
+
+    def shift_date(self, day: dt.date, months: int, days: int, working_days: int) -> dt.date:
+        """The date part of :meth:`add`: calendar months (clamped), days, then working days."""
+        if months:
+            index = day.month - 1 + months
+            year, month = day.year + index // 12, index % 12 + 1
+            day = day.replace(year=year, month=month,
+                              day=min(day.day, _cal.monthrange(year, month)[1]))
+        day += dt.timedelta(days=days)
+        remaining = working_days
+        while remaining:
+            day += dt.timedelta(days=1)
+            if self.is_working_day(day):
+                remaining -= 1
+        return day
 
 
 def add_months(moment: dt.datetime, months: int) -> dt.datetime:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .calendar import ServiceCalendar, WeeklyHours
@@ -31,7 +31,8 @@ from .model.policy import (
     Step,
     Text,
 )
-from .model.vocab import ROUTES
+from .model.vocab import DOCUMENTS, ROUTES
+from .source import SourceDocument as SourceDoc
 
 SEGMENT_CURRENT = "current"
 
@@ -82,6 +83,23 @@ class CRequirement:
     why: Text | None
     cite: Citation
     assumption: Text | None
+    #: precomputed texts of the result's item: ``name`` (id, en) and ``why`` (id, en)
+    name_text: tuple[str, str] = ("", "")
+    why_text: tuple[str, str] = ("", "")
+
+
+def requirement_texts(documents: tuple[str, ...], why: Text | None,
+                      condition_text: tuple[str, str] | None) -> tuple[tuple[str, str],
+                                                                        tuple[str, str]]:
+    """The document names and the reason a requirement applies, in both languages."""
+    name = (" / ".join(DOCUMENTS[d][0] for d in documents),
+            " / ".join(DOCUMENTS[d][1] for d in documents))
+    if why is not None:
+        return name, (why.id, why.en)
+    if condition_text is not None:
+        return name, ("karena " + condition_text[0], "because " + condition_text[1])
+    return name, ("wajib bagi semua pemohon layanan ini",
+                  "required of every applicant for this service")
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +145,7 @@ class CompiledPolicy:
     file: str
     calendar: ServiceCalendar
     versions: tuple[CVersion, ...]
+    source: SourceDoc | None = None
 
     def version_at(self, day: dt.date) -> CVersion | None:
         """The version in force on ``day`` (``None`` before the first one)."""
@@ -204,6 +223,10 @@ def compile_service(loaded: LoadedPolicy, vi: int, route: str, service: Service)
         )
         for i, q in enumerate(service.documents)
     )
+    requirements = tuple(
+        replace(r, name_text=texts[0], why_text=texts[1]) for r in requirements
+        for texts in [requirement_texts(r.documents, r.why, r.condition_text)]
+    )
     channels = tuple(
         CChannel(c.id, c.name, WeeklyHours.from_model(c.hours) if c.hours else None,
                  cite(c.source, "channels", i))
@@ -242,4 +265,4 @@ def compile_policy(loaded: LoadedPolicy) -> CompiledPolicy:
         versions.append(CVersion(
             policy.regency, effective, fingerprint(policy, effective, services), tuple(out)
         ))
-    return CompiledPolicy(policy, loaded.source.file, calendar, tuple(versions))
+    return CompiledPolicy(policy, loaded.source.file, calendar, tuple(versions), loaded.source)
