@@ -122,3 +122,12 @@ def test_versions_layer_services(policies: jknrules.PolicySet) -> None:
     old = {s.route: s for s in v2023.services}
     assert old["transfer_from_mandiri"].model.target_segment == "pbi_apbd"
     assert v2023.sha256 != v2025.sha256
+
+
+def test_huge_document_is_refused_within_bounds() -> None:
+    with pytest.raises(PolicyError) as info:
+        load_policy_text("[" + "1," * 200_000 + "]", "huge.yaml")
+    assert info.value.diagnostics[0].code == "JKN-Y006"
+    with pytest.raises(PolicyError) as info:
+        load_policy_text("a: " + "x" * 1_000_001, "huge.yaml")
+    assert info.value.diagnostics[0].code == "JKN-Y006"

@@ -32,12 +32,12 @@ def test_policy_files_validate_against_schema_and_name_it(path) -> None:  # type
     jsonschema.validate(data, json.loads((SCHEMAS / "policy.schema.json").read_text()))
 
 
-def test_every_field_has_an_indonesian_title() -> None:
+def test_every_policy_field_has_an_indonesian_title_and_a_description() -> None:
     schema = json.loads((SCHEMAS / "policy.schema.json").read_text())
     missing = []
-    for name, definition in schema["$defs"].items():
+    for name, definition in [*schema["$defs"].items(), ("Policy", schema)]:
         for prop, spec in definition.get("properties", {}).items():
-            if "title" not in spec:
+            if "title" not in spec or "description" not in spec:
                 missing.append(f"{name}.{prop}")
     assert not missing, missing
 

@@ -19,9 +19,9 @@ from .errors import Diagnostic, JknrulesError, Span, diag
 
 Path = tuple[str | int, ...]
 
-MAX_BYTES = 5_000_000
+MAX_BYTES = 1_000_000
 MAX_DEPTH = 64
-MAX_NODES = 200_000
+MAX_NODES = 50_000
 
 _CORE_TAGS = frozenset(
     {
@@ -72,12 +72,11 @@ class SourceDocument:
 
 
 class _Builder:
-    def __init__(self, file: str, loader: yaml.SafeLoader) -> None:
+    def __init__(self, file: str, loader: _BoundedLoader) -> None:
         self.file = file
         self.loader = loader
         self.marks: dict[Path, Span] = {}
         self.errors: list[Diagnostic] = []
-        self.count = 0
         self.visited: set[int] = set()
 
     def span(self, node: yaml.Node) -> Span:
@@ -87,11 +86,6 @@ class _Builder:
         self.errors.append(diag(code, mid, men, span=self.span(node), path=path, **kw))
 
     def build(self, node: yaml.Node, path: Path) -> Any:
-        self.count += 1
-        if self.count > MAX_NODES:
-            raise _TooBig(node)
-        if len(path) > MAX_DEPTH:
-            raise _TooDeep(node)
         if id(node) in self.visited:  # only an alias makes the composer hand out a node twice
             self.fail(
                 node, path, "JKN-Y003",
@@ -153,13 +147,31 @@ class _Builder:
             return node.value
 
 
-class _TooBig(Exception):
-    def __init__(self, node: yaml.Node) -> None:
-        self.node = node
+class _BoundedLoader(yaml.SafeLoader):
+    """SafeLoader that stops composing once a document is too large or too deep, so a
+    hostile file costs bounded time and memory."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._nodes = 0
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        self._nodes += 1
+        self._depth += 1
+        try:
+            if self._nodes > MAX_NODES or self._depth > MAX_DEPTH:
+                event = self.peek_event()  # type: ignore[no-untyped-call]
+                raise _Limit(event.start_mark, self._depth > MAX_DEPTH)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
-class _TooDeep(_TooBig):
-    pass
+class _Limit(Exception):
+    def __init__(self, mark: yaml.Mark, deep: bool) -> None:
+        self.mark = mark
+        self.deep = deep
 
 
 def parse(
@@ -177,7 +189,7 @@ def parse(
             span=Span(file, 1, 1),
         )])
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _BoundedLoader(text)
     except yaml.YAMLError as exc:  # e.g. a control character the reader refuses
         raise error([diag(
             "JKN-Y001", f"YAML tidak valid: {exc}", f"invalid YAML: {exc}", span=Span(file, 1, 1)
@@ -207,15 +219,13 @@ def parse(
         raise error([diag(
             "JKN-Y001", f"YAML tidak valid: {exc}", f"invalid YAML: {exc}", span=Span(file, 1, 1)
         )]) from None
-    except _TooBig as exc:
-        deep = isinstance(exc, _TooDeep)
-        span = Span(file, exc.node.start_mark.line + 1, exc.node.start_mark.column + 1)
+    except _Limit as exc:
+        what = ("dalam", "deeply nested", MAX_DEPTH) if exc.deep else ("besar", "large", MAX_NODES)
         raise error([diag(
             "JKN-Y006",
-            f"dokumen terlalu {'dalam' if deep else 'besar'} (batas {MAX_DEPTH if deep else MAX_NODES})",
-            f"document too {'deeply nested' if deep else 'large'} "
-            f"(limit {MAX_DEPTH if deep else MAX_NODES})",
-            span=span,
+            f"dokumen terlalu {what[0]} (batas {what[2]} simpul/tingkat)",
+            f"document too {what[1]} (limit {what[2]})",
+            span=Span(file, exc.mark.line + 1, exc.mark.column + 1),
         )]) from None
     except RecursionError:
         raise error([diag(

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .policy_help import add_help
 from .vocab import ChannelId, DocumentId, RegencyId, RouteId, RuleOutcome, Segment
 
 _HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
@@ -21,7 +22,7 @@ Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 
 
 class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=add_help)
 
 
 class Text(Frozen):
@@ -89,7 +90,8 @@ class Condition(Frozen):
         "(needs_review).",
     )
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True,
+                              json_schema_extra=add_help)
 
     @model_validator(mode="after")
     def _one_form(self) -> Condition:
@@ -272,7 +274,8 @@ class Activation(Duration):
     source: Source = Field(title="Sumber")
     assumption: Text | None = Field(None, title="Asumsi")
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True,
+                              json_schema_extra=add_help)
 
 
 class Step(Frozen):
