@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from . import __version__, commands
+from . import __version__, commands, schemas
 from .api import load_policies
 from .errors import CaseError, Diagnostic, JknrulesError, PolicyError, Span, diag
 from .evaluator import evaluate_compiled
@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--lang", choices=("id", "en"), default="id",
                     help="language of the text summary and of error messages (default id)")
     ev.add_argument("--no-trace", action="store_true", help="leave the trace out of the JSON")
+    ev.add_argument("--record", type=Path, default=None, metavar="FILE.jsonl",
+                    help="append the decision (case, result, policy sha256, engine version) to "
+                    "this JSON Lines file, atomically")
 
     va = sub.add_parser("validate", help="check policy files and case files")
     va.add_argument("paths", nargs="*", type=Path,
@@ -52,8 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="policies to check case files against (default: the shipped policies)")
     va.add_argument("--lang", choices=("id", "en"), default="id")
 
-    sc = sub.add_parser("schema", help="print a JSON Schema (policy, case, result)")
-    sc.add_argument("name", choices=("policy", "case", "result"))
+    sc = sub.add_parser("schema", help="print a JSON Schema (policy, case, result, diff)")
+    sc.add_argument("name", choices=tuple(schemas.MODELS))
 
     for module in commands.load_all():
         command = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
@@ -123,6 +126,10 @@ def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
         result = evaluate_compiled(policies.get(case.regency), case, trace=not args.no_trace)
     except CaseError as exc:
         raise CaseError(_with_file(exc.diagnostics, file)) from None
+    if args.record is not None:
+        from .records import append_record, make_record
+
+        append_record(args.record, make_record(case, result, __version__))
     if args.format == "text":
         out.write(render_text(result, args.lang))
     else:
@@ -184,7 +191,5 @@ def _looks_like_policy(file: Path) -> bool:
 
 
 def _schema(name: str, out: TextIO) -> int:
-    from .schemas import schema_text
-
-    out.write(schema_text(name))
+    out.write(schemas.schema_text(name))
     return EXIT_OK

@@ -7,7 +7,7 @@ from typing import Any
 from .model.vocab import DOCUMENTS
 from .result import Result
 
-_OUTCOME = {
+OUTCOME_LABELS = {
     "not_covered": ("Tidak ada layanan untuk permohonan ini", "No route for this request"),
     "needs_review": ("Perlu diputuskan petugas", "Needs an officer's review"),
     "ineligible": ("Tidak memenuhi syarat", "Ineligible"),
@@ -42,7 +42,7 @@ def render_text(result: Result, lang: str = "id") -> str:
     label = ("Hasil", "Outcome"), ("Segmen tujuan", "Target segment"), ("Layanan", "Route"), (
         "Dokumen wajib", "Required documents"), ("Dokumen kurang", "Missing documents"), (
         "Jadwal", "Deadlines"), ("Alasan", "Reasons"), ("Kebijakan", "Policy")
-    lines = [f"{label[0][i]}: {_OUTCOME[result.outcome][i]} ({result.outcome})"]
+    lines = [f"{label[0][i]}: {OUTCOME_LABELS[result.outcome][i]} ({result.outcome})"]
     if result.target_segment:
         lines.append(f"{label[1][i]}: {result.target_segment}")
     route = result.route

@@ -14,15 +14,19 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from .diff_model import DiffReport
 from .model.case import Case
 from .model.policy import Policy
 from .model.result import ResultModel
 
-MODELS: dict[str, type[BaseModel]] = {"policy": Policy, "case": Case, "result": ResultModel}
+MODELS: dict[str, type[BaseModel]] = {
+    "policy": Policy, "case": Case, "result": ResultModel, "diff": DiffReport,
+}
 TITLES = {
     "policy": "Kebijakan pendaftaran JKN kabupaten (jknrules policy)",
     "case": "Kasus pemohon (jknrules case)",
     "result": "Hasil evaluasi (jknrules result)",
+    "diff": "Perbedaan semantik kebijakan (jknrules diff)",
 }
 
 

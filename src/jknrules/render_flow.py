@@ -1,0 +1,86 @@
+"""The flowchart of a route: rules in the order they bind, the document check, the
+intake window, then the steps. Built once as data, drawn as Mermaid (Markdown)
+or as boxes (HTML, no script needed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import wording as w
+from .compiler import CService
+from .model.vocab import OUTCOME_PRECEDENCE
+from .wording import Words
+
+_RANK = {name: i for i, name in enumerate(OUTCOME_PRECEDENCE)}
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A question; on "yes" the case ends with ``outcome`` (on "no" it goes on)."""
+
+    question: Words
+    outcome: Words
+    yes_ends: bool = True  # False: "no" ends the case (documents, window)
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    start: Words
+    decisions: tuple[Decision, ...]
+    steps: tuple[Words, ...]
+    end: Words
+
+
+def build_flow(service: CService) -> Flow:
+    model = service.model
+    rules = sorted(model.rules, key=lambda r: _RANK[r.outcome])  # stable: file order on ties
+    decisions = [Decision(w.condition(r.when) + w.same(" ?"), _ending(r.outcome, r.target_segment))
+                 for r in rules]
+    if model.documents:
+        decisions.append(Decision(
+            Words(f"Berkas lengkap? ({len(model.documents)} persyaratan)",
+                  f"File complete? ({len(model.documents)} requirements)"),
+            w.outcome("incomplete") + Words(": dikembalikan ke pemohon",
+                                            ": returned to the applicant"), yes_ends=False))
+    if model.intake_window is not None:
+        decisions.append(Decision(
+            Words("Diajukan ", "Submitted on ") + w.window(model.intake_window) + w.same(" ?"),
+            w.outcome("outside_intake_window"), yes_ends=False))
+    return Flow(
+        start=Words("Permohonan: ", "Request: ") + w.same(model.title),
+        decisions=tuple(decisions),
+        steps=tuple(w.step(s, i) for i, s in enumerate(model.steps, 1)),
+        end=Words("Selesai: ", "Done: ") + w.outcome("accepted") + Words(", segmen ", ", segment ")
+        + w.segment(model.target_segment),
+    )
+
+
+def _ending(outcome: str, segment: str | None) -> Words:
+    text = w.outcome(outcome)
+    if segment is not None:
+        text += w.same(" → ") + w.segment(segment)
+    return text
+
+
+def mermaid(flow: Flow, lang: str) -> str:
+    yes, no = ("ya", "tidak") if lang == "id" else ("yes", "no")
+    lines = ["flowchart TD", f'  start(["{_m(flow.start.pick(lang))}"])']
+    prev, edge = "start", ""
+    for i, d in enumerate(flow.decisions, 1):
+        node = f"d{i}"
+        lines.append(f'  {node}{{"{_m(d.question.pick(lang))}"}}')
+        lines.append(f"  {prev} {edge}--> {node}")
+        lines.append(f'  {node} -- {yes if d.yes_ends else no} --> e{i}["{_m(d.outcome.pick(lang))}"]')
+        prev, edge = node, f"-- {no if d.yes_ends else yes} "
+    for i, step in enumerate(flow.steps, 1):
+        lines.append(f'  s{i}["{_m(step.pick(lang))}"]')
+        lines.append(f"  {prev} {edge}--> s{i}")
+        prev, edge = f"s{i}", ""
+    lines.append(f'  done(["{_m(flow.end.pick(lang))}"])')
+    lines.append(f"  {prev} {edge}--> done")
+    return "\n".join(lines) + "\n"
+
+
+def _m(text: str) -> str:
+    """Text safe inside a quoted Mermaid label."""
+    return " ".join(text.split()).replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
