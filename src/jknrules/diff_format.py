@@ -24,6 +24,7 @@ AREA_TITLES = {
     "cutoff": ("Batas pengajuan ke BPJS", "Cut-off to BPJS"),
     "response_time": ("Waktu tanggapan", "Response time"),
     "expected_activation": ("Perkiraan kepesertaan aktif", "Expected activation"),
+    "fee": ("Biaya/Tarif", "Fee"),
     "step": ("Prosedur", "Procedure"),
     "assumption": ("Asumsi", "Assumptions"),
     "acknowledged_gap": ("Celah yang diakui", "Acknowledged gaps"),

@@ -18,13 +18,13 @@ FORMAT = "jknrules.diff/1"
 Area = Literal[
     "policy", "office", "closed_day", "document", "legal_basis", "service", "segment",
     "applies_when", "rule", "requirement", "channel", "intake_window", "cutoff",
-    "response_time", "expected_activation", "step", "assumption", "acknowledged_gap",
+    "response_time", "expected_activation", "fee", "step", "assumption", "acknowledged_gap",
 ]
 #: Display and sort order of the areas.
 AREAS: tuple[str, ...] = (
     "policy", "office", "closed_day", "document", "legal_basis", "service", "segment",
     "applies_when", "rule", "requirement", "channel", "intake_window", "cutoff",
-    "response_time", "expected_activation", "step", "assumption", "acknowledged_gap",
+    "response_time", "expected_activation", "fee", "step", "assumption", "acknowledged_gap",
 )
 ChangeKind = Literal["added", "removed", "changed"]
 

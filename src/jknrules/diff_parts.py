@@ -288,6 +288,25 @@ def _singles(out: list[Change], a: ServiceView, b: ServiceView, same_doc: bool) 
             (pair.added if x is None else pair.removed)(side(words(model), cite, model.assumption))
             continue
         pair.fields(x, y, {name: _first(words)}, lambda p: (p[1], p[0].assumption))
+    _fee(out, a, b, same_doc)
+
+
+def _fee(out: list[Change], a: ServiceView, b: ServiceView, same_doc: bool) -> None:
+    fa, fb = a.model.fee, b.model.fee
+    if fa is None and fb is None:
+        return
+
+    def words(fee: Any) -> Words:
+        return w.same(f"{fee.text} (Rp {fee.amount_idr})")
+
+    pair = Pair(out, "fee", a.route, "fee", Words("Biaya/Tarif", "Fee"), same_doc)
+    x = (fa, a.cite(fa.source, "fee")) if fa is not None else None
+    y = (fb, b.cite(fb.source, "fee")) if fb is not None else None
+    if x is None or y is None:
+        model, cite = x or y  # type: ignore[misc]
+        (pair.added if x is None else pair.removed)(side(words(model), cite))
+        return
+    pair.fields(x, y, {"fee": _first(words)}, lambda p: (p[1], None))
 
 
 def _first(words: Callable[[Any], Words]) -> Callable[[Any], Words]:

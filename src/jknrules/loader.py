@@ -260,7 +260,7 @@ def _sources(service: Service, loc: Loc) -> Iterator[tuple[Loc, Any]]:
         yield (*loc, "steps", i, "source"), step.source
     for i, note in enumerate(service.assumptions):
         yield (*loc, "assumptions", i, "source"), note.source
-    for name in ("intake_window", "cutoff", "response_time", "expected_activation"):
+    for name in ("intake_window", "cutoff", "response_time", "expected_activation", "fee"):
         item = getattr(service, name)
         if item is not None:
             yield (*loc, name, "source"), item.source

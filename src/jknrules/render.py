@@ -132,8 +132,9 @@ def _sheet(view: ServiceView, zone: str) -> Sheet:
             Group(Words("Langkah", "Steps"), steps, "1"))),
         Component(3, Words("Waktu Pelayanan", "Service hours"), (Group(None, tuple(hours)),)),
         Component(4, Words("Waktu Tanggapan", "Response time"), (Group(None, response, "-"),)),
-        Component(5, Words("Biaya/Tarif", "Fees"),
-                  (Group(None, (Line(NOT_ENCODED),), "-"),)),
+        Component(5, Words("Biaya/Tarif", "Fees"), (Group(None, (
+            Line(w.same(s.fee.text), view.cite(s.fee.source, "fee").text)
+            if s.fee is not None else Line(NOT_ENCODED),), "-"),)),
         Component(6, Words("Produk Layanan", "Service product"), (Group(None, tuple(product)),)),
         Component(7, Words("Dasar Hukum", "Legal basis"), (Group(None, laws, "1"),)),
     )

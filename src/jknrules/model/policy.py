@@ -287,6 +287,14 @@ class Step(Frozen):
     source: Source = Field(title="Sumber")
 
 
+class Fee(Frozen):
+    """Biaya/Tarif of the service as the document states it."""
+
+    amount_idr: int = Field(0, ge=0, title="Jumlah (Rupiah)")
+    text: str = Field(title="Bunyi dokumen", min_length=1)
+    source: Source = Field(title="Sumber")
+
+
 class Assumption(Frozen):
     """A note where the seed is silent, ambiguous or contradicts itself."""
 
@@ -312,6 +320,7 @@ class Service(Frozen):
     response_time: ResponseTime | None = Field(None, title="Waktu tanggapan")
     expected_activation: Activation | None = Field(None, title="Perkiraan aktif")
     steps: list[Step] = Field(default_factory=list, title="Prosedur")
+    fee: Fee | None = Field(None, title="Biaya/Tarif")
     assumptions: list[Assumption] = Field(default_factory=list, title="Asumsi")
 
 
