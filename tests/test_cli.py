@@ -141,3 +141,31 @@ def test_usage_error_is_exit_2() -> None:
 def test_schema_command_prints_json() -> None:
     code, out, _ = run("schema", "case")
     assert code == 0 and json.loads(out)["title"].startswith("Kasus")
+
+
+def test_validate_example_files_and_case_folders() -> None:
+    code, out, err = run("validate", str(POLICY_DIR / "tests" / "karangasem"), str(POLICY_DIR),
+                         str(POLICY_DIR.parent / "examples" / "cases"))
+    assert code == 0, err
+    assert out.startswith("OK: ")
+
+
+def test_validate_reports_two_files_for_one_regency(tmp_path: Path) -> None:
+    for name in ("a.yaml", "b.yaml"):
+        (tmp_path / name).write_text((POLICY_DIR / "batang.yaml").read_text())
+    code, _, err = run("validate", str(tmp_path))
+    assert code == 2 and "JKN-P030" in err and "kebijakan tidak valid" in err
+
+
+def test_before_first_version_points_at_submitted_at(tmp_path: Path) -> None:
+    path = tmp_path / "case.yaml"
+    path.write_text("regency: batang\nsubmitted_at: 2020-01-01T08:00:00\n")
+    code, _, err = run("evaluate", str(path))
+    assert code == 2 and "case.yaml:2:1: JKN-C101" in err
+
+
+def test_evaluate_reads_stdin() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    stdin = io.StringIO(json.dumps(CASE))
+    assert main(["evaluate", "-"], out, err, stdin) == 0
+    assert json.loads(out.getvalue())["outcome"] == "accepted"

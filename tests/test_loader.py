@@ -131,3 +131,11 @@ def test_huge_document_is_refused_within_bounds() -> None:
     with pytest.raises(PolicyError) as info:
         load_policy_text("a: " + "x" * 1_000_001, "huge.yaml")
     assert info.value.diagnostics[0].code == "JKN-Y006"
+
+
+def test_closing_time_past_midnight_is_refused() -> None:
+    text = (FIXTURES / "minimal.yaml").read_text().replace('"07:30-10:30"', '"07:30-24:45"')
+    with pytest.raises(PolicyError) as info:
+        load_policy_text(text, "p.yaml")
+    assert info.value.diagnostics[0].code == "JKN-P002"
+    assert "07:30-24:45" in info.value.diagnostics[0].message_id

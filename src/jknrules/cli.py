@@ -1,8 +1,9 @@
-"""The command line: ``jknrules evaluate``, ``jknrules validate``, ``jknrules schema``.
+"""The command line: ``jknrules evaluate``, ``validate``, ``schema``, and the commands
+registered in :mod:`jknrules.commands` (check, test, history, diff, render, replay, …).
 
-Exit codes: 0 a decision was made (whatever it is) / the input is valid;
-2 invalid input (case or policy), with a located message on stderr;
-3 an internal error (a bug: please report it).
+Exit codes: 0 a decision was made (whatever it is) / the input is valid / no findings;
+1 findings (``check``, ``test``, ``replay``); 2 invalid input (case or policy), with a
+located message on stderr; 3 an internal error (a bug: please report it).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
@@ -19,12 +21,13 @@ from . import __version__, commands, schemas
 from .api import load_policies
 from .errors import CaseError, Diagnostic, JknrulesError, PolicyError, Span, diag
 from .evaluator import evaluate_compiled
-from .loader import display_name, load_case_text, load_policy_file, read_text
-from .policyset import PolicySet, default_policy_dir, policy_files
+from .loader import case_from_data, display_name, load_case_source, read_text
+from .policyset import PolicySet, default_policy_dir
 from .present import render_text
-from .source import parse
+from .source import SourceDocument, parse
+from .testing import load_examples
 
-EXIT_OK, EXIT_FINDINGS, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_OK, EXIT_INVALID, EXIT_INTERNAL = 0, 2, 3
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,7 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
-         stderr: TextIO | None = None) -> int:
+         stderr: TextIO | None = None, stdin: TextIO | None = None) -> int:
+    """Run the CLI; ``stdin`` is read for ``evaluate -`` (default: the process's stdin)."""
     out = stdout if stdout is not None else sys.stdout
     err = stderr if stderr is not None else sys.stderr
     parser = build_parser()
@@ -75,6 +79,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
             args = parser.parse_args(list(argv) if argv is not None else None)
     except SystemExit as exc:  # argparse: --help/--version exit 0, usage errors exit 2
         return int(exc.code or 0)
+    args.stdin = stdin if stdin is not None else sys.stdin
     lang = getattr(args, "lang", "id")
     try:
         if args.command == "evaluate":
@@ -111,21 +116,21 @@ def _report(exc: JknrulesError, lang: str) -> str:
     return head + exc.report(langs) + "\n"
 
 
-def _read_case(name: str) -> tuple[str, str]:
+def _read_case(name: str, stdin: TextIO) -> tuple[str, str]:
     if name == "-":
-        return sys.stdin.read(), "<stdin>"
+        return stdin.read(), "<stdin>"
     path = Path(name)
     return read_text(path, CaseError), display_name(path)
 
 
 def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
-    text, file = _read_case(args.case)
-    case = load_case_text(text, file)
+    text, file = _read_case(args.case, args.stdin)
+    case, doc = load_case_source(text, file)
     policies = load_policies(args.policies)
     try:
         result = evaluate_compiled(policies.get(case.regency), case, trace=not args.no_trace)
     except CaseError as exc:
-        raise CaseError(_with_file(exc.diagnostics, file)) from None
+        raise CaseError(_locate(exc.diagnostics, doc)) from None
     if args.record is not None:
         from .records import append_record, make_record
 
@@ -137,57 +142,77 @@ def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def _with_file(diags: Sequence[Diagnostic], file: str) -> list[Diagnostic]:
-    return [d if d.span else Diagnostic(d.code, d.message_id, d.message_en, Span(file, 1, 1),
-                                        d.path, d.hint_id, d.hint_en) for d in diags]
+def _locate(diags: Sequence[Diagnostic], doc: SourceDocument) -> list[Diagnostic]:
+    """Give diagnostics raised after parsing (no place yet) the place of their path."""
+    out = []
+    for d in diags:
+        if d.span is None:
+            span = doc.span(d.path) or Span(doc.file, 1, 1)
+            d = Diagnostic(d.code, d.message_id, d.message_en, span, d.path, d.hint_id,
+                           d.hint_en, doc.line_text(span))
+        out.append(d)
+    return out
 
 
 def _validate(args: argparse.Namespace, out: TextIO, err: TextIO, lang: str) -> int:
+    """Policies (a top-level ``versions``), example files (``cases``) and cases."""
     paths: list[Path] = args.paths or [args.policies or default_policy_dir()]
-    problems: list[Diagnostic] = []
-    checked = 0
-    case_files: list[Path] = []
+    policy_problems: list[Diagnostic] = []
+    case_problems: list[Diagnostic] = []
+    policies_found: list[Path] = []
+    other: list[tuple[Path, SourceDocument]] = []
     for path in paths:
         if not path.exists():
-            problems.append(diag("JKN-F001", f"tidak ditemukan: {path}", f"not found: {path}",
-                                 span=Span(str(path), 1, 1)))
+            policy_problems.append(diag("JKN-F001", f"tidak ditemukan: {path}",
+                                        f"not found: {path}", span=Span(str(path), 1, 1)))
             continue
-        for file in policy_files([path]):
-            if path.is_dir() or _looks_like_policy(file):
-                try:
-                    load_policy_file(file)
-                except JknrulesError as exc:
-                    problems += exc.diagnostics
-                checked += 1
-            else:
-                case_files.append(file)
-    if case_files:
-        policies: PolicySet | None = None
-        for file in case_files:
-            checked += 1
+        listed = sorted(p for ext in ("*.yaml", "*.yml", "*.json") for p in path.glob(ext)) \
+            if path.is_dir() else [path]
+        for file in listed:
             try:
-                case = load_case_text(read_text(file, CaseError), display_name(file))
-                policies = policies or load_policies(args.policies)
-                evaluate_compiled(policies.get(case.regency), case, trace=False)
-            except CaseError as exc:
-                problems += _with_file(exc.diagnostics, display_name(file))
-            except PolicyError as exc:
-                problems += exc.diagnostics
+                doc = parse(read_text(file, CaseError), display_name(file), CaseError)
+            except JknrulesError as exc:
+                (policy_problems if path.is_dir() else case_problems).extend(exc.diagnostics)
+                continue
+            data = doc.data if isinstance(doc.data, dict) else {}
+            is_policy = "versions" in data or (
+                path.is_dir() and "cases" not in data and "submitted_at" not in data)
+            if is_policy:
+                policies_found.append(file)
+            else:
+                other.append((file, doc))
+    if policies_found:
+        try:
+            PolicySet.load(policies_found)  # all errors of all files, and one file per regency
+        except PolicyError as exc:
+            policy_problems += exc.diagnostics
+    reference: PolicySet | None = None
+    for file, doc in other:
+        try:
+            if isinstance(doc.data, dict) and "cases" in doc.data:
+                for i, loaded in enumerate(load_examples(file)):
+                    try:
+                        case_from_data(loaded.example.case)
+                    except CaseError as exc:
+                        case_problems += _locate([replace(d, span=None, path=(
+                            "cases", i, "case", *d.path)) for d in exc.diagnostics], doc)
+                continue
+            case = case_from_data(doc.data, doc)
+            reference = reference or load_policies(args.policies)
+            evaluate_compiled(reference.get(case.regency), case, trace=False)
+        except CaseError as exc:
+            case_problems += _locate(exc.diagnostics, doc)
+        except PolicyError as exc:
+            policy_problems += exc.diagnostics
+    problems = policy_problems + case_problems
     if problems:
-        err.write(_report(JknrulesError(problems), lang))
+        kind = PolicyError if not case_problems else CaseError if not policy_problems \
+            else JknrulesError
+        err.write(_report(kind(problems), lang))
         return EXIT_INVALID
     word = "berkas valid" if lang == "id" else "files valid"
-    out.write(f"OK: {checked} {word}\n")
+    out.write(f"OK: {len(policies_found) + len(other)} {word}\n")
     return EXIT_OK
-
-
-def _looks_like_policy(file: Path) -> bool:
-    """A YAML/JSON file with a top-level ``versions`` key is a policy; else a case."""
-    try:
-        doc = parse(read_text(file, PolicyError), display_name(file), PolicyError)
-    except JknrulesError:
-        return file.suffix in (".yaml", ".yml")
-    return isinstance(doc.data, dict) and "versions" in doc.data
 
 
 def _schema(name: str, out: TextIO) -> int:

@@ -2,7 +2,7 @@
 
 Stages, in order: ``layer_versions`` (a later version restates the services
 its documents define; the others carry over), ``fingerprint`` (sha256 of the
-layered content that decides), ``compile_services`` (conditions to closures,
+layered content that decides), ``compile_service`` (conditions to closures,
 hours to minute tables, sources to citations with their file:line).
 """
 

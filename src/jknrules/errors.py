@@ -10,6 +10,9 @@ Codes:
 - ``JKN-P…``  policy schema and semantic checks
 - ``JKN-C…``  case validation and case/policy mismatch
 - ``JKN-F…``  files and paths
+- ``JKN-T…``  example-case (test) files
+- ``JKN-A…``  audit commands (history, diff, render, replay)
+- ``JKN-X…``  batch evaluation
 """
 
 from __future__ import annotations

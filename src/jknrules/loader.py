@@ -269,8 +269,13 @@ def _sources(service: Service, loc: Loc) -> Iterator[tuple[Loc, Any]]:
 # --- cases --------------------------------------------------------------------
 
 def load_case_text(text: str, file: str) -> Case:
+    return load_case_source(text, file)[0]
+
+
+def load_case_source(text: str, file: str) -> tuple[Case, SourceDocument]:
+    """The case and its parsed source (to place later errors, e.g. on ``submitted_at``)."""
     doc = parse(text, file, CaseError)
-    return case_from_data(doc.data, doc)
+    return case_from_data(doc.data, doc), doc
 
 
 def case_from_data(data: Any, doc: SourceDocument | None = None) -> Case:

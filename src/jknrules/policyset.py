@@ -57,7 +57,9 @@ class PolicySet:
     def load(cls, policies: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] | None = None
              ) -> PolicySet:
         """Load every policy file of a folder (default: the shipped policies)."""
-        shipped = policies is None
+        # the shipped policies are named as in the source repository, wherever the
+        # package is installed, so results are the same on every machine
+        shipped = policies is None and not os.environ.get(ENV_VAR)
         if policies is None:
             paths = [default_policy_dir()]
         elif isinstance(policies, str | os.PathLike):
@@ -81,8 +83,6 @@ class PolicySet:
         seen: dict[str, str] = {}
         for file in files:
             try:
-                # the shipped policies are named as in the source repository, wherever
-                # the package is installed, so results are the same on every machine
                 loaded = load_policy_file(file, f"policies/{file.name}" if shipped else None)
             except PolicyError as exc:
                 errors += exc.diagnostics
