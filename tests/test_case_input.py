@@ -120,3 +120,13 @@ def test_api_accepts_a_path(tmp_path: Any, policies: jknrules.PolicySet) -> None
     path = tmp_path / "case.json"
     path.write_text(json.dumps(GOOD))
     assert jknrules.evaluate(path, policies).outcome == jknrules.evaluate(GOOD, policies).outcome
+
+
+def test_null_is_only_a_value_for_desil(policies: jknrules.PolicySet) -> None:
+    """An explicit null for a yes/no fact must not silently become "no"."""
+    with pytest.raises(jknrules.CaseError) as info:
+        jknrules.evaluate(with_("health.emergency", None), policies)
+    assert info.value.diagnostics[0].yaml_path == "$.health.emergency"
+    assert "null" in info.value.diagnostics[0].hint_id
+    assert jknrules.evaluate(with_("welfare.desil", None), policies).outcome
+    assert jknrules.evaluate(dict(GOOD, documents=None), policies).missing_documents is None

@@ -46,6 +46,7 @@ _ID = {
     "tuple_type": "harus berupa daftar [min, max]",
     "value_error": "nilai tidak valid: {msg}",
     "none_required": "harus null",
+    "null_not_allowed": "null tidak berlaku di sini; hapus kolom ini bila nilainya tidak diketahui",
     "union_tag_invalid": "nilai tidak valid",
 }
 
@@ -90,6 +91,9 @@ def diagnostics_from(
         elif kind == "extra_forbidden":
             message_en = f"unknown field '{field}'"
         hint_id = hint_en = ""
+        if err.get("input", ...) is None and kind != "missing":
+            hint_id = "null bukan nilai di sini; hapus kolom ini bila nilainya tidak diketahui"
+            hint_en = "null is not a value here; leave the field out if it is unknown"
         if kind == "extra_forbidden" and model is not None:
             siblings = _sibling_fields(model, loc[:-1])
             close = get_close_matches(field, siblings, n=1)

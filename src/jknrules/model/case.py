@@ -5,6 +5,9 @@ is not the same as ``null``: ``welfare.desil: null`` means "not found in
 SIKS-NG" (tidak terlacak), an absent desil means "unknown".
 """
 
+# Fields are typed without ``| None`` so that an explicit null is refused, while their
+# default stays None (never read: only fields in ``model_fields_set`` are facts).
+# mypy: disable-error-code="assignment, arg-type"
 from __future__ import annotations
 
 import datetime as dt
@@ -19,19 +22,24 @@ Digits16 = Annotated[str, Field(pattern=r"^\d{16}$", description="16 digits")]
 
 class Part(BaseModel):
     """Strict: ``"3"`` is not a desil and ``"yes"`` is not a boolean (a typo must not
-    silently become a fact). Dates and datetimes are read from ISO 8601 text."""
+    silently become a fact). Dates and datetimes are read from ISO 8601 text.
+
+    Fields default to ``None`` but do not accept an explicit ``null`` (except
+    ``welfare.desil``, where null means "not found in SIKS-NG", and ``documents``):
+    an unknown fact is left out, never sent as null, so it cannot pass for "no".
+    Only the fields a case gives are read (``model_fields_set``)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
 
 class Applicant(Part):
-    nik: Digits16 | None = Field(None, title="NIK", description="Nomor Induk Kependudukan")
-    kk_number: Digits16 | None = Field(None, title="Nomor KK")
-    birth_date: dt.date | None = Field(None, title="Tanggal lahir", strict=False)
-    domicile_regency: Annotated[str, Field(pattern=r"^([a-z][a-z_]*|\d{4})$")] | None = Field(
+    nik: Digits16 = Field(None, title="NIK", description="Nomor Induk Kependudukan")
+    kk_number: Digits16 = Field(None, title="Nomor KK")
+    birth_date: dt.date = Field(None, title="Tanggal lahir", strict=False)
+    domicile_regency: Annotated[str, Field(pattern=r"^([a-z][a-z_]*|\d{4})$")] = Field(
         None, title="Domisili (kabupaten)", description="Regency id or BPS code"
     )
-    has_ktp: bool | None = Field(None, title="Sudah memiliki KTP")
+    has_ktp: bool = Field(None, title="Sudah memiliki KTP")
 
     @field_validator("domicile_regency")
     @classmethod
@@ -43,38 +51,38 @@ class Welfare(Part):
     desil: Annotated[int, Field(ge=1, le=10)] | None = Field(
         None, title="Desil", description="1-10, or null = not found in SIKS-NG (tidak terlacak)"
     )
-    dtks: Annotated[str, Field(pattern=r"^(registered|proposed|none)$")] | None = Field(
+    dtks: Annotated[str, Field(pattern=r"^(registered|proposed|none)$")] = Field(
         None, title="Status DTKS"
     )
 
 
 class Health(Part):
-    emergency: bool | None = Field(None, title="Emergency")
-    inpatient: bool | None = Field(None, title="Rawat inap")
+    emergency: bool = Field(None, title="Emergency")
+    inpatient: bool = Field(None, title="Rawat inap")
 
 
 class Newborn(Part):
-    age_days: Annotated[int, Field(ge=0)] | None = Field(None, title="Umur bayi (hari)")
-    parents_registered: bool | None = Field(None, title="Orang tua terdaftar PBPU BP Pemda")
+    age_days: Annotated[int, Field(ge=0)] = Field(None, title="Umur bayi (hari)")
+    parents_registered: bool = Field(None, title="Orang tua terdaftar PBPU BP Pemda")
 
 
 class Employment(Part):
-    deactivated_by_employer: bool | None = Field(None, title="Dinonaktifkan pemberi kerja")
+    deactivated_by_employer: bool = Field(None, title="Dinonaktifkan pemberi kerja")
 
 
 class Household(Part):
-    has_ppu_member: bool | None = Field(None, title="Ada anggota keluarga PPU")
+    has_ppu_member: bool = Field(None, title="Ada anggota keluarga PPU")
 
 
 class Membership(Part):
-    status: Annotated[str, Field(pattern=r"^(none|active|inactive)$")] | None = Field(
+    status: Annotated[str, Field(pattern=r"^(none|active|inactive)$")] = Field(
         None, title="Status kepesertaan"
     )
-    segment: Segment | None = Field(None, title="Segmen saat ini")
+    segment: Segment = Field(None, title="Segmen saat ini")
 
 
 class Payment(Part):
-    mandiri_paid_current_month: bool | None = Field(None, title="Iuran Mandiri bulan ini lunas")
+    mandiri_paid_current_month: bool = Field(None, title="Iuran Mandiri bulan ini lunas")
 
 
 class Case(Part):
@@ -87,14 +95,14 @@ class Case(Part):
         description="ISO 8601; without an offset it is the regency's local time",
     )
     request: Request = Field("register", title="Permohonan")
-    applicant: Applicant | None = None
-    welfare: Welfare | None = None
-    health: Health | None = None
-    newborn: Newborn | None = None
-    employment: Employment | None = None
-    household: Household | None = None
-    membership: Membership | None = None
-    payment: Payment | None = None
+    applicant: Applicant = Field(None)
+    welfare: Welfare = Field(None)
+    health: Health = Field(None)
+    newborn: Newborn = Field(None)
+    employment: Employment = Field(None)
+    household: Household = Field(None)
+    membership: Membership = Field(None)
+    payment: Payment = Field(None)
     documents: list[DocumentId] | None = Field(
         None, title="Dokumen yang dibawa", description="Omitted: 'what must I bring?'"
     )
