@@ -62,6 +62,8 @@ class ServiceCalendar:
         # object is pinned beside its id so the id cannot be reused while the key lives
         self._days: dict[tuple[int, dt.date], tuple[tuple[dt.datetime, dt.datetime], ...]] = {}
         self._pinned: dict[int, WeeklyHours | None] = {}
+        self._shifts: dict[tuple[dt.date, int, int, int], dt.date] = {}
+        self._working_before: dict[dt.date, dt.date] = {}
 
     # --- days -------------------------------------------------------------
     def holidays_of(self, year: int) -> dict[dt.date, str]:
@@ -89,9 +91,13 @@ class ServiceCalendar:
 
     def previous_working_day(self, day: dt.date) -> dt.date:
         """``day`` itself if it is a working day, else the closest one before it."""
-        while not self.is_working_day(day):
-            day -= dt.timedelta(days=1)
-        return day
+        found = self._working_before.get(day)
+        if found is None:
+            found = day
+            while not self.is_working_day(found):
+                found -= dt.timedelta(days=1)
+            self._working_before[day] = found
+        return found
 
     # --- hours ------------------------------------------------------------
     def local(self, moment: dt.datetime) -> dt.datetime:
@@ -169,10 +175,19 @@ class ServiceCalendar:
         """Calendar months and days, then working days, then wall-clock hours and minutes."""
         day = self.shift_date(moment.date(), duration.months, duration.days, duration.working_days)
         out = dt.datetime.combine(day, moment.timetz()) if day != moment.date() else moment
-        return out + dt.timedelta(hours=duration.hours, minutes=duration.minutes)
+        if duration.hours or duration.minutes:
+            out += dt.timedelta(hours=duration.hours, minutes=duration.minutes)
+        return out
 
     def shift_date(self, day: dt.date, months: int, days: int, working_days: int) -> dt.date:
         """The date part of :meth:`add`: calendar months (clamped), days, then working days."""
+        key = (day, months, days, working_days)
+        found = self._shifts.get(key)
+        if found is None:
+            found = self._shifts[key] = self._shift_date(day, months, days, working_days)
+        return found
+
+    def _shift_date(self, day: dt.date, months: int, days: int, working_days: int) -> dt.date:
         if months:
             index = day.month - 1 + months
             year, month = day.year + index // 12, index % 12 + 1

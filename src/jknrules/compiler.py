@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .calendar import ServiceCalendar, WeeklyHours
@@ -129,6 +129,9 @@ class CService:
     activation: tuple[Activation, Citation] | None
     steps: tuple[Step, ...]
     assumptions: tuple[Assumption, ...]
+    #: the evaluator's memo of day-level calendar values (see ``evaluator._calendar``)
+    memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False, hash=False,
+                                             repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +140,12 @@ class CVersion:
     effective_from: dt.date
     sha256: str
     services: tuple[CService, ...]
+    #: every case field a condition of this version reads (with ``request``)
+    reads: tuple[str, ...] = ()
+    #: the evaluator's memo of what the facts decide, keyed by the values of ``reads``
+    #: (filled on first use, never mutated after; see ``evaluator._facts_phase``)
+    memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False, hash=False,
+                                             repr=False)
 
 
 @dataclass(frozen=True)
@@ -262,7 +271,15 @@ def compile_policy(loaded: LoadedPolicy) -> CompiledPolicy:
             if key not in compiled_services:
                 compiled_services[key] = compile_service(loaded, defining, route, service)
             out.append(compiled_services[key])
+        reads = {"request"}
+        for cs in out:
+            reads.update(cs.applies_fields)
+            for rule in cs.rules:
+                reads.update(rule.fields)
+            for req in cs.requirements:
+                reads.update(req.fields)
         versions.append(CVersion(
-            policy.regency, effective, fingerprint(policy, effective, services), tuple(out)
+            policy.regency, effective, fingerprint(policy, effective, services), tuple(out),
+            reads=tuple(sorted(reads)),
         ))
     return CompiledPolicy(policy, loaded.source.file, calendar, tuple(versions), loaded.source)

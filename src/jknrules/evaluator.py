@@ -13,10 +13,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .calendar import end_of_month, month_days, next_month
+from .calendar import ServiceCalendar, end_of_month, month_days, next_month
 from .compiler import SEGMENT_CURRENT, Citation, CompiledPolicy, CService, CVersion
 from .errors import CaseError, diag
-from .model.case import Case, case_facts
+from .model.case import Case, Part
+from .model.policy import IntakeWindow
 from .model.vocab import CASE_FIELDS, DOCUMENTS, OUTCOME_PRECEDENCE
 from .result import Result
 
@@ -94,6 +95,30 @@ def _unknown_reason(names: tuple[str, ...],
     return out
 
 
+def case_facts(case: Case) -> dict[str, Any]:
+    """:func:`jknrules.model.case.case_facts`, without pydantic's per-field machinery (the
+    same facts; ``tests/test_vectorised.py`` checks the two agree)."""
+    facts: dict[str, Any] = {"request": case.request}
+    given = case.__dict__
+    for name in case.__pydantic_fields_set__:
+        part = given[name]
+        if isinstance(part, Part):
+            values = part.__dict__
+            names = _FACT_NAMES[name]
+            for sub in part.__pydantic_fields_set__:
+                facts[names[sub]] = values[sub]
+    return facts
+
+
+#: "part" -> {"field": "part.field"} for every part of a case (constant)
+_FACT_NAMES: dict[str, dict[str, str]] = {
+    name: {sub: f"{name}.{sub}" for sub in annotation.model_fields}
+    for name, info in Case.model_fields.items()
+    for annotation in getattr(info.annotation, "__args__", (info.annotation,))
+    if isinstance(annotation, type) and issubclass(annotation, Part)
+}
+
+
 def evaluate_compiled(policy: CompiledPolicy, case: Case, *, trace: bool = True) -> Result:
     cal = policy.calendar
     submitted = cal.local(case.submitted_at)
@@ -109,14 +134,11 @@ def evaluate_compiled(policy: CompiledPolicy, case: Case, *, trace: bool = True)
             path=("submitted_at",),
         )])
     work = _Work(case_facts(case), trace)
-    service = _select_service(version, work)
-    required: list[dict[str, Any]] = []
+    service, required = _facts_phase(version, work)
     missing: list[str] | None = None
     deadlines: dict[str, str] = {}
     channel = None
     if service is not None:
-        _run_rules(service, work)
-        required = _requirements(service, work)
         missing = _missing(required, case.documents, work)
         channel, deadlines = _calendar(policy, service, submitted, work)
     work.settle_unknowns()
@@ -158,6 +180,86 @@ def evaluate_compiled(policy: CompiledPolicy, case: Case, *, trace: bool = True)
     )
 
 
+#: facts-phase results kept per version (beyond this many value combinations, none are added)
+_MEMO_LIMIT = 1 << 16
+_ABSENT = object()
+
+
+def _facts_phase(version: CVersion, work: _Work) -> tuple[CService | None, list[dict[str, Any]]]:
+    """Service selection, eligibility rules and document requirements.
+
+    They read only the facts in ``version.reads``, so their effect on ``work`` (candidates,
+    unknowns, trace) is recorded once per combination of those values and replayed with
+    fresh copies: a result never shares a mutable object with the policy or another result.
+    """
+    get = work.facts.get
+    key = tuple([get(name, _ABSENT) for name in version.reads])
+    found = version.memo.get(key)
+    if found is None:
+        record = _Work(work.facts, True)
+        service = _select_service(version, record)
+        required: list[dict[str, Any]] = []
+        if service is not None:
+            _run_rules(service, record)
+            required = _requirements(service, record)
+        found = (service, required, record.candidates, record.unknowns, record.trace)
+        if len(version.memo) < _MEMO_LIMIT:
+            version.memo[key] = found
+    service, required, candidates, unknowns, trace = found
+    work.candidates.extend([(o, s, _fresh_reason(r)) for o, s, r in candidates])
+    for names, uses in unknowns.items():
+        work.unknowns.setdefault(names, []).extend(uses)
+    if work.with_trace:
+        work.trace.extend([_fresh(entry) for entry in trace])
+    return service, [_fresh_item(item) for item in required]
+
+
+def _fresh_reason(item: dict[str, Any]) -> dict[str, Any]:
+    """:func:`_fresh` for a reason (the shape ``reason`` builds, and its additions)."""
+    if not _REASON_KEYS.issuperset(item):  # a key this copy does not know: copy everything
+        return _fresh(item)
+    out = item.copy()
+    out["message"] = item["message"].copy()
+    for key in ("fields", "documents"):
+        if key in item:
+            out[key] = item[key][:]
+    if "assumption" in item:
+        out["assumption"] = item["assumption"].copy()
+    return out
+
+
+_REASON_KEYS = frozenset({"code", "message", "source", "at", "fields", "documents",
+                          "assumption"})
+_ITEM_KEYS = frozenset({"id", "any_of", "name", "why", "source", "at", "assumption"})
+
+
+def _fresh_item(item: dict[str, Any]) -> dict[str, Any]:
+    """:func:`_fresh` for a required-document item (the shape ``_requirements`` builds)."""
+    if not _ITEM_KEYS.issuperset(item):  # a key this copy does not know: copy everything
+        return _fresh(item)
+    out = item.copy()
+    out["name"] = item["name"].copy()
+    out["why"] = item["why"].copy()
+    if "any_of" in item:
+        out["any_of"] = item["any_of"][:]
+    if "assumption" in item:
+        out["assumption"] = item["assumption"].copy()
+    return out
+
+
+def _fresh(value: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy of JSON-like data: dicts and lists copied, other values shared."""
+    out = value.copy()
+    for key, item in value.items():
+        kind = type(item)
+        if kind is dict:
+            out[key] = _fresh(item)
+        elif kind is list:
+            out[key] = [_fresh(v) if type(v) is dict else v for v in item] \
+                if any(type(v) is dict or type(v) is list for v in item) else item[:]
+    return out
+
+
 def _document_title(service: CService | None, version: CVersion) -> str:
     """The deciding service's document; without one, that of the version's newest service."""
     if service is None:
@@ -172,8 +274,9 @@ def _select_service(version: CVersion, work: _Work) -> CService | None:
     unknown: set[str] = set()
     for service in version.services:
         value, missing = service.applies(work.facts)
-        work.note("route", f"{service.route}/applies_when", value, service.applies_fields,
-                  service.cite)
+        if work.with_trace:
+            work.note("route", f"{service.route}/applies_when", value, service.applies_fields,
+                      service.cite)
         if value is None:
             unknown |= missing
         elif value:
@@ -195,7 +298,8 @@ def _select_service(version: CVersion, work: _Work) -> CService | None:
 def _run_rules(service: CService, work: _Work) -> None:
     for rule in service.rules:
         value, missing = rule.when(work.facts)
-        work.note("rule", rule.key, value, rule.fields, rule.cite, outcome=rule.outcome)
+        if work.with_trace:
+            work.note("rule", rule.key, value, rule.fields, rule.cite, outcome=rule.outcome)
         if value is None:
             work.unknown(missing, f"aturan '{rule.id}'", f"rule '{rule.id}'", rule.cite)
         elif value:
@@ -217,26 +321,18 @@ def _requirements(service: CService, work: _Work) -> list[dict[str, Any]]:
                 work.unknown(
                     missing, "menentukan dokumen " + " / ".join(req.documents),
                     "deciding whether " + " / ".join(req.documents) + " is required", req.cite)
-        work.note("document", req.key, value, req.fields, req.cite,
-                  documents=list(req.documents))
+        if work.with_trace:
+            work.note("document", req.key, value, req.fields, req.cite,
+                      documents=list(req.documents))
         if not value or req.documents in seen:
             continue
         seen.add(req.documents)
         item: dict[str, Any] = (
             {"any_of": list(req.documents)} if req.any_of else {"id": req.documents[0]}
         )
-        item["name"] = {
-            "id": " / ".join(DOCUMENTS[d][0] for d in req.documents),
-            "en": " / ".join(DOCUMENTS[d][1] for d in req.documents),
-        }
-        if req.why is not None:
-            item["why"] = {"id": req.why.id, "en": req.why.en}
-        elif req.condition_text is not None:
-            item["why"] = {"id": "karena " + req.condition_text[0],
-                           "en": "because " + req.condition_text[1]}
-        else:
-            item["why"] = {"id": "wajib bagi semua pemohon layanan ini",
-                           "en": "required of every applicant for this service"}
+        # the texts are the compiler's (compiler.requirement_texts): computed once per policy
+        item["name"] = {"id": req.name_text[0], "en": req.name_text[1]}
+        item["why"] = {"id": req.why_text[0], "en": req.why_text[1]}
         item["source"] = req.cite.text
         item["at"] = req.cite.at
         if req.assumption is not None:
@@ -314,8 +410,9 @@ def _calendar(policy: CompiledPolicy, service: CService, submitted: dt.datetime,
     best: tuple[dt.datetime, int] | None = None
     for i, ch in enumerate(service.channels):
         opening = cal.next_opening(ch.hours, submitted)
-        work.note("channel", f"{service.route}/channels/{ch.id}", opening == submitted, (),
-                  ch.cite, opens=_iso(opening) if opening else None)
+        if work.with_trace:
+            work.note("channel", f"{service.route}/channels/{ch.id}", opening == submitted, (),
+                      ch.cite, opens=_iso(opening) if opening else None)
         if opening is not None and (best is None or opening < best[0]):
             best = (opening, i)
     if best is None:
@@ -324,31 +421,28 @@ def _calendar(policy: CompiledPolicy, service: CService, submitted: dt.datetime,
     channel = service.channels[index]
     if start > submitted:
         deadlines["next_service_opening"] = _iso(start)
+        at = f"{start:%Y-%m-%d %H:%M}"
         work.propose("accepted", reason(
             "channel.closed",
-            f"Pelayanan sedang tutup; {channel.name} buka kembali {start:%Y-%m-%d %H:%M}.",
-            f"Service is closed now; {channel.id} opens again at {start:%Y-%m-%d %H:%M}.",
+            f"Pelayanan sedang tutup; {channel.name} buka kembali {at}.",
+            f"Service is closed now; {channel.name} ({channel.id}) opens again at {at}.",
             channel.cite,
         ))
     window_month = (start.year, start.month)
     if service.window is not None:
         window, cite = service.window
-        first, last = month_days(start.year, start.month, window.from_day, window.to_day)
-        inside = first <= start.date() <= last
-        if start.date() > last:
-            window_month = next_month(start.year, start.month)
-            first, last = month_days(*window_month, window.from_day, window.to_day)
-        hours = [c.hours for c in service.channels]
-        opens = min((o for h in hours if (o := cal.first_open_between(h, first, last))),
-                    default=None)
-        closes = max((c for h in hours if (c := cal.last_close_between(h, first, last))),
-                     default=None)
-        if opens is not None:
-            deadlines["intake_opens"] = _iso(opens)
-        if closes is not None:
-            deadlines["intake_closes"] = _iso(closes)
-        work.note("window", f"{service.route}/intake_window", inside, (), cite,
-                  service_starts=_iso(start))
+        # day-level values, computed once per (service, day): see _window_of
+        key = ("window", start.date())
+        plan = service.memo.get(key) or service.memo.setdefault(
+            key, _window_of(cal, service, window, start.date()))
+        inside, window_month, opens, closes, opens_iso, closes_iso = plan
+        if opens_iso is not None:
+            deadlines["intake_opens"] = opens_iso
+        if closes_iso is not None:
+            deadlines["intake_closes"] = closes_iso
+        if work.with_trace:
+            work.note("window", f"{service.route}/intake_window", inside, (), cite,
+                      service_starts=_iso(start))
         if not inside:
             # the request is taken when the next window opens: service starts then
             start = opens if opens is not None else start
@@ -367,15 +461,13 @@ def _calendar(policy: CompiledPolicy, service: CService, submitted: dt.datetime,
     cutoff_day: dt.date | None = None
     if service.cutoff is not None:
         cutoff, cite = service.cutoff
-        year, month = window_month
-        cutoff_day = cal.previous_working_day(month_days(year, month, cutoff.day, cutoff.day)[0])
-        if service.window is None and start.date() > cutoff_day:
-            year, month = next_month(year, month)
-            cutoff_day = cal.previous_working_day(
-                month_days(year, month, cutoff.day, cutoff.day)[0])
-        deadlines["submit_to_bpjs_by"] = _iso(cal.end_of_day(cutoff_day))
-        work.note("cutoff", f"{service.route}/cutoff", True, (), cite,
-                  date=cutoff_day.isoformat())
+        cutoff_key = ("cutoff", window_month, start.date())
+        cutoff_day, submit_iso = service.memo.get(cutoff_key) or service.memo.setdefault(
+            cutoff_key, _cutoff_of(cal, service, cutoff.day, window_month, start.date()))
+        deadlines["submit_to_bpjs_by"] = submit_iso
+        if work.with_trace:
+            work.note("cutoff", f"{service.route}/cutoff", True, (), cite,
+                      date=cutoff_day.isoformat())
     if service.activation is not None:
         act, cite = service.activation
         base = start if act.from_ == "service_start" or cutoff_day is None \
@@ -385,3 +477,35 @@ def _calendar(policy: CompiledPolicy, service: CService, submitted: dt.datetime,
             active = cal.end_of_day(end_of_month(active.date()))
         deadlines["expected_active_by"] = _iso(active)
     return channel.id, deadlines
+
+
+def _window_of(cal: ServiceCalendar, service: CService, window: IntakeWindow, day: dt.date
+               ) -> tuple[bool, tuple[int, int], dt.datetime | None, dt.datetime | None,
+                          str | None, str | None]:
+    """The intake window for a service starting on ``day``: inside it?, the window's month,
+    its opening and closing moments (and their ISO text)."""
+    first, last = month_days(day.year, day.month, window.from_day, window.to_day)
+    inside = first <= day <= last
+    window_month = (day.year, day.month)
+    if day > last:
+        window_month = next_month(day.year, day.month)
+        first, last = month_days(*window_month, window.from_day, window.to_day)
+    hours = [c.hours for c in service.channels]
+    opens = min((o for h in hours if (o := cal.first_open_between(h, first, last))),
+                default=None)
+    closes = max((c for h in hours if (c := cal.last_close_between(h, first, last))),
+                 default=None)
+    return (inside, window_month, opens, closes, _iso(opens) if opens else None,
+            _iso(closes) if closes else None)
+
+
+def _cutoff_of(cal: ServiceCalendar, service: CService, cutoff: int,
+               window_month: tuple[int, int], day: dt.date) -> tuple[dt.date, str]:
+    """The cut-off day for the month of ``window_month`` (the next one when the service has
+    no window and starts after it), and the ISO text of its end."""
+    year, month = window_month
+    cutoff_day = cal.previous_working_day(month_days(year, month, cutoff, cutoff)[0])
+    if service.window is None and day > cutoff_day:
+        year, month = next_month(year, month)
+        cutoff_day = cal.previous_working_day(month_days(year, month, cutoff, cutoff)[0])
+    return cutoff_day, _iso(cal.end_of_day(cutoff_day))

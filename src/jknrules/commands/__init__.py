@@ -14,7 +14,8 @@ from types import ModuleType
 from typing import Protocol, TextIO
 
 #: Module names under ``jknrules.commands``, in the order ``--help`` lists them.
-MODULES: tuple[str, ...] = ("check", "test", "history", "diff", "render", "replay")
+MODULES: tuple[str, ...] = ("check", "test", "history", "diff", "render", "replay",
+                           "batch")
 
 
 class Command(Protocol):

@@ -1,0 +1,296 @@
+"""Input rows -> a :class:`Chunk`: typed columns for the vectorised path, and the case of
+any single row (as the JSON object the scalar evaluator validates).
+
+A row the column types cannot represent exactly (a wrong type, text that is not a
+value of the field, an explicit null where the contract has none) is marked
+``fallback``: the scalar evaluator decides it, or reports exactly why it is invalid.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .schema import ARROW_TYPES, FIELDS, NULLABLE, PARTS
+
+_ABSENT = object()
+
+
+@dataclass
+class Chunk:
+    """A slice of the input. ``columns`` hold typed values (null = not given)."""
+
+    first_row: int
+    length: int
+    columns: dict[str, pa.Array]
+    desil_null: np.ndarray
+    fallback: np.ndarray
+    raw: dict[str, Any] = field(default_factory=dict)
+    dicts: Sequence[Any] | None = None
+    bad_json: dict[int, str] = field(default_factory=dict)
+
+    def cases(self, rows: Sequence[int] | np.ndarray) -> list[Any]:
+        """:meth:`case` of several rows (one ``take`` per column)."""
+        if self.dicts is not None:
+            return [self.dicts[int(i)] for i in rows]
+        index = pa.array(np.asarray(rows, dtype=np.int64))
+        out: list[dict[str, Any]] = [{} for _ in range(len(index))]
+        for name, column in self.raw.items():
+            if isinstance(column, _Csv):
+                values = [column.value(int(i)) for i in rows]
+            else:
+                values = column.take(index).to_pylist()
+            part, _, sub = name.partition(".")
+            for k, (i, value) in enumerate(zip(rows, values, strict=True)):
+                if value is None and (name != NULLABLE or not self.desil_null[int(i)]):
+                    continue
+                if sub:
+                    out[k].setdefault(part, {})[sub] = value
+                else:
+                    out[k][name] = value
+        return out
+
+    def case(self, i: int) -> Any:
+        """Row ``i`` of the chunk as a case object (what a JSON file would hold)."""
+        if self.dicts is not None:
+            return self.dicts[i]
+        out: dict[str, Any] = {}
+        for name, column in self.raw.items():
+            value = column[i].as_py()
+            if value is None:
+                if name != NULLABLE or not self.desil_null[i]:
+                    continue
+            elif isinstance(column, _Csv):
+                value = column.value(i)
+            if "." in name:
+                part, sub = name.split(".", 1)
+                out.setdefault(part, {})[sub] = value
+            else:
+                out[name] = value
+        return out
+
+
+class _Csv:
+    """A CSV text column with the typed value of each cell (raw text where it has none)."""
+
+    def __init__(self, text: pa.Array, kind: str) -> None:
+        self.text = text
+        self.kind = kind
+
+    def __getitem__(self, i: int) -> pa.Scalar:
+        return self.text[i]
+
+    def value(self, i: int) -> Any:
+        text = self.text[i].as_py()
+        return _csv_value(text, self.kind) if text is not None else None
+
+
+def _csv_value(text: str, kind: str) -> Any:
+    if text == "null":
+        return None
+    if kind == "bool" and text in ("true", "false"):
+        return text == "true"
+    if kind == "int" and text.lstrip("-").isdigit():
+        return int(text)
+    if kind == "docs":
+        return _docs(text)
+    return text
+
+
+def _docs(text: str) -> Any:
+    stripped = text.strip()
+    if stripped.startswith("["):
+        try:
+            return json.loads(stripped)
+        except ValueError:
+            return text
+    return [d.strip() for d in stripped.split(";") if d.strip()]
+
+
+# --- Arrow tables (Parquet, the Python API) -------------------------------------
+
+def unknown_columns(names: Sequence[str], schema: pa.Schema | None = None) -> list[str]:
+    """Columns that are not case fields (an error: a typo must not change a decision)."""
+    out = []
+    for name in names:
+        if name in FIELDS:
+            continue
+        if name in PARTS and schema is not None and pa.types.is_struct(schema.field(name).type):
+            typ = schema.field(name).type
+            out += [f"{name}.{typ.field(i).name}" for i in range(typ.num_fields)
+                    if f"{name}.{typ.field(i).name}" not in FIELDS]
+            continue
+        out.append(name)
+    return out
+
+
+def from_arrow(table: pa.Table | pa.RecordBatch, first_row: int) -> Chunk:
+    n = table.num_rows
+    raw: dict[str, pa.Array] = {}
+    desil_null = np.zeros(n, dtype=bool)
+    for name in table.column_names:
+        column = _array(table.column(name))
+        if name in PARTS and pa.types.is_struct(column.type):
+            children = column.flatten()
+            for i in range(column.type.num_fields):
+                sub = f"{name}.{column.type.field(i).name}"
+                if sub in FIELDS:
+                    raw[sub] = children[i]
+                    if sub == NULLABLE:
+                        desil_null = (column.is_valid() if column.null_count else
+                                      pa.array(np.ones(n, dtype=bool))).to_numpy(
+                            zero_copy_only=False) & _null_mask(children[i])
+        elif name in FIELDS:
+            raw[name] = column
+            if name == NULLABLE:
+                desil_null = _null_mask(column)
+    columns: dict[str, pa.Array] = {}
+    fallback = np.zeros(n, dtype=bool)
+    for name, column in raw.items():
+        typed, bad = _typed(column, FIELDS[name])
+        if typed is not None:
+            columns[name] = typed
+        if bad is not None:
+            fallback |= bad
+    return Chunk(first_row, n, columns, desil_null, fallback, raw=raw)
+
+
+def _array(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    if isinstance(column, pa.ChunkedArray):
+        return column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    return column
+
+
+def _null_mask(array: pa.Array) -> np.ndarray:
+    if array.null_count == 0:
+        return np.zeros(len(array), dtype=bool)
+    out: np.ndarray = array.is_null().to_numpy(zero_copy_only=False)
+    return out
+
+
+def _typed(column: pa.Array, kind: str) -> tuple[pa.Array | None, np.ndarray | None]:
+    """The column in its field's Arrow type, and the rows whose value it cannot carry."""
+    want = ARROW_TYPES[kind]
+    typ = column.type
+    if pa.types.is_null(typ):
+        return None, None
+    if pa.types.is_dictionary(typ):
+        column = column.dictionary_decode()
+        typ = column.type
+    if typ == want:
+        return column, None
+    ok = (
+        (kind == "str" and (pa.types.is_large_string(typ) or pa.types.is_string_view(typ)))
+        or (kind == "int" and pa.types.is_integer(typ))
+        or (kind == "docs" and (pa.types.is_large_list(typ) or pa.types.is_list_view(typ))
+            and pa.types.is_string(typ.value_type))
+    )
+    if ok:
+        try:
+            return column.cast(want), None
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+    return None, column.is_valid().to_numpy(zero_copy_only=False)
+
+
+# --- CSV (every column read as text) -----------------------------------------------
+
+def from_csv(table: pa.Table | pa.RecordBatch, first_row: int) -> Chunk:
+    n = table.num_rows
+    raw: dict[str, Any] = {}
+    columns: dict[str, pa.Array] = {}
+    fallback = np.zeros(n, dtype=bool)
+    desil_null = np.zeros(n, dtype=bool)
+    for name in table.column_names:
+        if name not in FIELDS:
+            continue
+        kind = FIELDS[name]
+        text = _array(table.column(name)).cast(pa.string())
+        text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+        raw[name] = _Csv(text, kind)
+        is_null_text = pc.fill_null(pc.equal(text, "null"), False)
+        if name == NULLABLE:
+            desil_null = is_null_text.to_numpy(zero_copy_only=False)
+        else:
+            fallback |= is_null_text.to_numpy(zero_copy_only=False)
+        given = pc.if_else(is_null_text, pa.scalar(None, pa.string()), text)
+        typed, bad = _parse_text(given, kind)
+        columns[name] = typed
+        fallback |= bad
+    return Chunk(first_row, n, columns, desil_null, fallback, raw=raw)
+
+
+def _parse_text(text: pa.Array, kind: str) -> tuple[pa.Array, np.ndarray]:
+    valid = text.is_valid()
+    if kind == "str":
+        return text, np.zeros(len(text), dtype=bool)
+    if kind == "bool":
+        ok = pc.is_in(text, pa.array(["true", "false"]))
+        value = pc.equal(text, "true")
+    elif kind == "int":
+        ok = pc.match_substring_regex(text, r"^-?[0-9]{1,18}$")
+        value = pc.cast(pc.if_else(ok, text, pa.scalar(None, pa.string())), pa.int64())
+    else:
+        values = [None if t is None else _docs(t) for t in text.to_pylist()]
+        good = [v is None or (isinstance(v, list) and all(isinstance(x, str) for x in v))
+                for v in values]
+        value = pa.array([v if g else None for v, g in zip(values, good, strict=True)],
+                         pa.list_(pa.string()))
+        return value, ~np.array(good, dtype=bool)
+    bad = pc.and_(valid, pc.invert(pc.fill_null(ok, False)))
+    value = pc.if_else(pc.fill_null(ok, False), value, pa.scalar(None, value.type))
+    return value, bad.to_numpy(zero_copy_only=False)
+
+
+# --- JSON objects (JSON Lines, lists of dicts from the API) -----------------------------
+
+def from_dicts(objects: Sequence[Any], first_row: int,
+               bad_json: dict[int, str] | None = None) -> Chunk:
+    """Typed columns from case objects; anything unusual falls back to the scalar path."""
+    n = len(objects)
+    values: dict[str, list[Any]] = {name: [None] * n for name in FIELDS}
+    fallback = np.zeros(n, dtype=bool)
+    desil_null = np.zeros(n, dtype=bool)
+    parts = set(PARTS)
+    for i, obj in enumerate(objects):
+        if not isinstance(obj, dict):
+            fallback[i] = True
+            continue
+        for key, value in obj.items():
+            if key in parts and isinstance(value, dict):
+                for sub, v in value.items():
+                    name = f"{key}.{sub}"
+                    if name not in FIELDS:
+                        fallback[i] = True
+                    elif v is None and name == NULLABLE:
+                        desil_null[i] = True
+                    elif _fits(v, FIELDS[name]):
+                        values[name][i] = v
+                    else:
+                        fallback[i] = True
+            elif key in FIELDS and "." not in key and _fits(value, FIELDS[key]):
+                values[key][i] = value
+            elif value is None and key in parts:
+                continue
+            else:
+                fallback[i] = True
+    columns = {name: pa.array(vals, ARROW_TYPES[FIELDS[name]]) for name, vals in values.items()
+               if any(v is not None for v in vals)}
+    return Chunk(first_row, n, columns, desil_null, fallback, dicts=objects,
+                 bad_json=bad_json or {})
+
+
+def _fits(value: Any, kind: str) -> bool:
+    if kind == "str":
+        return isinstance(value, str)
+    if kind == "bool":
+        return isinstance(value, bool)
+    if kind == "int":
+        return isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**62
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)

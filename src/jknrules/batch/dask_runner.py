@@ -1,0 +1,139 @@
+"""The same batch on a Dask cluster (``pip install 'jknrules[dask]'``).
+
+Each worker loads and compiles the policies once (a worker plugin) and keeps one
+:class:`~jknrules.batch.vectorised.Decider`. A Parquet input is split by row group
+(and by ``rows`` inside large row groups); the workers read their part of the file
+themselves and write their part of the output, so both must be at the same path on
+every worker (a shared folder). Other inputs are read here and sent to the workers
+chunk by chunk. The output is a folder of Parquet files
+``part-00000.parquet`` …, in input order, plus ``errors.jsonl``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..policyset import PolicySet
+from .cases import Chunk, from_arrow
+from .io import format_of, read_chunks, refuse_unknown
+from .runner import PolicySource, Summary, decide_chunk
+from .schema import decision_schema, full_schema
+from .vectorised import Decider
+
+_ATTRIBUTE = "_jknrules_decider"
+
+
+def policies_plugin(policies: PolicySource) -> Any:
+    """A ``distributed`` worker plugin that loads the policies once per worker."""
+    from distributed.diagnostics.plugin import WorkerPlugin
+
+    paths = [str(p) for p in policies] if isinstance(policies, list) else (
+        None if policies is None else str(policies))
+
+    class PoliciesPlugin(WorkerPlugin):
+        name = "jknrules-policies"
+
+        def setup(self, worker: Any) -> None:
+            setattr(worker, _ATTRIBUTE, Decider(PolicySet.load(paths)))
+
+        def teardown(self, worker: Any) -> None:
+            if hasattr(worker, _ATTRIBUTE):
+                delattr(worker, _ATTRIBUTE)
+
+    return PoliciesPlugin()
+
+
+def _decider() -> Decider:
+    from distributed import get_worker
+
+    decider = getattr(get_worker(), _ATTRIBUTE, None)
+    if not isinstance(decider, Decider):  # pragma: no cover - the plugin runs before tasks
+        raise RuntimeError("jknrules worker plugin not registered")
+    return decider
+
+
+def _write(chunk: Chunk, out: str, full: bool, trace: bool) -> dict[str, Any]:
+    table, errors, _ = decide_chunk(_decider(), chunk, full, trace)
+    pq.write_table(table, out)
+    outcomes: dict[str, int] = {}
+    for item in table.column("outcome").value_counts().to_pylist():
+        if item["values"] is not None:
+            outcomes[item["values"]] = int(item["counts"])
+    return {"cases": table.num_rows, "outcomes": outcomes,
+            "errors": [e.to_json() for e in errors]}
+
+
+def _parquet_part(path: str, group: int, start: int, length: int, first_row: int, out: str,
+                  full: bool, trace: bool) -> dict[str, Any]:
+    table = pq.ParquetFile(path).read_row_group(group).slice(start, length)
+    return _write(from_arrow(table, first_row), out, full, trace)
+
+
+def _chunk_part(chunk: Chunk, out: str, full: bool, trace: bool) -> dict[str, Any]:
+    return _write(chunk, out, full, trace)
+
+
+def run(input_path: Path | str, output_dir: Path | str, scheduler: Any,
+        policies: PolicySource = None, *, full: bool = False, trace: bool = False,
+        rows: int = 1 << 18) -> Summary:
+    """Evaluate ``input_path`` on the cluster at ``scheduler`` (an address such as
+    ``tcp://10.0.0.5:8786``, or a ``distributed.Client``) into ``output_dir``."""
+    from distributed import Client
+
+    started = time.perf_counter()
+    PolicySet.load(policies)  # invalid policies fail here, before the cluster is busy
+    client = scheduler if isinstance(scheduler, Client) else \
+        Client(scheduler)  # type: ignore[no-untyped-call]
+    own_client = client is not scheduler
+    output = Path(output_dir)
+    output.mkdir(parents=True, exist_ok=True)
+    summary = Summary(errors_file=str(output / "errors.jsonl"))
+    try:
+        client.register_plugin(policies_plugin(policies), name="jknrules-policies")
+        futures = []
+        part = 0
+        source = Path(input_path)
+        if format_of(source) == "parquet":
+            meta = pq.ParquetFile(source)
+            refuse_unknown(source, meta.schema_arrow.names, meta.schema_arrow)
+            first = 1
+            for group in range(meta.num_row_groups):
+                size = meta.metadata.row_group(group).num_rows
+                for start in range(0, size, rows):
+                    length = min(rows, size - start)
+                    futures.append(client.submit(
+                        _parquet_part, str(source.resolve()), group, start, length,
+                        first + start, str(output / f"part-{part:05d}.parquet"), full, trace,
+                        pure=False))
+                    part += 1
+                first += size
+        else:
+            for chunk in read_chunks(source, rows):
+                futures.append(client.submit(_chunk_part, chunk,
+                                             str(output / f"part-{part:05d}.parquet"), full,
+                                             trace, pure=False))
+                part += 1
+        with (output / "errors.jsonl").open("w", encoding="utf-8") as errors_file:
+            for future in futures:
+                done = future.result()
+                summary.cases += done["cases"]
+                summary.outcomes.update(done["outcomes"])
+                summary.errors += len(done["errors"])
+                for error in done["errors"]:
+                    errors_file.write(json.dumps(error, ensure_ascii=False) + "\n")
+        if not futures:
+            pq.write_table(pa.Table.from_pylist(
+                [], schema=full_schema(trace) if full else decision_schema()),
+                output / "part-00000.parquet")
+    finally:
+        if own_client:
+            client.close()  # type: ignore[no-untyped-call]
+    summary.seconds = time.perf_counter() - started
+    return summary
+

@@ -1,0 +1,200 @@
+"""The service calendar of one service over arrays of moments (see ``vtime``).
+
+This mirrors ``evaluator._calendar`` step by step; every date-level value (working
+days, cut-offs, windows, month ends) comes from the scalar ``ServiceCalendar`` once
+per distinct day, so holidays and closed days are the scalar ones. ``vectorised``
+checks one row of every group against the scalar evaluator and hands any group that
+disagrees to it, and ``tests/test_vectorised.py`` proves the two agree on random cases.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..calendar import ServiceCalendar, WeeklyHours, end_of_month, month_days, next_month
+from ..compiler import CService
+from ..model.policy import Duration
+from .vtime import US_PER_DAY, date_of, day_number, per_day, to_us
+
+_NONE = np.iinfo(np.int64).max
+#: days of opening hours looked at beyond the last moment (rows needing more fall back)
+_AHEAD = 21
+_EOD = (23 * 3600 + 59 * 60 + 59) * 1_000_000
+
+
+@dataclass
+class Times:
+    """Per row: the chosen channel (-1: none opens), service start, and each deadline
+    (``_NONE`` where the service has none), plus whether the row fell inside the window."""
+
+    channel: np.ndarray
+    start: np.ndarray
+    closed: np.ndarray
+    inside: np.ndarray
+    deadlines: dict[str, np.ndarray]
+    unsure: np.ndarray
+
+
+class Intervals:
+    """Opening intervals of channels as arrays, kept per run and widened on demand."""
+
+    def __init__(self) -> None:
+        #: per-day values of each (service, quantity), kept for the run
+        self.days: dict[tuple[int, str], dict[int, int]] = {}
+        self._known: dict[tuple[int, int], tuple[ServiceCalendar, WeeklyHours | None, int, int,
+                                                  np.ndarray, np.ndarray]] = {}
+
+    def get(self, cal: ServiceCalendar, hours: WeeklyHours | None, first: int, last: int
+            ) -> tuple[np.ndarray, np.ndarray]:
+        key = (id(cal), id(hours))  # both pinned in the value
+        known = self._known.get(key)
+        if known is not None and known[2] <= first and last <= known[3]:
+            return known[4], known[5]
+        if known is not None:
+            first, last = min(first, known[2]), max(last, known[3])
+        starts, ends = _intervals(cal, hours, first, last)
+        self._known[key] = (cal, hours, first, last, starts, ends)
+        return starts, ends
+
+
+def _intervals(cal: ServiceCalendar, hours: WeeklyHours | None, first: int, last: int
+               ) -> tuple[np.ndarray, np.ndarray]:
+    starts, ends = [], []
+    for number in range(first, last + 1):
+        for a, b in cal.day_intervals(hours, date_of(number)):
+            starts.append(to_us(a))
+            ends.append(to_us(b))
+    return np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64)
+
+
+def _add(cal: ServiceCalendar, moments: np.ndarray, duration: Duration,
+         memo: dict[int, int]) -> np.ndarray:
+    """``ServiceCalendar.add`` of each moment: the date part per distinct day."""
+    days = np.floor_divide(moments, US_PER_DAY)
+    shifted = per_day(days, lambda d: day_number(cal.shift_date(
+        date_of(d), duration.months, duration.days, duration.working_days)), memo)
+    extra = (duration.hours * 3600 + duration.minutes * 60) * 1_000_000
+    out: np.ndarray = moments + (shifted - days) * US_PER_DAY + extra
+    return out
+
+
+def service_times(cal: ServiceCalendar, service: CService, t: np.ndarray,
+                  known: Intervals | None = None) -> Times:
+    known = known or Intervals()
+
+    def memo(name: str) -> dict[int, int]:
+        return known.days.setdefault((id(service), name), {})
+
+    n = len(t)
+    unsure = np.zeros(n, dtype=bool)
+    deadlines: dict[str, np.ndarray] = {}
+    first_day = int(np.floor_divide(t.min(), US_PER_DAY)) if n else 0
+    last_day = int(np.floor_divide(t.max(), US_PER_DAY)) + _AHEAD if n else 0
+    openings = np.full((max(len(service.channels), 1), n), _NONE, dtype=np.int64)
+    for i, ch in enumerate(service.channels):
+        starts, ends = known.get(cal, ch.hours, first_day, last_day)
+        k = np.searchsorted(ends, t, side="right")
+        found = k < len(ends)
+        unsure |= ~found
+        kk = np.minimum(k, max(len(ends) - 1, 0))
+        if len(ends):
+            openings[i] = np.where(found, np.where(starts[kk] <= t, t, starts[kk]), _NONE)
+    channel = np.argmin(openings, axis=0).astype(np.int8)
+    start = openings[channel, np.arange(n)]
+    none = start == _NONE
+    channel[none] = -1
+    start = np.where(none, t, start)
+    closed = (start > t) & ~none
+    deadlines["next_service_opening"] = np.where(closed, start, _NONE)
+    start_day = np.floor_divide(start, US_PER_DAY)
+    start0_day = start_day
+    inside = np.full(n, -1, dtype=np.int8)
+    window_month = per_day(start_day, lambda d: _month_index(date_of(d)), memo("month0"))
+    if service.window is not None:
+        window = service.window[0]
+        hours = [c.hours for c in service.channels]
+
+        def month_plan(d: int) -> tuple[int, int, int, int]:
+            day = date_of(d)
+            first, last = month_days(day.year, day.month, window.from_day, window.to_day)
+            inside_ = int(first <= day <= last)
+            month = (day.year, day.month)
+            if day > last:
+                month = next_month(day.year, day.month)
+                first, last = month_days(*month, window.from_day, window.to_day)
+            opens = min((o for h in hours if (o := cal.first_open_between(h, first, last))),
+                        default=None)
+            closes = max((c for h in hours if (c := cal.last_close_between(h, first, last))),
+                         default=None)
+            return (inside_, month[0] * 12 + month[1] - 1,
+                    _NONE if opens is None else to_us(opens),
+                    _NONE if closes is None else to_us(closes))
+
+        plans: dict[int, tuple[int, int, int, int]] = {}
+        for what, index in (("inside", 0), ("month", 1), ("intake_opens", 2),
+                            ("intake_closes", 3)):
+            def part(d: int, i: int = index) -> int:
+                return plans.setdefault(d, month_plan(d))[i]
+
+            value = per_day(start_day, part, memo(what))
+            if what == "inside":
+                inside = value.astype(np.int8)
+            elif what == "month":
+                window_month = value
+            else:
+                deadlines[what] = value
+        opens = deadlines["intake_opens"]
+        start = np.where((inside == 0) & (opens != _NONE), opens, start)
+    if service.response is not None:
+        deadlines["response_due"] = _add(cal, start, service.response[0], memo("response"))
+    cutoff_us = None
+    if service.cutoff is not None:
+        cutoff = service.cutoff[0]
+        has_window = service.window is not None
+
+        def cutoff_of(key: int) -> int:
+            month, d = divmod(key, 1 << 32)
+            year, mon = divmod(month, 12)
+            day = cal.previous_working_day(month_days(year, mon + 1, cutoff.day, cutoff.day)[0])
+            if not has_window and date_of(d) > day:
+                year, mon1 = next_month(year, mon + 1)
+                day = cal.previous_working_day(month_days(year, mon1, cutoff.day, cutoff.day)[0])
+            return day_number(day)
+
+        # the scalar code compares the start before any move to the next window
+        keys = window_month * (1 << 32) + start0_day
+        cutoff_day = _per_key(keys, cutoff_of, known.days.setdefault((id(service), "cutoff"), {}))
+        cutoff_us = cutoff_day * US_PER_DAY + _EOD
+        deadlines["submit_to_bpjs_by"] = cutoff_us
+    if service.activation is not None:
+        act = service.activation[0]
+        base = start if act.from_ == "service_start" or cutoff_us is None else cutoff_us
+        active = _add(cal, base, act, memo("activation"))
+        if act.align == "end_of_month":
+            days = np.floor_divide(active, US_PER_DAY)
+            active = per_day(days, lambda d: day_number(end_of_month(date_of(d))),
+                             memo("month_end")) \
+                * US_PER_DAY + _EOD
+        deadlines["expected_active_by"] = active
+    for name in list(deadlines):
+        deadlines[name] = np.where(none, _NONE, deadlines[name])
+    inside[none] = -1
+    return Times(channel, start, closed, inside, deadlines, unsure)
+
+
+def _month_index(day: dt.date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def _per_key(keys: np.ndarray, fn: Callable[[int], int], memo: dict[int, int]) -> np.ndarray:
+    unique, inverse = np.unique(keys, return_inverse=True)
+    values = np.array([memo[k] if k in memo else memo.setdefault(k, fn(k))
+                       for k in map(int, unique)], dtype=np.int64)
+    return values[inverse]
+
+
+NONE = _NONE

@@ -1,0 +1,177 @@
+"""The vectorised batch path gives exactly the scalar evaluator's decision fields."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import jknrules
+from jknrules.batch.cases import from_arrow, from_dicts
+from jknrules.batch.scalar import evaluate_row
+from jknrules.batch.schema import case_schema, decision_schema
+from jknrules.batch.vectorised import Decider
+from jknrules.batch.vtime import iso_bytes, parse_iso
+from jknrules.evaluator import case_facts as fast_facts
+from jknrules.model.case import case_facts
+
+from .conftest import POLICY_DIR
+from .test_properties import cases, sample_cases, to_case
+
+POLICIES = jknrules.load_policies(POLICY_DIR)
+SCHEMA = decision_schema()
+
+#: rows the typed columns cannot carry: they must reach the scalar path and be judged there
+ODD: list[Any] = [
+    {"regency": "karangasem", "submitted_at": "2026-02-03T09:00:00", "welfare": {"desil": "3"}},
+    {"regency": "karangasem", "submitted_at": "2026-02-03T09:00:00", "welfare": {"desill": 3}},
+    {"regency": "karangasem", "submitted_at": "2026-02-30T09:00:00"},
+    {"regency": "karangasem", "submitted_at": "2020-01-01T09:00:00"},
+    {"regency": "bangli", "submitted_at": "2026-02-03T09:00:00"},
+    {"regency": "5107", "submitted_at": "2026-02-03T01:00:00Z", "health": {"emergency": True},
+     "welfare": {"desil": 4}, "documents": ["kk"]},
+    {"regency": "batang", "submitted_at": "2026-02-03 09:00", "request": "transfer"},
+    {"regency": "malinau", "submitted_at": "2026-02-21T09:00:00.5+08:00"},
+    {"regency": "malinau", "submitted_at": "2026-02-21T23:59:59.999999-05:30",
+     "documents": ["kk", "nope"]},
+    {"regency": "karangasem", "submitted_at": "2026-02-03T09:00:00",
+     "applicant": {"nik": "123", "birth_date": "2020-02-30"}},
+    {"regency": "karangasem", "submitted_at": "2026-02-03T09:00:00",
+     "applicant": {"nik": "1234567890123456", "birth_date": "2020-02-28",
+                   "domicile_regency": "6502"}, "newborn": {"age_days": -1}},
+    {"regency": "karangasem", "submitted_at": "2026-02-03T09:00:00", "health": {"emergency": None}},
+    ["not", "an", "object"],
+    "a string",
+]
+
+
+def expected(objects: list[Any]) -> list[dict[str, Any]]:
+    rows = [evaluate_row(POLICIES, obj, i + 1)[0] for i, obj in enumerate(objects)]
+    return pa.Table.from_pylist(rows, schema=SCHEMA).to_pylist()
+
+
+def decided(chunk: Any) -> list[dict[str, Any]]:
+    table, _ = Decider(POLICIES).decide(chunk)
+    assert table.schema == SCHEMA
+    return table.to_pylist()
+
+
+def assert_same(got: list[dict[str, Any]], want: list[dict[str, Any]],
+                objects: list[Any]) -> None:
+    assert len(got) == len(want)
+    for g, w, obj in zip(got, want, objects, strict=True):
+        assert g == w, json.dumps(obj, default=str)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(cases, min_size=1, max_size=40), st.lists(st.sampled_from(ODD), max_size=3))
+def test_vectorised_equals_scalar_on_json_objects(raw: list[dict[str, Any]], odd: list[Any]
+                                                  ) -> None:
+    objects = [to_case(r) for r in raw] + odd
+    assert_same(decided(from_dicts(objects, 1)), expected(objects), objects)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(cases, min_size=1, max_size=40))
+def test_vectorised_equals_scalar_on_arrow_tables(raw: list[dict[str, Any]]) -> None:
+    """Arrow rows mean what ``Chunk.case`` says (null desil inside a given welfare = null)."""
+    objects = [to_case(r) for r in raw]
+    chunk = from_arrow(pa.Table.from_pylist(objects, schema=case_schema()), 1)
+    meant = chunk.cases(np.arange(chunk.length))
+    assert_same(decided(chunk), expected(meant), meant)
+
+
+def test_a_large_mixed_set_agrees_across_chunks() -> None:
+    objects = sample_cases(3000, seed=5)
+    decider = Decider(POLICIES)
+    table = pa.Table.from_pylist(objects, schema=case_schema())
+    got = []
+    for start in range(0, 3000, 700):  # memos carried from chunk to chunk
+        out, _ = decider.decide(from_arrow(table.slice(start, 700), start + 1))
+        got += out.to_pylist()
+    assert_same(got, expected(objects), objects)
+    assert decider.stats["groups_refused"] == 0
+
+
+def test_flat_dotted_columns_mean_the_same_as_structs() -> None:
+    objects = sample_cases(300, seed=9)
+    nested = pa.Table.from_pylist(objects, schema=case_schema())
+    flat = nested.flatten()
+    assert "welfare.desil" in flat.column_names
+    assert decided(from_arrow(flat, 1)) == decided(from_arrow(nested, 1))
+
+
+def test_errors_keep_their_row_and_reason() -> None:
+    objects = [ODD[0], sample_cases(1, 1)[0], ODD[3]]
+    table, errors = Decider(POLICIES).decide(from_dicts(objects, 10))
+    rows = table.to_pylist()
+    assert [r["row"] for r in rows] == [10, 11, 12]
+    assert rows[0]["error"].startswith("JKN-C002") and rows[1]["error"] is None
+    assert rows[2]["error"].startswith("JKN-C101")
+    assert [e.row for e in errors] == [10, 12]
+
+
+@pytest.mark.parametrize("text", [
+    "2026-02-03T09:00:00", "2026-02-03T09:00:00Z", "2026-02-03T09:00:00+08:00",
+    "2026-02-03T09:00:00.000001-07:30", "1999-12-31T23:59:59.999999Z", "2024-02-29T00:00:00",
+])
+def test_iso_parse_and_format_round_trip(text: str) -> None:
+    wall, offset, kind = parse_iso(pa.array([text]))
+    assert kind[0] in (1, 2)
+    moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    naive = moment.replace(tzinfo=None)
+    assert wall[0] == (naive - dt.datetime(1970, 1, 1)) // dt.timedelta(microseconds=1)
+    tz = moment.utcoffset() or dt.timedelta(0)
+    sign = "-" if tz < dt.timedelta(0) else "+"
+    minutes = abs(int(tz.total_seconds())) // 60
+    off = f"{sign}{minutes // 60:02d}:{minutes % 60:02d}".encode()
+    out = iso_bytes(wall, np.array([off], dtype="S6"), np.ones(1, dtype=bool))
+    assert out[0].as_py() == naive.replace(tzinfo=dt.timezone(tz)).isoformat()
+    assert offset[0] == tz // dt.timedelta(microseconds=1)
+
+
+@pytest.mark.parametrize("text", ["2026-02-30T09:00:00", "2026-13-01T09:00:00",
+                                  "2026-02-03T24:00:00", "2026-02-03 09:00:00", "x" * 19])
+def test_iso_parse_leaves_other_forms_to_the_scalar_path(text: str) -> None:
+    assert parse_iso(pa.array([text]))[2][0] == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(cases)
+def test_fast_case_facts_equal_the_models(raw: dict[str, Any]) -> None:
+    case = jknrules.api.as_case(to_case(raw))
+    assert fast_facts(case) == case_facts(case)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(cases, min_size=1, max_size=20))
+def test_memoised_evaluation_equals_a_fresh_one(raw: list[dict[str, Any]]) -> None:
+    """The evaluator's memos (facts phase, day-level calendar) never change a result."""
+    fresh = jknrules.load_policies(POLICY_DIR)
+    for case in (to_case(r) for r in raw):
+        warm = jknrules.evaluate(case, POLICIES).to_json()
+        assert jknrules.evaluate(case, fresh).to_json() == warm
+        assert jknrules.evaluate(case, fresh).to_json() == warm
+
+
+def test_results_share_no_mutable_data() -> None:
+    case = {"regency": "karangasem", "submitted_at": "2026-02-03T20:00:00",
+            "health": {"emergency": True}, "welfare": {"desil": 3}, "documents": ["kk"]}
+    first = jknrules.evaluate(case, POLICIES)
+    want = jknrules.evaluate(case, POLICIES).to_json()
+    for item in first.required_documents:
+        item["name"]["id"] = "changed"
+        item.clear()
+    for entry in first.reasons + first.trace:
+        for value in entry.values():
+            if isinstance(value, dict | list):
+                value.clear()
+    assert first.route is not None
+    first.route["steps"].clear()
+    assert jknrules.evaluate(case, POLICIES).to_json() == want
