@@ -8,115 +8,21 @@ is a candidate; the contract's precedence picks the one that binds.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from .calendar import ServiceCalendar, end_of_month, month_days, next_month
-from .compiler import SEGMENT_CURRENT, Citation, CompiledPolicy, CService, CVersion
+from .compiler import SEGMENT_CURRENT, CompiledPolicy, CService, CVersion
+from .deadlines import calendar_phase
 from .errors import CaseError, diag
-from .model.case import Case, Part
-from .model.policy import IntakeWindow
-from .model.vocab import CASE_FIELDS, DOCUMENTS, OUTCOME_PRECEDENCE
+from .model.case import Case, case_facts
+from .model.vocab import DOCUMENTS, OUTCOME_PRECEDENCE
 from .result import Result
+from .work import Work, reason
 
 _RANK = {name: i for i, name in enumerate(OUTCOME_PRECEDENCE)}
 _PROCEEDS = ("accepted", "incomplete", "outside_intake_window", "needs_review")
 #: Informational reasons that only matter when the case proceeds along its route.
 _PROCEDURAL = ("documents.not_checked", "channel.closed")
-
-
-@dataclass
-class _Work:
-    """Scratch state of one evaluation (never shared between cases)."""
-
-    facts: Mapping[str, Any]
-    with_trace: bool
-    candidates: list[tuple[str, str | None, dict[str, Any]]] = field(default_factory=list)
-    trace: list[dict[str, Any]] = field(default_factory=list)
-
-    unknowns: dict[tuple[str, ...], list[tuple[str, str, Citation | None]]] = field(
-        default_factory=dict)
-
-    def propose(self, outcome: str, reason: dict[str, Any], segment: str | None = None) -> None:
-        self.candidates.append((outcome, segment, reason))
-
-    def unknown(self, fields: frozenset[str] | set[str], what_id: str, what_en: str,
-                cite: Citation | None) -> None:
-        """A decision needs facts the case lacks; one reason per set of missing fields."""
-        self.unknowns.setdefault(tuple(sorted(fields)), []).append((what_id, what_en, cite))
-
-    def settle_unknowns(self) -> None:
-        for names, uses in self.unknowns.items():
-            self.propose("needs_review", _unknown_reason(names, uses))
-        self.unknowns = {}
-
-    def note(self, kind: str, key: str, fired: bool | None, fields: tuple[str, ...],
-             cite: Citation | None, **extra: Any) -> None:
-        if not self.with_trace:
-            return
-        entry: dict[str, Any] = {"rule": key, "kind": kind, "fired": fired}
-        entry["facts"] = {f: self.facts[f] for f in fields if f in self.facts}
-        absent = [f for f in fields if f not in self.facts]
-        if absent:
-            entry["absent"] = absent
-        entry.update(extra)
-        if cite is not None:
-            entry["source"] = cite.text
-            entry["at"] = cite.at
-        self.trace.append(entry)
-
-
-def reason(code: str, msg_id: str, msg_en: str, cite: Citation | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {"code": code, "message": {"id": msg_id, "en": msg_en}}
-    out["source"] = cite.text if cite else None
-    if cite is not None and cite.at:
-        out["at"] = cite.at
-    return out
-
-
-def _unknown_reason(names: tuple[str, ...],
-                    uses: list[tuple[str, str, Citation | None]]) -> dict[str, Any]:
-    desc_id = ", ".join(f"{f} ({CASE_FIELDS[f].description_id})" for f in names)
-    desc_en = ", ".join(f"{f} ({CASE_FIELDS[f].description_en})" for f in names)
-    what_id = "; ".join(dict.fromkeys(u[0] for u in uses))
-    what_en = "; ".join(dict.fromkeys(u[1] for u in uses))
-    sources = list(dict.fromkeys(u[2].text for u in uses if u[2] is not None))
-    out = reason(
-        "fact.missing",
-        f"Data {desc_id} diperlukan untuk {what_id} tetapi tidak diisi; petugas memutuskan.",
-        f"{desc_en} is needed for {what_en} but the case does not give it; an officer decides.",
-    ) | {"fields": list(names)}
-    out["source"] = "; ".join(sources) if sources else None
-    ats = [u[2].at for u in uses if u[2] is not None and u[2].at]
-    if ats:
-        out["at"] = ats[0]
-    return out
-
-
-def case_facts(case: Case) -> dict[str, Any]:
-    """:func:`jknrules.model.case.case_facts`, without pydantic's per-field machinery (the
-    same facts; ``tests/test_vectorised.py`` checks the two agree)."""
-    facts: dict[str, Any] = {"request": case.request}
-    given = case.__dict__
-    for name in case.__pydantic_fields_set__:
-        part = given[name]
-        if isinstance(part, Part):
-            values = part.__dict__
-            names = _FACT_NAMES[name]
-            for sub in part.__pydantic_fields_set__:
-                facts[names[sub]] = values[sub]
-    return facts
-
-
-#: "part" -> {"field": "part.field"} for every part of a case (constant)
-_FACT_NAMES: dict[str, dict[str, str]] = {
-    name: {sub: f"{name}.{sub}" for sub in annotation.model_fields}
-    for name, info in Case.model_fields.items()
-    for annotation in getattr(info.annotation, "__args__", (info.annotation,))
-    if isinstance(annotation, type) and issubclass(annotation, Part)
-}
 
 
 def evaluate_compiled(policy: CompiledPolicy, case: Case, *, trace: bool = True) -> Result:
@@ -133,14 +39,14 @@ def evaluate_compiled(policy: CompiledPolicy, case: Case, *, trace: bool = True)
             f"{policy.policy.regency} policy (in force from {first}); no rules apply",
             path=("submitted_at",),
         )])
-    work = _Work(case_facts(case), trace)
+    work = Work(case_facts(case), trace)
     service, required = _facts_phase(version, work)
     missing: list[str] | None = None
     deadlines: dict[str, str] = {}
     channel = None
     if service is not None:
         missing = _missing(required, case.documents, work)
-        channel, deadlines = _calendar(policy, service, submitted, work)
+        channel, deadlines = calendar_phase(policy, service, submitted, work)
     work.settle_unknowns()
     outcome, segment, _ = min(work.candidates, key=lambda c: _RANK[c[0]]) if work.candidates \
         else ("accepted", None, {})
@@ -185,7 +91,7 @@ _MEMO_LIMIT = 1 << 16
 _ABSENT = object()
 
 
-def _facts_phase(version: CVersion, work: _Work) -> tuple[CService | None, list[dict[str, Any]]]:
+def _facts_phase(version: CVersion, work: Work) -> tuple[CService | None, list[dict[str, Any]]]:
     """Service selection, eligibility rules and document requirements.
 
     They read only the facts in ``version.reads``, so their effect on ``work`` (candidates,
@@ -196,7 +102,7 @@ def _facts_phase(version: CVersion, work: _Work) -> tuple[CService | None, list[
     key = tuple([get(name, _ABSENT) for name in version.reads])
     found = version.memo.get(key)
     if found is None:
-        record = _Work(work.facts, True)
+        record = Work(work.facts, True)
         service = _select_service(version, record)
         required: list[dict[str, Any]] = []
         if service is not None:
@@ -270,7 +176,7 @@ def _document_title(service: CService | None, version: CVersion) -> str:
     return f"{doc.title}" + (f" Nomor {doc.number}" if doc.number else "")
 
 
-def _select_service(version: CVersion, work: _Work) -> CService | None:
+def _select_service(version: CVersion, work: Work) -> CService | None:
     unknown: set[str] = set()
     for service in version.services:
         value, missing = service.applies(work.facts)
@@ -295,7 +201,7 @@ def _select_service(version: CVersion, work: _Work) -> CService | None:
     return None
 
 
-def _run_rules(service: CService, work: _Work) -> None:
+def _run_rules(service: CService, work: Work) -> None:
     for rule in service.rules:
         value, missing = rule.when(work.facts)
         if work.with_trace:
@@ -309,7 +215,7 @@ def _run_rules(service: CService, work: _Work) -> None:
             work.propose(rule.outcome, r, rule.target_segment)
 
 
-def _requirements(service: CService, work: _Work) -> list[dict[str, Any]]:
+def _requirements(service: CService, work: Work) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     seen: set[tuple[str, ...]] = set()
     for req in service.requirements:
@@ -342,7 +248,7 @@ def _requirements(service: CService, work: _Work) -> list[dict[str, Any]]:
 
 
 def _missing(required: list[dict[str, Any]], brought: Sequence[str] | None,
-             work: _Work) -> list[str] | None:
+             work: Work) -> list[str] | None:
     if brought is None:
         work.propose("accepted", reason(
             "documents.not_checked",
@@ -396,116 +302,3 @@ def _route(service: CService, channel: str | None) -> dict[str, Any]:
             {"actor": s.actor, "action": s.action, "minutes": s.minutes} for s in service.steps
         ],
     }
-
-
-def _iso(moment: dt.datetime) -> str:
-    return moment.isoformat()
-
-
-def _calendar(policy: CompiledPolicy, service: CService, submitted: dt.datetime,
-              work: _Work) -> tuple[str | None, dict[str, str]]:
-    cal = policy.calendar
-    deadlines: dict[str, str] = {}
-    # channel: the first open now, else the one that opens soonest
-    best: tuple[dt.datetime, int] | None = None
-    for i, ch in enumerate(service.channels):
-        opening = cal.next_opening(ch.hours, submitted)
-        if work.with_trace:
-            work.note("channel", f"{service.route}/channels/{ch.id}", opening == submitted, (),
-                      ch.cite, opens=_iso(opening) if opening else None)
-        if opening is not None and (best is None or opening < best[0]):
-            best = (opening, i)
-    if best is None:
-        return None, deadlines
-    start, index = best
-    channel = service.channels[index]
-    if start > submitted:
-        deadlines["next_service_opening"] = _iso(start)
-        at = f"{start:%Y-%m-%d %H:%M}"
-        work.propose("accepted", reason(
-            "channel.closed",
-            f"Pelayanan sedang tutup; {channel.name} buka kembali {at}.",
-            f"Service is closed now; {channel.name} ({channel.id}) opens again at {at}.",
-            channel.cite,
-        ))
-    window_month = (start.year, start.month)
-    if service.window is not None:
-        window, cite = service.window
-        # day-level values, computed once per (service, day): see _window_of
-        key = ("window", start.date())
-        plan = service.memo.get(key) or service.memo.setdefault(
-            key, _window_of(cal, service, window, start.date()))
-        inside, window_month, opens, closes, opens_iso, closes_iso = plan
-        if opens_iso is not None:
-            deadlines["intake_opens"] = opens_iso
-        if closes_iso is not None:
-            deadlines["intake_closes"] = closes_iso
-        if work.with_trace:
-            work.note("window", f"{service.route}/intake_window", inside, (), cite,
-                      service_starts=_iso(start))
-        if not inside:
-            # the request is taken when the next window opens: service starts then
-            start = opens if opens is not None else start
-            when = opens.strftime("%Y-%m-%d %H:%M") if opens else "-"
-            work.propose("outside_intake_window", reason(
-                "intake.outside_window",
-                f"Pengajuan hanya diterima tanggal {window.from_day}–{window.to_day} setiap "
-                f"bulan; silakan datang kembali mulai {when}.",
-                f"Requests are taken only on days {window.from_day}–{window.to_day} of each "
-                f"month; come back from {when}.",
-                cite,
-            ))
-    if service.response is not None:
-        duration, cite = service.response
-        deadlines["response_due"] = _iso(cal.add(start, duration))
-    cutoff_day: dt.date | None = None
-    if service.cutoff is not None:
-        cutoff, cite = service.cutoff
-        cutoff_key = ("cutoff", window_month, start.date())
-        cutoff_day, submit_iso = service.memo.get(cutoff_key) or service.memo.setdefault(
-            cutoff_key, _cutoff_of(cal, service, cutoff.day, window_month, start.date()))
-        deadlines["submit_to_bpjs_by"] = submit_iso
-        if work.with_trace:
-            work.note("cutoff", f"{service.route}/cutoff", True, (), cite,
-                      date=cutoff_day.isoformat())
-    if service.activation is not None:
-        act, cite = service.activation
-        base = start if act.from_ == "service_start" or cutoff_day is None \
-            else cal.end_of_day(cutoff_day)
-        active = cal.add(base, act)
-        if act.align == "end_of_month":
-            active = cal.end_of_day(end_of_month(active.date()))
-        deadlines["expected_active_by"] = _iso(active)
-    return channel.id, deadlines
-
-
-def _window_of(cal: ServiceCalendar, service: CService, window: IntakeWindow, day: dt.date
-               ) -> tuple[bool, tuple[int, int], dt.datetime | None, dt.datetime | None,
-                          str | None, str | None]:
-    """The intake window for a service starting on ``day``: inside it?, the window's month,
-    its opening and closing moments (and their ISO text)."""
-    first, last = month_days(day.year, day.month, window.from_day, window.to_day)
-    inside = first <= day <= last
-    window_month = (day.year, day.month)
-    if day > last:
-        window_month = next_month(day.year, day.month)
-        first, last = month_days(*window_month, window.from_day, window.to_day)
-    hours = [c.hours for c in service.channels]
-    opens = min((o for h in hours if (o := cal.first_open_between(h, first, last))),
-                default=None)
-    closes = max((c for h in hours if (c := cal.last_close_between(h, first, last))),
-                 default=None)
-    return (inside, window_month, opens, closes, _iso(opens) if opens else None,
-            _iso(closes) if closes else None)
-
-
-def _cutoff_of(cal: ServiceCalendar, service: CService, cutoff: int,
-               window_month: tuple[int, int], day: dt.date) -> tuple[dt.date, str]:
-    """The cut-off day for the month of ``window_month`` (the next one when the service has
-    no window and starts after it), and the ISO text of its end."""
-    year, month = window_month
-    cutoff_day = cal.previous_working_day(month_days(year, month, cutoff, cutoff)[0])
-    if service.window is None and day > cutoff_day:
-        year, month = next_month(year, month)
-        cutoff_day = cal.previous_working_day(month_days(year, month, cutoff, cutoff)[0])
-    return cutoff_day, _iso(cal.end_of_day(cutoff_day))

@@ -28,9 +28,10 @@ from ..compiler import CompiledPolicy, CService
 from ..errors import JknrulesError
 from ..evaluator import evaluate_compiled
 from ..loader import case_from_data
-from ..model.case import Case
+from ..model.case import Case, case_facts
 from ..model.vocab import DEADLINES
 from ..policyset import PolicySet
+from ..work import Work
 from .assembly import Assembly
 from .cases import Chunk
 from .coding import DOC_BIT, DOC_IDS, Coder
@@ -218,7 +219,7 @@ class Decider:
             case = case_from_data(obj)
         except JknrulesError:
             return _Facts(-2, [], [])
-        work = scalar_evaluator._Work(scalar_evaluator.case_facts(case), False)
+        work = Work(case_facts(case), False)
         service = scalar_evaluator._select_service(policy.versions[vi], work)
         if service is None:
             return _Facts(-1, [], [], case)

@@ -129,12 +129,24 @@ def case_facts(case: Case) -> dict[str, Any]:
 
     Only fields the case actually gives appear (``null`` included); an absent
     field is absent here too, so rules can tell "unknown" from "not found".
+    (Reads pydantic's stored values directly: this runs once per evaluation.)
     """
     facts: dict[str, Any] = {"request": case.request}
-    for name in Case.model_fields:
-        part = getattr(case, name)
-        if not isinstance(part, Part) or name not in case.model_fields_set:
-            continue
-        for sub in part.model_fields_set:
-            facts[f"{name}.{sub}"] = getattr(part, sub)
+    given = case.__dict__
+    for name in case.__pydantic_fields_set__:
+        part = given[name]
+        if isinstance(part, Part):
+            values = part.__dict__
+            names = _FACT_NAMES[name]
+            for sub in part.__pydantic_fields_set__:
+                facts[names[sub]] = values[sub]
     return facts
+
+
+#: "part" -> {"field": "part.field"} for every part of a case (constant)
+_FACT_NAMES: dict[str, dict[str, str]] = {
+    name: {sub: f"{name}.{sub}" for sub in annotation.model_fields}
+    for name, info in Case.model_fields.items()
+    for annotation in getattr(info.annotation, "__args__", (info.annotation,))
+    if isinstance(annotation, type) and issubclass(annotation, Part)
+}
