@@ -126,8 +126,7 @@ def check_semantics(policy: Policy, doc: SourceDocument) -> list[Diagnostic]:
             defined.add(route)
         for gi, gap in enumerate(version.acknowledged_gaps):
             gloc: Loc = (*vloc, "acknowledged_gaps", gi)
-            out += check_condition(gap.when, (*gloc, "when"),
-                                   lambda *a, **k: doc.diag(*a, **k))
+            out += check_condition(gap.when, (*gloc, "when"), doc.diag)
             if gap.source.document is not None and gap.source.document not in version.documents:
                 out.append(doc.diag(
                     "JKN-P014", f"dokumen sumber '{gap.source.document}' tidak ada di versi ini",

@@ -71,6 +71,7 @@ class Finding:
 class _Ctx:
     policy: CompiledPolicy
     version: CVersion
+    vi: int  # index of ``version`` in the policy (compiled versions follow the file's order)
     findings: list[Finding] = field(default_factory=list)
 
     def add(self, kind: str, mid: str, men: str, *, example: dict[str, Any] | None = None,
@@ -93,8 +94,8 @@ class _Ctx:
 def check_policy(policy: CompiledPolicy) -> list[Finding]:
     """Every finding for every version of one compiled policy."""
     out: list[Finding] = []
-    for version in policy.versions:
-        ctx = _Ctx(policy, version)
+    for vi, version in enumerate(policy.versions):
+        ctx = _Ctx(policy, version, vi)
         _check_routes(ctx)
         for service in version.services:
             _check_rules(ctx, service)
@@ -127,22 +128,10 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
 
 # --- routes -------------------------------------------------------------------
 
-def _acknowledgement(version_model: Any, facts: dict[str, Any]) -> tuple[int, Any] | None:
-    for i, ack in enumerate(version_model.acknowledged_gaps):
-        value, _ = compile_condition(ack.when)(facts)
-        if value:
-            return i, ack
-    return None
-
-
-def _version_model(ctx: _Ctx) -> Any:
-    return next(v for v in ctx.policy.policy.versions
-                if v.effective_from == ctx.version.effective_from)
-
-
 def _check_routes(ctx: _Ctx) -> None:
     services = ctx.version.services
-    vmodel = _version_model(ctx)
+    vmodel = ctx.policy.policy.versions[ctx.vi]
+    acks = [(compile_condition(a.when), a) for a in vmodel.acknowledged_gaps]
     conds: list[Condition | None] = [s.model.applies_when for s in services]
     conds += [a.when for a in vmodel.acknowledged_gaps]
     classes = build_classes(conds)
@@ -169,11 +158,10 @@ def _check_routes(ctx: _Ctx) -> None:
         reported.add(key)
         words = describe_pattern(classes, pattern)
         if not routes:
-            found = _acknowledgement(vmodel, facts)
+            found = next((i for i, (when, _) in enumerate(acks) if when(facts)[0]), None)
             if found is not None:
-                index, ack = found
-                vi = ctx.policy.policy.versions.index(vmodel)
-                span = ctx.policy.source.span(("versions", vi, "acknowledged_gaps", index)) \
+                ack = acks[found][1]
+                span = ctx.policy.source.span(("versions", ctx.vi, "acknowledged_gaps", found)) \
                     if ctx.policy.source else None
                 cite = Citation.of(ack.source, next(iter(vmodel.documents)), vmodel.documents, span)
                 ctx.add("acknowledged_gap", f"{words} → tidak ada layanan (diakui)",
