@@ -1,5 +1,6 @@
 """`jknrules check`: planted problems are found where they are; the shipped policies pass
-with their acknowledged gaps; the analysis agrees with the evaluator."""
+with their acknowledged gaps; an active member is never accepted into a second segment;
+the analysis agrees with the evaluator."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import jknrules
@@ -59,9 +60,16 @@ def test_shipped_policies_check_clean_with_acknowledged_gaps() -> None:
     assert report["findings"] == []
     listed = {(a["regency"], a["version"]) for a in report["acknowledged"]}
     assert listed == {("batang", "2022-09-28"), ("malinau", "2017-02-01"),
-                      ("karangasem", "2025-12-31")}
-    transfer_null = [a for a in report["acknowledged"] if a["regency"] == "karangasem"]
-    assert transfer_null[0]["example"] == {"welfare.desil": None}
+                      ("karangasem", "2023-05-22"), ("karangasem", "2025-12-31")}
+    examples = {(a["regency"], a["version"], json.dumps(a["example"], sort_keys=True))
+                for a in report["acknowledged"]}
+    # the 2025 transfer when the desil is not found; an inactive Mandiri membership
+    # (neither document says); reactivation where the office has no such route
+    assert ("karangasem", "2025-12-31", '{"welfare.desil": null}') in examples
+    inactive_mandiri = json.dumps({"membership.segment": "pbpu_mandiri",
+                                   "membership.status": "inactive"}, sort_keys=True)
+    assert ("karangasem", "2023-05-22", inactive_mandiri) in examples
+    assert any(r == "batang" and "inactive" in e for r, _, e in examples)
     assert all(a["at"] and a["sources"] and a["note"] for a in report["acknowledged"])
 
 
@@ -76,6 +84,130 @@ def test_check_invalid_policy_exit_2(tmp_path: Path) -> None:
     bad.write_text("regency: batang\n")
     code, _, err = run("check", str(bad))
     assert code == 2 and "JKN-P002" in err
+
+
+# --- membership: one person, one segment -----------------------------------------
+
+ACTIVE = FIXTURES / "active-member-accepted.yaml"
+REFUSE_ACTIVE = """\
+          - id: sudah_terdaftar
+            when: {field: membership.status, equals: active}
+            outcome: OUTCOME
+            message: {id: Sudah peserta JKN aktif., en: Already an active JKN member.}
+            source: {clause: "Persyaratan 0"}
+"""
+
+
+def with_rule(outcome: str) -> str:
+    """The planted fixture, its registration route with a rule on active members."""
+    text = ACTIVE.read_text()
+    anchor = "        documents:\n"
+    assert text.count(anchor) == 1
+    rule = REFUSE_ACTIVE.replace("OUTCOME", outcome)
+    if outcome == "redirected":
+        rule += "            target_segment: ppu\n"
+    return text.replace(anchor, rule + anchor)
+
+
+def check_text(tmp_path: Path, text: str) -> tuple[int, dict[str, Any]]:
+    path = tmp_path / "p.yaml"
+    path.write_text(text)
+    code, out, _ = run("check", str(path), "--format", "json")
+    return code, json.loads(out)
+
+
+@pytest.mark.parametrize("outcome", ["already_registered", "ineligible", "redirected",
+                                     "needs_review"])
+def test_route_refusing_active_members_has_no_second_segment(tmp_path: Path,
+                                                             outcome: str) -> None:
+    code, report = check_text(tmp_path, with_rule(outcome))
+    assert not [f for f in report["findings"] if f["kind"] == "active_member_accepted"]
+    if outcome != "needs_review":  # an explicit needs_review rule is listed as acknowledged
+        assert code == 0, report["findings"]
+
+
+def test_incomplete_still_proceeds_into_the_second_segment(tmp_path: Path) -> None:
+    _, report = check_text(tmp_path, with_rule("incomplete"))
+    assert [f["kind"] for f in report["findings"]] == ["active_member_accepted"]
+
+
+def test_acknowledged_gap_does_not_hide_an_active_member_accepted(tmp_path: Path) -> None:
+    text = ACTIVE.read_text()
+    anchor = "    services:\n"
+    ack = ("      - when: {field: membership.status, equals: active}\n"
+           "        note: {id: Diakui., en: Acknowledged.}\n"
+           "        source: {clause: \"A\"}\n")
+    code, report = check_text(tmp_path, text.replace(anchor, ack + anchor))
+    assert code == 1
+    assert [f["kind"] for f in report["findings"]] == ["active_member_accepted"]
+
+
+def test_active_member_accepted_names_version_route_and_segments() -> None:
+    code, out, _ = run("check", str(ACTIVE), "--format", "json")
+    assert code == 1
+    (finding,) = json.loads(out)["findings"]
+    for text in (finding["message"]["id"], finding["message"]["en"]):
+        assert "2022-09-28" in text and "regular_registration" in text
+        # every active member of another segment, never the inconsistent "none"
+        assert "pbi_apbn, pbpu_bp_pemda, pbpu_mandiri, ppu" in text and "pbi_apbd" in text
+    assert finding["message"]["en"].count("none") == 0
+    _, text_out, _ = run("check", str(ACTIVE))
+    assert "active-member-accepted.yaml:25:9: peserta aktif ke segmen kedua" in text_out
+
+
+def test_active_member_accepted_agrees_with_the_evaluator() -> None:
+    """The finding's example, run through the real evaluator, proceeds into another segment."""
+    policies = jknrules.load_policies(ACTIVE)
+    _, out, _ = run("check", str(ACTIVE), "--format", "json")
+    (finding,) = json.loads(out)["findings"]
+    case = nest(finding["example"]) | {"regency": "batang", "documents": ["kk"],
+                                       "submitted_at": "2024-06-03T09:00:00"}
+    result = jknrules.evaluate(case, policies).to_dict()
+    assert result["outcome"] in ("accepted", "incomplete", "outside_intake_window")
+    assert result["target_segment"] == "pbi_apbd" != finding["example"]["membership.segment"]
+
+
+TRANSFER = """\
+      transfer_from_mandiri:
+        title: Mutasi
+        document: sop
+        applies_when: {field: request, equals: transfer}
+        source: {clause: "B"}
+        target_segment: pbpu_bp_pemda
+        office: dinkes
+        channels:
+          - id: counter
+            name: Loket
+            source: {clause: "Waktu"}
+"""
+ONLY_MANDIRI = """\
+        rules:
+          - id: bukan_mandiri
+            when:
+              all:
+                - {field: membership.status, equals: active}
+                - not: {field: membership.segment, equals: pbpu_mandiri}
+            outcome: already_registered
+            message: {id: Sudah peserta aktif segmen lain., en: Active in another segment.}
+            source: {clause: "B"}
+"""
+
+
+def test_transfer_moves_an_active_mandiri_member_and_is_no_second_segment(
+        tmp_path: Path) -> None:
+    """A mutasi ends the Mandiri membership: an active Mandiri member transferred is no
+    finding; an active member of any other segment taken by the transfer route is."""
+    base = with_rule("already_registered")
+    code, report = check_text(tmp_path, base + TRANSFER)
+    assert code == 1
+    (finding,) = report["findings"]
+    assert finding["kind"] == "active_member_accepted"
+    assert "pbi_apbn, pbi_apbd, ppu " in finding["message"]["en"]
+    assert "pbpu_mandiri" not in finding["message"]["en"]
+    anchor = "        channels:\n          - id: counter\n            name: Loket\n" \
+             "            source"
+    code, report = check_text(tmp_path, base + TRANSFER.replace(anchor, ONLY_MANDIRI + anchor))
+    assert code == 0, report["findings"]
 
 
 # --- the analysis and the evaluator agree ------------------------------------------
@@ -132,6 +264,9 @@ def nest(facts: dict[str, Any]) -> dict[str, Any]:
        when=st.sampled_from(["2024-06-04T09:00:00", "2026-02-04T09:00:00"]),
        facts=st.fixed_dictionaries({}, optional=CASE_FIELDS))
 def test_analysis_predicts_the_evaluator(regency: str, when: str, facts: dict[str, Any]) -> None:
+    status, segment = facts.get("membership.status"), facts.get("membership.segment")
+    # a case with both must be consistent (model.case.Membership), as check assumes
+    assume(status is None or segment is None or (status == "none") == (segment == "none"))
     policy = POLICIES.get(regency)
     case = nest(facts) | {"regency": regency, "submitted_at": when,
                           "documents": ["kk"]}

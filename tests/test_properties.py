@@ -41,6 +41,17 @@ def part(**fields: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, Any] |
 
 
 bools = st.booleans()
+MEMBER_SEGMENTS = [s for s in SEGMENTS if s != "none"]
+#: a membership as a case may give it: never registered, or active/inactive in a segment
+#: (status and segment that contradict each other are refused, see test_case_input)
+memberships = st.one_of(
+    st.none(),
+    st.just({"status": "none", "segment": "none"}),
+    st.builds(lambda status, segment: {"status": status, "segment": segment},
+              st.sampled_from(["active", "inactive"]), st.sampled_from(MEMBER_SEGMENTS)),
+    part(status=st.sampled_from(["none", "active", "inactive"])),
+    part(segment=st.sampled_from(SEGMENTS)),
+)
 cases = st.fixed_dictionaries(
     {
         "regency": st.sampled_from(["karangasem", "batang", "malinau", "5107", "3325", "6502"]),
@@ -56,8 +67,7 @@ cases = st.fixed_dictionaries(
         "newborn": part(age_days=st.integers(0, 60), parents_registered=bools),
         "employment": part(deactivated_by_employer=bools),
         "household": part(has_ppu_member=bools),
-        "membership": part(status=st.sampled_from(["none", "active", "inactive"]),
-                           segment=st.sampled_from(SEGMENTS)),
+        "membership": memberships,
         "payment": part(mandiri_paid_current_month=bools),
         "documents": st.one_of(st.none(), st.lists(st.sampled_from(sorted(DOCUMENTS)),
                                                    unique=True)),

@@ -29,6 +29,7 @@ cases:
     case:
       regency: karangasem
       submitted_at: "2026-02-03T09:00:00+08:00"
+      applicant: {has_ktp: true}
       welfare: {desil: 3}
       health: {emergency: true}
       household: {has_ppu_member: false}

@@ -168,7 +168,8 @@ def test_memoised_evaluation_equals_a_fresh_one(raw: list[dict[str, Any]]) -> No
 
 def test_results_share_no_mutable_data() -> None:
     case = {"regency": "karangasem", "submitted_at": "2026-02-03T20:00:00",
-            "health": {"emergency": True}, "welfare": {"desil": 3}, "documents": ["kk"]}
+            "health": {"emergency": True}, "welfare": {"desil": 3}, "documents": ["kk"],
+            "applicant": {"has_ktp": True}, "membership": {"status": "none", "segment": "none"}}
     first = jknrules.evaluate(case, POLICIES)
     want = jknrules.evaluate(case, POLICIES).to_json()
     for item in first.required_documents:

@@ -3,7 +3,14 @@
 Working days are Monday–Friday minus Indonesian national holidays and cuti
 bersama (the ``holidays`` package, country ``ID``, categories public and
 government) minus the policy's extra closed days. Service hours are per
-channel and weekday, with separate hours for holidays.
+channel and weekday, with separate hours for holidays; a channel whose source
+states no hours is open all day on working days (:data:`WORKING_DAYS_ALL_DAY`).
+``None`` hours mean all day, every day: plain calendar arithmetic.
+
+Durations run in service time (:meth:`ServiceCalendar.add`): calendar months and
+days move forward to the next opening when they land outside the hours, working
+days are placed on the hours of the day they reach, hours and minutes count only
+while the channel is open.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from .model.policy import Duration, Hours
 _DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 #: How far ahead we look for the next opening before giving up.
 SEARCH_DAYS = 400
+_ONE_DAY = dt.timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +52,12 @@ class WeeklyHours:
         return cls(tuple(days))
 
 
+#: The hours of a channel whose source states none (Karangasem's 2023 SOP): open all day
+#: on the office's working days, closed on weekends, holidays, cuti bersama and closed days.
+_ALL_DAY: tuple[tuple[int, int], ...] = ((0, 24 * 60),)
+WORKING_DAYS_ALL_DAY = WeeklyHours((_ALL_DAY,) * 5 + ((),) * 3)
+
+
 def _minutes(hhmm: str) -> int:
     h, m = hhmm.split(":")
     return int(h) * 60 + int(m)
@@ -57,6 +71,7 @@ class ServiceCalendar:
         self.zone = ZoneInfo(zone)
         self.extra_closed = frozenset(extra_closed)
         self._years: dict[int, dict[dt.date, str]] = {}
+        self._years_en: dict[int, dict[dt.date, str]] = {}
         self._lock = threading.Lock()
         # opening intervals per (hours, day), memoised like the holiday tables; the hours
         # object is pinned beside its id so the id cannot be reused while the key lives
@@ -66,21 +81,33 @@ class ServiceCalendar:
         self._working_before: dict[dt.date, dt.date] = {}
 
     # --- days -------------------------------------------------------------
-    def holidays_of(self, year: int) -> dict[dt.date, str]:
-        found = self._years.get(year)
+    def holidays_of(self, year: int, language: str = "id") -> dict[dt.date, str]:
+        """The national holidays and cuti bersama of ``year``, named in ``language``
+        (``id`` or ``en_US``)."""
+        memo = self._years if language == "id" else self._years_en
+        found = memo.get(year)
         if found is None:
             table = holidays.country_holidays(
-                "ID", years=year, categories=("public", "government"), language="id"
+                "ID", years=year, categories=("public", "government"), language=language
             )
             found = {d: str(name) for d, name in table.items()}
             with self._lock:
-                self._years.setdefault(year, found)
+                memo.setdefault(year, found)
         return found
 
     def holiday_name(self, day: dt.date) -> str | None:
         if day in self.extra_closed:
             return "hari tutup kantor"
         return self.holidays_of(day.year).get(day)
+
+    def holiday_names(self, day: dt.date) -> tuple[str, str] | None:
+        """Why ``day`` is a holiday, in Indonesian and English (``None``: it is not one)."""
+        if day in self.extra_closed:
+            return "hari tutup kantor", "an office closure day"
+        name = self.holidays_of(day.year).get(day)
+        if name is None:
+            return None
+        return name, self.holidays_of(day.year, "en_US").get(day, name)
 
     def is_holiday(self, day: dt.date) -> bool:
         """A national holiday, cuti bersama, or one of the policy's closed days."""
@@ -170,17 +197,81 @@ class ServiceCalendar:
     def end_of_day(self, day: dt.date) -> dt.datetime:
         return dt.datetime.combine(day, dt.time(23, 59, 59), self.zone)
 
-    # --- durations ----------------------------------------------------------
-    def add(self, moment: dt.datetime, duration: Duration) -> dt.datetime:
-        """Calendar months and days, then working days, then wall-clock hours and minutes."""
-        day = self.shift_date(moment.date(), duration.months, duration.days, duration.working_days)
+    # --- durations in service time ---------------------------------------------
+    def within(self, hours: WeeklyHours | None, moment: dt.datetime) -> bool:
+        """Open at ``moment``, the closing instant included (a deadline at closing time can
+        still be met). An interval of the day before may close at midnight."""
+        day = moment.date()
+        return any(a <= moment <= b for d in (day - _ONE_DAY, day)
+                   for a, b in self.day_intervals(hours, d))
+
+    def forward(self, hours: WeeklyHours | None, moment: dt.datetime) -> dt.datetime | None:
+        """``moment`` if within the hours, else the next opening."""
+        return moment if self.within(hours, moment) else self.next_opening(hours, moment)
+
+    def onto_day(self, hours: WeeklyHours | None, moment: dt.datetime) -> dt.datetime | None:
+        """A moment reached by counting working days, placed on that day's hours: kept if
+        within them; after the day's last closing, or in a gap between two periods, back to
+        the closing before it; before the day's first opening, on to that opening; on a day
+        the channel does not open at all, forward to its next opening."""
+        if self.within(hours, moment):
+            return moment
+        closings = [b for _, b in self.day_intervals(hours, moment.date()) if b < moment]
+        return closings[-1] if closings else self.next_opening(hours, moment)
+
+    def add_open_time(self, hours: WeeklyHours | None, moment: dt.datetime,
+                      delta: dt.timedelta) -> dt.datetime | None:
+        """``delta`` of service time after ``moment``: the clock runs only while the channel
+        is open. Ends at a closing instant when the time runs out exactly there."""
+        if not delta:
+            return moment
+        remaining = delta
+        day = moment.date()
+        idle = 0
+        while idle < SEARCH_DAYS:
+            periods = [(a, b) for a, b in self.day_intervals(hours, day) if b > moment]
+            idle = 0 if periods else idle + 1
+            for a, b in periods:
+                start = max(a, moment)
+                if start + remaining <= b:
+                    return start + remaining
+                remaining -= b - start
+                moment = b
+            day += _ONE_DAY
+        return None
+
+    def add(self, moment: dt.datetime, duration: Duration, hours: WeeklyHours | None
+            ) -> dt.datetime | None:
+        """``moment`` + ``duration`` on a channel open ``hours`` (``None``: all day, every
+        day, which is plain calendar arithmetic). In order: calendar months, then calendar
+        days, each moved forward to the next opening when it lands outside the hours
+        (:meth:`forward`); then working days, time of day kept and placed on the hours of
+        the day reached (:meth:`onto_day`); then hours and minutes of service time
+        (:meth:`add_open_time`). ``None`` when the channel does not open again within
+        :data:`SEARCH_DAYS` days."""
+        out: dt.datetime | None = moment
+        for months, days, working_days in ((duration.months, 0, 0), (0, duration.days, 0),
+                                           (0, 0, duration.working_days)):
+            if out is None or not (months or days or working_days):
+                continue
+            day = self.shift_date(out.date(), months, days, working_days)
+            shifted = dt.datetime.combine(day, out.timetz())
+            out = self.onto_day(hours, shifted) if working_days else self.forward(hours, shifted)
+        if out is None:
+            return None
+        return self.add_open_time(hours, out, dt.timedelta(hours=duration.hours,
+                                                           minutes=duration.minutes))
+
+    def add_calendar(self, moment: dt.datetime, duration: Duration) -> dt.datetime:
+        """:meth:`add` with no hours: calendar months and days, then working days counted
+        one by one (time of day kept), then wall-clock hours and minutes."""
+        day = self.shift_date(moment.date(), duration.months, duration.days,
+                              duration.working_days)
         out = dt.datetime.combine(day, moment.timetz()) if day != moment.date() else moment
-        if duration.hours or duration.minutes:
-            out += dt.timedelta(hours=duration.hours, minutes=duration.minutes)
-        return out
+        return out + dt.timedelta(hours=duration.hours, minutes=duration.minutes)
 
     def shift_date(self, day: dt.date, months: int, days: int, working_days: int) -> dt.date:
-        """The date part of :meth:`add`: calendar months (clamped), days, then working days."""
+        """The date part of a duration: calendar months (clamped), days, then working days."""
         key = (day, months, days, working_days)
         found = self._shifts.get(key)
         if found is None:

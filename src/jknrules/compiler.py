@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .calendar import ServiceCalendar, WeeklyHours
+from .calendar import WORKING_DAYS_ALL_DAY, ServiceCalendar, WeeklyHours
 from .conditions import Compiled, compile_condition, describe
 from .errors import Span
 from .loader import LoadedPolicy
@@ -108,6 +108,22 @@ class CChannel:
     name: str
     hours: WeeklyHours | None
     cite: Citation
+    #: the office serving this channel (its name), when not the service's own
+    office: str | None = None
+    members: tuple[str, ...] = ()
+    #: the steps on this channel, when they differ from the service's
+    steps: tuple[Step, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CNotice:
+    key: str
+    id: str
+    when: Compiled | None
+    fields: tuple[str, ...]
+    message: Text
+    cite: Citation
+    assumption: Text | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +145,7 @@ class CService:
     activation: tuple[Activation, Citation] | None
     steps: tuple[Step, ...]
     assumptions: tuple[Assumption, ...]
+    notices: tuple[CNotice, ...] = ()
     #: the evaluator's memo of day-level calendar values (see ``evaluator._calendar``)
     memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False, hash=False,
                                              repr=False)
@@ -237,9 +254,18 @@ def compile_service(loaded: LoadedPolicy, vi: int, route: str, service: Service)
         for texts in [requirement_texts(r.documents, r.why, r.condition_text)]
     )
     channels = tuple(
-        CChannel(c.id, c.name, WeeklyHours.from_model(c.hours) if c.hours else None,
-                 cite(c.source, "channels", i))
+        CChannel(c.id, c.name, WeeklyHours.from_model(c.hours) if c.hours else WORKING_DAYS_ALL_DAY,
+                 cite(c.source, "channels", i),
+                 office=policy.offices[c.office].name if c.office else None,
+                 members=tuple(c.members), steps=tuple(c.steps) if c.steps else None)
         for i, c in enumerate(service.channels)
+    )
+    notices = tuple(
+        CNotice(key=f"{route}/notices/{n.id}", id=n.id,
+                when=compile_condition(n.when) if n.when else None,
+                fields=tuple(sorted(n.when.fields())) if n.when else (),
+                message=n.message, cite=cite(n.source, "notices", i), assumption=n.assumption)
+        for i, n in enumerate(service.notices)
     )
 
     def pair(name: str) -> Any:
@@ -254,7 +280,7 @@ def compile_service(loaded: LoadedPolicy, vi: int, route: str, service: Service)
         cite=cite(service.source), rules=rules, requirements=requirements, channels=channels,
         window=pair("intake_window"), cutoff=pair("cutoff"), response=pair("response_time"),
         activation=pair("expected_activation"), steps=tuple(service.steps),
-        assumptions=tuple(service.assumptions),
+        assumptions=tuple(service.assumptions), notices=notices,
     )
 
 
@@ -278,6 +304,8 @@ def compile_policy(loaded: LoadedPolicy) -> CompiledPolicy:
                 reads.update(rule.fields)
             for req in cs.requirements:
                 reads.update(req.fields)
+            for notice in cs.notices:
+                reads.update(notice.fields)
         versions.append(CVersion(
             policy.regency, effective, fingerprint(policy, effective, services), tuple(out),
             reads=tuple(sorted(reads)),

@@ -1,14 +1,19 @@
 """The calendar phase of an evaluation: channel and next opening, intake window,
 cut-off to BPJS, response and activation deadlines.
+
+Every deadline lands when someone can act on it: ``response_due`` and
+``expected_active_by`` run in the chosen channel's service time
+(``ServiceCalendar.add``). Deadlines that are end-of-day by nature keep their
+23:59:59: ``submit_to_bpjs_by`` and an activation with ``align: end_of_month``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from .calendar import ServiceCalendar, end_of_month, month_days, next_month
+from .calendar import ServiceCalendar, WeeklyHours, end_of_month, month_days, next_month
 from .compiler import CompiledPolicy, CService
-from .model.policy import IntakeWindow
+from .model.policy import Activation, IntakeWindow
 from .work import Work, reason
 
 
@@ -70,27 +75,39 @@ def calendar_phase(policy: CompiledPolicy, service: CService, submitted: dt.date
                 cite,
             ))
     if service.response is not None:
-        duration, cite = service.response
-        deadlines["response_due"] = _iso(cal.add(start, duration))
+        due = cal.add(start, service.response[0], channel.hours)
+        if due is not None:
+            deadlines["response_due"] = _iso(due)
     cutoff_day: dt.date | None = None
     if service.cutoff is not None:
         cutoff, cite = service.cutoff
         cutoff_key = ("cutoff", window_month, start.date())
-        cutoff_day, submit_iso = service.memo.get(cutoff_key) or service.memo.setdefault(
+        cutoff_day, submit_iso, moved = service.memo.get(cutoff_key) or service.memo.setdefault(
             cutoff_key, _cutoff_of(cal, service, cutoff.day, window_month, start.date()))
         deadlines["submit_to_bpjs_by"] = submit_iso
+        if moved is not None:
+            # informational: the evaluator keeps it only when the case proceeds
+            work.propose("accepted", reason("cutoff.moved", moved[0], moved[1], cite))
         if work.with_trace:
             work.note("cutoff", f"{service.route}/cutoff", True, (), cite,
                       date=cutoff_day.isoformat())
     if service.activation is not None:
-        act, cite = service.activation
-        base = start if act.from_ == "service_start" or cutoff_day is None \
-            else cal.end_of_day(cutoff_day)
-        active = cal.add(base, act)
-        if act.align == "end_of_month":
-            active = cal.end_of_day(end_of_month(active.date()))
-        deadlines["expected_active_by"] = _iso(active)
+        active = _activation(cal, service.activation[0], start, cutoff_day, channel.hours)
+        if active is not None:
+            deadlines["expected_active_by"] = _iso(active)
     return channel.id, deadlines
+
+
+def _activation(cal: ServiceCalendar, act: Activation, start: dt.datetime,
+                cutoff_day: dt.date | None, hours: WeeklyHours | None) -> dt.datetime | None:
+    """``expected_active_by``: from the service start, or from the end of the cut-off day,
+    in the channel's service time; with ``align: end_of_month``, the end of the month
+    reached by plain calendar arithmetic (end-of-day by nature)."""
+    base = start if act.from_ == "service_start" or cutoff_day is None \
+        else cal.end_of_day(cutoff_day)
+    if act.align == "end_of_month":
+        return cal.end_of_day(end_of_month(cal.add_calendar(base, act).date()))
+    return cal.add(base, act, hours)
 
 
 def _window_of(cal: ServiceCalendar, service: CService, window: IntakeWindow, day: dt.date
@@ -114,12 +131,53 @@ def _window_of(cal: ServiceCalendar, service: CService, window: IntakeWindow, da
 
 
 def _cutoff_of(cal: ServiceCalendar, service: CService, cutoff: int,
-               window_month: tuple[int, int], day: dt.date) -> tuple[dt.date, str]:
+               window_month: tuple[int, int], day: dt.date
+               ) -> tuple[dt.date, str, tuple[str, str] | None]:
     """The cut-off day for the month of ``window_month`` (the next one when the service has
-    no window and starts after it), and the ISO text of its end."""
+    no window and starts after it), the ISO text of its end, and, when the month's day fell
+    on a closed day and moved back, the message saying so (Indonesian, English)."""
     year, month = window_month
-    cutoff_day = cal.previous_working_day(month_days(year, month, cutoff, cutoff)[0])
+    nominal = month_days(year, month, cutoff, cutoff)[0]
+    cutoff_day = cal.previous_working_day(nominal)
     if service.window is None and day > cutoff_day:
         year, month = next_month(year, month)
-        cutoff_day = cal.previous_working_day(month_days(year, month, cutoff, cutoff)[0])
-    return cutoff_day, _iso(cal.end_of_day(cutoff_day))
+        nominal = month_days(year, month, cutoff, cutoff)[0]
+        cutoff_day = cal.previous_working_day(nominal)
+    moved = None if cutoff_day == nominal else _moved_text(cal, nominal, cutoff_day)
+    return cutoff_day, _iso(cal.end_of_day(cutoff_day)), moved
+
+
+_DAY_NAMES = (("Senin", "Monday"), ("Selasa", "Tuesday"), ("Rabu", "Wednesday"),
+              ("Kamis", "Thursday"), ("Jumat", "Friday"), ("Sabtu", "Saturday"),
+              ("Minggu", "Sunday"))
+_MONTH_NAMES = (("Januari", "January"), ("Februari", "February"), ("Maret", "March"),
+                ("April", "April"), ("Mei", "May"), ("Juni", "June"), ("Juli", "July"),
+                ("Agustus", "August"), ("September", "September"), ("Oktober", "October"),
+                ("November", "November"), ("Desember", "December"))
+
+
+def _long_date(day: dt.date) -> tuple[str, str]:
+    """'Jumat, 20 Maret 2026' and 'Friday 20 March 2026'."""
+    weekday, month = _DAY_NAMES[day.weekday()], _MONTH_NAMES[day.month - 1]
+    return (f"{weekday[0]}, {day.day} {month[0]} {day.year}",
+            f"{weekday[1]} {day.day} {month[1]} {day.year}")
+
+
+def _moved_text(cal: ServiceCalendar, nominal: dt.date, moved_to: dt.date) -> tuple[str, str]:
+    """Why the month's cut-off moved back to ``moved_to``, in Indonesian and English."""
+    why_id, why_en = [], []
+    if nominal.weekday() >= 5:
+        name = _DAY_NAMES[nominal.weekday()]
+        why_id.append(f"hari {name[0]}")
+        why_en.append(f"a {name[1]}")
+    names = cal.holiday_names(nominal)
+    if names is not None:
+        why_id.append(f"hari libur ({names[0]})")
+        why_en.append(f"a holiday ({names[1]})")
+    was, now = _long_date(nominal), _long_date(moved_to)
+    return (
+        f"Batas pengajuan ke BPJS, {was[0]}, jatuh pada {' dan '.join(why_id)}; batasnya "
+        f"menjadi hari kerja sebelumnya, {now[0]}.",
+        f"The cut-off for submission to BPJS, {was[1]}, falls on {' and '.join(why_en)}; it "
+        f"moves to the previous working day, {now[1]}.",
+    )

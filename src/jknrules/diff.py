@@ -2,8 +2,12 @@
 
 Compared after layering (the services in force on each side), element by
 element (see :mod:`jknrules.diff_parts`): rules by ``id``, document requirements
-by document (then condition), channels by ``id``, steps by position and content,
-source documents by id. Conditions are compared in a canonical form (``all``/
+by document (then condition), channels by ``id`` with their office, members and
+own steps (:mod:`jknrules.diff_channels`), steps by position and content
+(:mod:`jknrules.diff_steps`), notices by ``id`` (:mod:`jknrules.diff_notices`),
+complaint channels by kind and label (:mod:`jknrules.diff_complaints`), source
+documents by id, the versions' own assumption notes by their text (then by what
+they are about). Conditions are compared in a canonical form (``all``/
 ``any`` order, ``in`` order and nesting do not matter), so reordering keys or
 list items, reformatting, comments or moving a rule give no change. A change of
 the cited clause alone is reported only while the service keeps its document
@@ -21,13 +25,17 @@ import datetime as dt
 
 from . import wording as w
 from .compiler import Citation
+from .diff_channels import compare_channels
+from .diff_complaints import compare_complaints
 from .diff_model import Change, Comparison, DiffReport, Impact, Side, VersionRef
 from .diff_model import Operand as OperandRef
+from .diff_notices import compare_notices
 from .diff_parts import Pair, canonical, change, compare_services, order, side, summarize
+from .diff_steps import compare_steps
 from .errors import JknrulesError, diag
-from .model.policy import Office, Policy, SourceDocument
+from .model.policy import Assumption, Office, Policy, SourceDocument
 from .model.vocab import ROUTES
-from .snapshot import Operand, Snapshot
+from .snapshot import Operand, ServiceView, Snapshot
 from .wording import Words
 
 # --- policy level -----------------------------------------------------------------
@@ -85,7 +93,7 @@ def compare(old: Snapshot | None, new: Snapshot | None) -> list[Change]:
     for route in ROUTES:
         a, b = o_services.get(route), n_services.get(route)
         if a is not None and b is not None:
-            compare_services(out, a, b)
+            compare_route(out, a, b)
         elif a is not None or b is not None:
             s = a or b
             assert s is not None
@@ -95,7 +103,80 @@ def compare(old: Snapshot | None, new: Snapshot | None) -> list[Change]:
             pair = Pair(out, "service", route, "service", title, False)
             (pair.removed if b is None else pair.added)(side(text, s.compiled.cite))
     _gaps(out, old, new)
+    _version_assumptions(out, old, new)
     return sorted(out, key=order)
+
+
+def compare_route(out: list[Change], a: ServiceView, b: ServiceView) -> None:
+    """Append every change from service ``a`` to service ``b`` (the same route)."""
+    compare_services(out, a, b)
+    compare_notices(out, a, b)
+    compare_channels(out, a, b)
+    compare_steps(out, a, b, a.model.steps, b.model.steps, ("steps",), ("steps",))
+    compare_complaints(out, a, b)
+
+
+#: a version's assumption note: (note, citation, the document it cites)
+_Note = tuple[Assumption, Citation, SourceDocument | None]
+
+
+def _version_assumptions(out: list[Change], old: Snapshot | None, new: Snapshot | None) -> None:
+    """The notes on the versions in force as a whole (``Version.assumptions``, with
+    those of earlier versions whose services are still in force). Equal notes match
+    first (then a new clause of the same document is a change); of the rest, the one
+    note on each side about the same thing is one change of its text."""
+    olds, news = _notes(old), _notes(new)
+    matched: list[tuple[_Note, _Note]] = []
+    for x in list(olds):
+        y = next((y for y in news if _same_note(x, y)), None)
+        if y is not None:
+            olds.remove(x)
+            news.remove(y)
+            matched.append((x, y))
+    for x in list(olds):
+        about = x[0].about
+        ys = [y for y in news if y[0].about == about]
+        if len(ys) == 1 and [o[0].about for o in olds].count(about) == 1:
+            olds.remove(x)
+            news.remove(ys[0])
+            matched.append((x, ys[0]))
+    for x, y in matched:
+        _note_pair(out, y, x[2] == y[2]).fields(
+            x, y, {"version_assumption": _note_text}, lambda e: (e[1], None))
+    for x in olds:
+        _note_pair(out, x).removed(side(_note_text(x), x[1]))
+    for y in news:
+        _note_pair(out, y).added(side(_note_text(y), y[1]))
+
+
+def _notes(snap: Snapshot | None) -> list[_Note]:
+    if snap is None:
+        return []
+    versions = snap.source.policy.versions
+    return [(n, cite, versions[vi].documents.get(n.source.document or next(iter(
+        versions[vi].documents)))) for vi, n, cite in snap.assumptions()]
+
+
+def _same_note(x: _Note, y: _Note) -> bool:
+    a, b = x[0], y[0]
+    return (a.about, _norm(a.note.id), _norm(a.note.en)) == (b.about, _norm(b.note.id),
+                                                             _norm(b.note.en))
+
+
+def _note_text(e: _Note) -> Words:
+    n = e[0]
+    return Words(f"{n.about}: {n.note.id}", f"{n.about}: {n.note.en}")
+
+
+def _note_pair(out: list[Change], e: _Note, same_doc: bool = True) -> Pair:
+    about = e[0].about
+    return Pair(out, "version_assumption", None, f"version_assumptions/{about}",
+                Words(f"Asumsi versi tentang {about}", f"Version assumption about {about}"),
+                same_doc)
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _gaps(out: list[Change], old: Snapshot | None, new: Snapshot | None) -> None:

@@ -9,23 +9,20 @@ inputs give byte-identical JSON.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
 FORMAT = "jknrules.diff/1"
 
 Area = Literal[
-    "policy", "office", "closed_day", "document", "legal_basis", "service", "segment",
-    "applies_when", "rule", "requirement", "channel", "intake_window", "cutoff",
-    "response_time", "expected_activation", "fee", "step", "assumption", "acknowledged_gap",
+    "policy", "office", "closed_day", "document", "legal_basis", "version_assumption",
+    "service", "segment", "applies_when", "rule", "requirement", "notice", "channel",
+    "intake_window", "cutoff", "response_time", "expected_activation", "fee", "complaint",
+    "step", "assumption", "acknowledged_gap",
 ]
-#: Display and sort order of the areas.
-AREAS: tuple[str, ...] = (
-    "policy", "office", "closed_day", "document", "legal_basis", "service", "segment",
-    "applies_when", "rule", "requirement", "channel", "intake_window", "cutoff",
-    "response_time", "expected_activation", "fee", "step", "assumption", "acknowledged_gap",
-)
+#: Display and sort order of the areas (the order of :data:`Area`).
+AREAS: tuple[str, ...] = get_args(Area)
 ChangeKind = Literal["added", "removed", "changed"]
 
 

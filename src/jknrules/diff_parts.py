@@ -1,23 +1,23 @@
 """The parts of the semantic diff: change records, and one service against another.
 
 Rules match by ``id``, document requirements by document (then by condition),
-channels by ``id``, steps by position and content (difflib), assumption notes
-by their text. Each differing field is one :class:`Change` citing the clause on
-each side; an element whose rule content is the same gives no change, except a
-new source clause or assumption note while the service keeps its document.
+assumption notes by their text (channels: :mod:`jknrules.diff_channels`; steps:
+:mod:`jknrules.diff_steps`; notices: :mod:`jknrules.diff_notices`). Each
+differing field is one :class:`Change` citing the clause on each side; an
+element whose rule content is the same gives no change, except a new source
+clause or assumption note while the service keeps its document.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from difflib import SequenceMatcher
 from typing import Any
 
 from . import wording as w
 from .compiler import Citation
 from .diff_model import AREAS, Bilingual, Change, Side, Summary
-from .model.policy import Condition, Source, Step, Text
+from .model.policy import Condition, Text
 from .model.vocab import ROUTES
 from .snapshot import ServiceView
 from .wording import Words
@@ -93,6 +93,8 @@ _FIELD = {
     "name": Words("nama", "name"), "hours": Words("jam pelayanan", "service hours"),
     "steps": Words("seluruh prosedur", "whole procedure"),
     "source": Words("klausul sumber", "source clause"), "assumption": Words("asumsi", "assumption"),
+    "label": Words("label", "label"), "value": Words("nomor/alamat/akun", "number/address/handle"),
+    "note": Words("keterangan", "remark"), "members": Words("anggota", "members"),
 }
 _FIELD_ORDER = (*_FIELD, "short_title", "kind", "number", "date", "signed_by", "seed")
 
@@ -115,10 +117,12 @@ class Pair:
     def fields(self, old: Any, new: Any, values: dict[str, Callable[[Any], Words]],
                cite: Callable[[Any], tuple[Citation | None, Text | None]],
                keys: dict[str, Callable[[Any], Any]] | None = None, *,
-               exclusive: bool = False) -> None:
+               exclusive: bool = False,
+               detail: dict[str, Callable[[Any, Any], Words]] | None = None) -> None:
         """One change per differing field (compared by ``keys`` where given, else by
-        the words with whitespace normalised; with ``exclusive`` only the first); if
-        none differs, the provenance (when the document is the same)."""
+        the words with whitespace normalised; with ``exclusive`` only the first; a
+        ``detail`` adds to the title, e.g. which members came and went); if none
+        differs, the provenance (when the document is the same)."""
         (oc, oa), (nc, na) = cite(old), cite(new)
         found = False
         for name, value in values.items():
@@ -128,6 +132,8 @@ class Pair:
                 found = True
                 title = self.title if name == self.area else \
                     self.title + Words(" — ", " — ") + _FIELD.get(name, w.same(name))
+                if detail and name in detail:
+                    title += detail[name](old, new)
                 self.out.append(change("changed", self.area, self.route, self.item, title,
                                        side(value(old), oc, oa), side(value(new), nc, na), name))
                 if exclusive:
@@ -154,13 +160,18 @@ def _norm_text(text: Text | None) -> tuple[str, str] | None:
     return None if text is None else _norm(Words(text.id, text.en))
 
 
+def same_document(a: ServiceView, b: ServiceView) -> bool:
+    """Both sides are defined by the same document (then a new clause alone is a change)."""
+    return a.model.document == b.model.document and a.compiled.document == b.compiled.document
+
+
 def compare_services(out: list[Change], a: ServiceView, b: ServiceView) -> None:
     """Append every change from service ``a`` to service ``b`` (the same route)."""
     if a.model == b.model and a.docs.get(a.model.document) == b.docs.get(b.model.document) \
             and a.compiled.office == b.compiled.office:
         return
     route = a.route
-    same_doc = a.model.document == b.model.document and a.compiled.document == b.compiled.document
+    same_doc = same_document(a, b)
     title = Words(f"Layanan {route}", f"Service {route}")
     svc = Pair(out, "service", route, "service", title, same_doc)
     svc.fields(a, b, {
@@ -172,18 +183,16 @@ def compare_services(out: list[Change], a: ServiceView, b: ServiceView) -> None:
     Pair(out, "segment", route, "target_segment", Words("Segmen tujuan", "Target segment"),
          False).fields(a, b, {"target_segment": lambda s: w.segment(s.model.target_segment)},
                        lambda s: (s.compiled.cite, None))
-    words, key = _when(lambda s: s.model.applies_when)
+    words, key = when_words(lambda s: s.model.applies_when)
     Pair(out, "applies_when", route, "applies_when", Words("Berlaku bila", "Applies when"),
          False).fields(a, b, {"when": words}, lambda s: (s.compiled.cite, None), {"when": key})
     _rules(out, a, b, same_doc)
     _requirements(out, a, b, same_doc)
-    _channels(out, a, b, same_doc)
     _singles(out, a, b, same_doc)
-    _steps(out, a, b)
     _assumptions(out, a, b)
 
 
-def _when(get: Callable[[Any], Condition | None]) -> tuple[Callable[[Any], Words],
+def when_words(get: Callable[[Any], Condition | None]) -> tuple[Callable[[Any], Words],
                                                         Callable[[Any], str]]:
     """A condition's words, and its canonical form for comparing."""
     return (lambda x: w.condition(get(x))), (lambda x: canonical(get(x)))
@@ -200,7 +209,7 @@ def _rules(out: list[Change], a: ServiceView, b: ServiceView, same_doc: bool) ->
             r, c = x if x is not None else rb[rid]
             (pair.added if x is None else pair.removed)(side(w.rule(r), c.cite, r.assumption))
             continue
-        words, key = _when(lambda p: p[0].when)
+        words, key = when_words(lambda p: p[0].when)
         pair.fields(x, y, {
             "when": words,
             "outcome": lambda p: w.outcome(p[0].outcome),
@@ -217,7 +226,7 @@ def _requirements(out: list[Change], a: ServiceView, b: ServiceView, same_doc: b
         return found
 
     ga, gb = groups(a), groups(b)
-    _, key = _when(lambda p: p[0].when)
+    _, key = when_words(lambda p: p[0].when)
     values: dict[str, Callable[[Any], Words]] = {
         "when": lambda p: w.condition(p[0].when) + _why(p[0].why),
         "why": lambda p: Words(p[0].why.id, p[0].why.en) if p[0].why else w.same("-"),
@@ -249,24 +258,6 @@ def _requirements(out: list[Change], a: ServiceView, b: ServiceView, same_doc: b
 
 def _why(why: Text | None) -> Words:
     return Words(f" ({why.id})", f" ({why.en})") if why else w.same("")
-
-
-def _channels(out: list[Change], a: ServiceView, b: ServiceView, same_doc: bool) -> None:
-    zone_a, zone_b = a.source.policy.time_zone, b.source.policy.time_zone
-    ca = {m.id: (m, c, zone_a) for m, c in zip(a.model.channels, a.compiled.channels, strict=True)}
-    cb = {m.id: (m, c, zone_b) for m, c in zip(b.model.channels, b.compiled.channels, strict=True)}
-    for cid in sorted(set(ca) | set(cb)):
-        pair = Pair(out, "channel", a.route, f"channels/{cid}",
-                     Words(f"Kanal {cid}", f"Channel {cid}"), same_doc)
-        x, y = ca.get(cid), cb.get(cid)
-        if x is None or y is None:
-            m, c, zone = x if x is not None else cb[cid]
-            text = w.same(m.name + ": ") + w.hours(m.hours, zone)
-            (pair.added if x is None else pair.removed)(side(text, c.cite, m.assumption))
-            continue
-        pair.fields(x, y, {"name": lambda p: w.same(p[0].name),
-                           "hours": lambda p: w.hours(p[0].hours, p[2])},
-                    lambda p: (p[1].cite, p[0].assumption))
 
 
 def _singles(out: list[Change], a: ServiceView, b: ServiceView, same_doc: bool) -> None:
@@ -311,50 +302,6 @@ def _fee(out: list[Change], a: ServiceView, b: ServiceView, same_doc: bool) -> N
 
 def _first(words: Callable[[Any], Words]) -> Callable[[Any], Words]:
     return lambda pair: words(pair[0])
-
-
-def _steps(out: list[Change], a: ServiceView, b: ServiceView) -> None:
-    def key(s: Step) -> tuple[str, str, int | None]:
-        return (" ".join(s.actor.split()), " ".join(s.action.split()), s.minutes)
-
-    sa, sb = a.model.steps, b.model.steps
-    matcher = SequenceMatcher(None, [key(s) for s in sa], [key(s) for s in sb], autojunk=False)
-    blocks = [m for m in matcher.get_matching_blocks() if m.size]
-    if not blocks and sa and sb:
-        out.append(change("changed", "step", a.route, "steps", Words("Prosedur", "Procedure")
-                           + Words(" — seluruh langkah diganti", " — every step replaced"),
-                           _whole_procedure(a), _whole_procedure(b), "steps"))
-        return
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            continue
-        for k in range(max(i2 - i1, j2 - j1)):
-            i, j = i1 + k, j1 + k
-            x = side(w.step(sa[i]), a.cite(sa[i].source, "steps", i)) if i < i2 else None
-            y = side(w.step(sb[j]), b.cite(sb[j].source, "steps", j)) if j < j2 else None
-            number = (j if y is not None else i) + 1
-            kind = "changed" if x and y else "removed" if x else "added"
-            out.append(change(kind, "step", a.route, f"steps/{number:03d}",
-                               Words(f"Langkah {number}", f"Step {number}"), x, y))
-
-
-def _whole_procedure(view: ServiceView) -> Side:
-    """Every step, numbered, each with its clause; cited as the document's step clauses."""
-    steps = view.model.steps
-    lines = [w.step(s, i) + w.same(f" [{s.source.clause}]") for i, s in enumerate(steps, 1)]
-    first = steps[0].source.document
-    cite = view.cite(Source(document=first, clause=_clauses([s.source.clause for s in steps])),
-                     "steps")
-    return side(w.join(lines, w.same("\n")), cite)
-
-
-def _clauses(clauses: list[str]) -> str:
-    """'Langkah 1', 'Langkah 2', 'Langkah 4b' -> 'Langkah 1, 2, 4b'."""
-    unique = list(dict.fromkeys(clauses))
-    heads = {c.rsplit(" ", 1)[0] for c in unique if " " in c}
-    if len(heads) == 1 and all(" " in c for c in unique) and len(unique) > 1:
-        return f"{heads.pop()} " + ", ".join(c.rsplit(" ", 1)[1] for c in unique)
-    return "; ".join(unique)
 
 
 def _assumptions(out: list[Change], a: ServiceView, b: ServiceView) -> None:

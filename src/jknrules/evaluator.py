@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .compiler import SEGMENT_CURRENT, CompiledPolicy, CService, CVersion
+from .compiler import SEGMENT_CURRENT, CChannel, CompiledPolicy, CService, CVersion
 from .deadlines import calendar_phase
 from .errors import CaseError, diag
 from .model.case import Case, case_facts
@@ -21,8 +21,9 @@ from .work import Work, reason
 
 _RANK = {name: i for i, name in enumerate(OUTCOME_PRECEDENCE)}
 _PROCEEDS = ("accepted", "incomplete", "outside_intake_window", "needs_review")
-#: Informational reasons that only matter when the case proceeds along its route.
-_PROCEDURAL = ("documents.not_checked", "channel.closed")
+#: Reasons that only matter when the case proceeds along its route (and notices,
+#: whose codes start with ``notice.``).
+_PROCEDURAL = ("documents.not_checked", "channel.closed", "documents.missing", "cutoff.moved")
 
 
 def evaluate_compiled(policy: CompiledPolicy, case: Case, *, trace: bool = True) -> Result:
@@ -43,29 +44,38 @@ def evaluate_compiled(policy: CompiledPolicy, case: Case, *, trace: bool = True)
     service, required = _facts_phase(version, work)
     missing: list[str] | None = None
     deadlines: dict[str, str] = {}
-    channel = None
+    channel: CChannel | None = None
     if service is not None:
         missing = _missing(required, case.documents, work)
-        channel, deadlines = calendar_phase(policy, service, submitted, work)
+        channel_id, deadlines = calendar_phase(policy, service, submitted, work)
+        channel = next((c for c in service.channels if c.id == channel_id), None)
+        if any(c[0] == "outside_intake_window" for c in work.candidates):
+            # one "come back" date: the window's opening, not the channel's next opening
+            work.candidates = [c for c in work.candidates if c[2]["code"] != "channel.closed"]
+    else:
+        # no route (yet): the documents every route still possible asks for, if any
+        missing = _missing(required, case.documents, work, propose=False)
     work.settle_unknowns()
     outcome, segment, _ = min(work.candidates, key=lambda c: _RANK[c[0]]) if work.candidates \
         else ("accepted", None, {})
+    office = (channel.office if channel is not None and channel.office else None) or (
+        service.office if service is not None else "")
     if outcome == "accepted" and service is not None:
         if case.documents is None:
-            text = (f"Tidak ada aturan yang menolak; bawa dokumen wajib ke {service.office}.",
+            text = (f"Tidak ada aturan yang menolak; bawa dokumen wajib ke {office}.",
                     f"No rule refuses the request; bring the required documents to "
-                    f"{service.office}.")
+                    f"{office}.")
         else:
             text = (f"Berkas lengkap; permohonan diproses melalui {service.model.title}.",
                     f"Complete; the request proceeds along {service.route}.")
         work.candidates.insert(0, ("accepted", None, reason("accepted", *text, service.cite)))
     target = _target_segment(outcome, segment, service, work.facts)
     proceeds = service is not None and outcome in _PROCEEDS
-    if not proceeds:
+    if not proceeds and not (service is None and outcome == "needs_review"):
         required, deadlines = [], {}
         missing = None if case.documents is None else []
     reasons = [c[2] for c in sorted(work.candidates, key=lambda c: _RANK[c[0]])
-               if proceeds or c[2]["code"] not in _PROCEDURAL]
+               if proceeds or not _procedural(c[2]["code"])]
     return Result(
         policy={
             "regency": policy.policy.regency,
@@ -77,7 +87,7 @@ def evaluate_compiled(policy: CompiledPolicy, case: Case, *, trace: bool = True)
         },
         outcome=outcome,
         target_segment=target,
-        route=_route(service, channel) if proceeds and service is not None else None,
+        route=_route(service, channel, office) if proceeds and service is not None else None,
         required_documents=required,
         missing_documents=missing,
         deadlines=deadlines,
@@ -103,11 +113,14 @@ def _facts_phase(version: CVersion, work: Work) -> tuple[CService | None, list[d
     found = version.memo.get(key)
     if found is None:
         record = Work(work.facts, True)
-        service = _select_service(version, record)
+        service, possible = _select_service(version, record)
         required: list[dict[str, Any]] = []
         if service is not None:
             _run_rules(service, record)
             required = _requirements(service, record)
+            _notices(service, record)
+        elif possible:
+            required = _common_requirements(possible, record)
         found = (service, required, record.candidates, record.unknowns, record.trace)
         if len(version.memo) < _MEMO_LIMIT:
             version.memo[key] = found
@@ -176,8 +189,12 @@ def _document_title(service: CService | None, version: CVersion) -> str:
     return f"{doc.title}" + (f" Nomor {doc.number}" if doc.number else "")
 
 
-def _select_service(version: CVersion, work: Work) -> CService | None:
+def _select_service(version: CVersion, work: Work
+                    ) -> tuple[CService | None, list[CService]]:
+    """The route the case takes; when facts it needs are missing, no route and the routes
+    the case could still take."""
     unknown: set[str] = set()
+    possible: list[CService] = []
     for service in version.services:
         value, missing = service.applies(work.facts)
         if work.with_trace:
@@ -185,10 +202,12 @@ def _select_service(version: CVersion, work: Work) -> CService | None:
                       service.cite)
         if value is None:
             unknown |= missing
+            possible.append(service)
         elif value:
             if unknown:
+                possible.append(service)
                 break
-            return service
+            return service, []
     if unknown:
         work.unknown(unknown, "menentukan jalur layanan", "choosing the service route", None)
     else:
@@ -198,7 +217,44 @@ def _select_service(version: CVersion, work: Work) -> CService | None:
             f"Versi kebijakan ini tidak menetapkan layanan untuk permohonan '{request}'.",
             f"This policy version defines no route for the request '{request}'.",
         ))
-    return None
+    return None, possible
+
+
+def _common_requirements(possible: list[CService], work: Work) -> list[dict[str, Any]]:
+    """The documents that every route the case could still take asks for, whatever the
+    missing facts turn out to be (so "what must I bring?" is answered as far as it can be).
+    Nothing here decides: conditions the case cannot answer only leave a document out."""
+    lists = []
+    for service in possible:
+        probe = Work(work.facts, False)
+        lists.append(_requirements(service, probe))
+    first, *others = lists
+    keep = [item for item in first
+            if all(any(_doc_key(item) == _doc_key(o) for o in other) for other in others)]
+    if keep and work.with_trace:
+        work.note("document", "common_documents", True, (), None,
+                  routes=[s.route for s in possible],
+                  documents=[d for i in keep for d in ([i["id"]] if "id" in i else i["any_of"])])
+    return keep
+
+
+def _doc_key(item: dict[str, Any]) -> str:
+    return item["id"] if "id" in item else "|".join(item["any_of"])
+
+
+def _notices(service: CService, work: Work) -> None:
+    """Information for the applicant; an unanswerable condition hides a notice, it never
+    sends the case to review."""
+    for notice in service.notices:
+        value = True if notice.when is None else notice.when(work.facts)[0]
+        if work.with_trace:
+            work.note("notice", notice.key, value, notice.fields, notice.cite)
+        if value:
+            r = reason(f"notice.{notice.id}", notice.message.id, notice.message.en,
+                       notice.cite)
+            if notice.assumption is not None:
+                r["assumption"] = {"id": notice.assumption.id, "en": notice.assumption.en}
+            work.propose("accepted", r)
 
 
 def _run_rules(service: CService, work: Work) -> None:
@@ -225,8 +281,8 @@ def _requirements(service: CService, work: Work) -> list[dict[str, Any]]:
             value, missing = req.when(work.facts)
             if value is None:
                 work.unknown(
-                    missing, "menentukan dokumen " + " / ".join(req.documents),
-                    "deciding whether " + " / ".join(req.documents) + " is required", req.cite)
+                    missing, "menentukan apakah " + req.name_text[0] + " wajib",
+                    "deciding whether " + req.name_text[1] + " is required", req.cite)
         if work.with_trace:
             work.note("document", req.key, value, req.fields, req.cite,
                       documents=list(req.documents))
@@ -248,8 +304,10 @@ def _requirements(service: CService, work: Work) -> list[dict[str, Any]]:
 
 
 def _missing(required: list[dict[str, Any]], brought: Sequence[str] | None,
-             work: Work) -> list[str] | None:
+             work: Work, *, propose: bool = True) -> list[str] | None:
     if brought is None:
+        if not propose:
+            return None
         work.propose("accepted", reason(
             "documents.not_checked",
             "Kasus tidak menyebut dokumen yang dibawa; daftar dokumen wajib ditampilkan, "
@@ -267,7 +325,7 @@ def _missing(required: list[dict[str, Any]], brought: Sequence[str] | None,
             missing += [d for d in ids if d not in missing]
             if item["source"] not in clauses:
                 clauses.append(item["source"])
-    if missing:
+    if missing and propose:
         names_id = ", ".join(DOCUMENTS[d][0] for d in missing)
         names_en = ", ".join(DOCUMENTS[d][1] for d in missing)
         work.propose("incomplete", reason(
@@ -288,17 +346,28 @@ def _target_segment(outcome: str, segment: str | None, service: CService | None,
         return current if isinstance(current, str) else None
     if segment is not None:
         return segment
-    return service.model.target_segment if service is not None else None
+    if service is None:
+        return None
+    if service.model.target_segment == SEGMENT_CURRENT:
+        return current if isinstance(current, str) else None
+    return service.model.target_segment
 
 
-def _route(service: CService, channel: str | None) -> dict[str, Any]:
-    return {
+def _procedural(code: str) -> bool:
+    return code in _PROCEDURAL or code.startswith("notice.")
+
+
+def _route(service: CService, channel: CChannel | None, office: str) -> dict[str, Any]:
+    steps = channel.steps if channel is not None and channel.steps is not None \
+        else service.steps
+    out: dict[str, Any] = {
         "id": service.route,
-        "channel": channel,
-        "office": service.office,
+        "channel": channel.id if channel is not None else None,
+        "office": office,
         "name": service.model.title,
         "source": service.cite.text,
-        "steps": [
-            {"actor": s.actor, "action": s.action, "minutes": s.minutes} for s in service.steps
-        ],
+        "steps": [{"actor": s.actor, "action": s.action, "minutes": s.minutes} for s in steps],
     }
+    if channel is not None and channel.members:
+        out["members"] = list(channel.members)
+    return out

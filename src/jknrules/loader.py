@@ -179,6 +179,9 @@ def _check_service(
                 "JKN-P017", "aturan 'redirected' harus menyebut target_segment tujuan",
                 "a 'redirected' rule needs the target_segment it redirects to", rloc,
             ))
+    for ni, notice in enumerate(service.notices):
+        if notice.when is not None:
+            out += check_condition(notice.when, (*loc, "notices", ni, "when"), make)
     for qi, req in enumerate(service.documents):
         qloc = (*loc, "documents", qi)
         if req.when is not None:
@@ -193,6 +196,13 @@ def _check_service(
             out.append(make("JKN-P019", f"kanal '{channel.id}' ditulis dua kali",
                             f"channel '{channel.id}' listed twice", (*cloc, "id")))
         channel_ids.add(channel.id)
+        if channel.office is not None and channel.office not in policy.offices:
+            out.append(make(
+                "JKN-P015", f"kantor '{channel.office}' tidak ada di 'offices'",
+                f"office '{channel.office}' is not in 'offices'", (*cloc, "office"),
+                hint_id="kantor yang ada: " + ", ".join(policy.offices),
+                hint_en="known offices: " + ", ".join(policy.offices),
+            ))
         out += _check_hours(channel, cloc, make)
     window, cutoff = service.intake_window, service.cutoff
     if window is not None and window.from_day > window.to_day:
@@ -255,10 +265,16 @@ def _sources(service: Service, loc: Loc) -> Iterator[tuple[Loc, Any]]:
         yield (*loc, "documents", i, "source"), req.source
     for i, ch in enumerate(service.channels):
         yield (*loc, "channels", i, "source"), ch.source
+        for j, step in enumerate(ch.steps):
+            yield (*loc, "channels", i, "steps", j, "source"), step.source
+    for i, notice in enumerate(service.notices):
+        yield (*loc, "notices", i, "source"), notice.source
     for i, step in enumerate(service.steps):
         yield (*loc, "steps", i, "source"), step.source
     for i, note in enumerate(service.assumptions):
         yield (*loc, "assumptions", i, "source"), note.source
+    for i, complaint in enumerate(service.complaints.channels if service.complaints else ()):
+        yield (*loc, "complaints", "channels", i, "source"), complaint.source
     for name in ("intake_window", "cutoff", "response_time", "expected_activation", "fee"):
         item = getattr(service, name)
         if item is not None:

@@ -1,8 +1,11 @@
 """The version in force rendered as the Standar Pelayanan an officer recognises.
 
-Per service: Persyaratan, Sistem/Mekanisme/Prosedur (with a flowchart), Waktu
-Pelayanan, Waktu Tanggapan, Biaya/Tarif, Produk Layanan, Dasar Hukum, then the
-signature block. Every line cites its clause and shows its ``assumption`` note.
+Per service: Persyaratan, Sistem/Mekanisme/Prosedur (with the notices to the
+applicant, each channel's own steps and a flowchart), Waktu Pelayanan (each
+channel with its office and members), Waktu Tanggapan, Biaya/Tarif, Produk
+Layanan, Penanganan Pengaduan (complaint channels), Dasar Hukum, then the
+signature block. The version's own assumption notes stand under the heading.
+Every line cites its clause and shows its ``assumption`` note.
 :func:`build` makes the document as data; :func:`to_markdown` and
 :func:`jknrules.render_html.to_html` draw it. Headings are bilingual; the body
 is in the language asked for.
@@ -14,8 +17,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from . import wording as w
-from .compiler import Citation
-from .model.policy import SourceDocument, Text
+from .compiler import CChannel, Citation
+from .model.policy import Channel, SourceDocument, Text
 from .render_flow import Flow, build_flow, mermaid
 from .snapshot import ServiceView, Snapshot
 from .wording import Words, md_escape
@@ -26,6 +29,7 @@ class Line:
     text: Words
     source: str | None = None
     assumption: Words | None = None
+    details: tuple[Words, ...] = ()  # sub-lines under the text (same source)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +74,10 @@ class Rendered:
     sha256: str
     sheets: tuple[Sheet, ...]
     gaps: tuple[Line, ...] = ()  # situations the documents leave open, acknowledged
+    assumptions: tuple[Line, ...] = ()  # notes on the versions in force as a whole
+
+
+VERSION_NOTES = Words("Asumsi versi", "Version assumptions")
 
 
 GAPS = Words("Hal yang tidak diatur dokumen (diakui)", "Acknowledged gaps in the documents")
@@ -91,7 +99,21 @@ def build(snapshot: Snapshot, as_of: dt.date) -> Rendered:
              Citation.of(g.source, first_doc, version.documents, None).text)
         for g in getattr(version, "acknowledged_gaps", ()))
     return Rendered(policy.regency, policy.name, snapshot.source.file, policy.time_zone, as_of,
-                    snapshot.effective_from, snapshot.version.sha256, sheets, gaps)
+                    snapshot.effective_from, snapshot.version.sha256, sheets, gaps,
+                    _version_notes(snapshot))
+
+
+def _version_notes(snapshot: Snapshot) -> tuple[Line, ...]:
+    """The version's assumption notes, then those of earlier versions still in force
+    (labelled with their date)."""
+    out = []
+    for vi, n, cite in snapshot.assumptions():
+        day = snapshot.source.policy.versions[vi].effective_from
+        label = Words("", "") if vi == snapshot.index else Words(f" (versi {day})",
+                                                                 f" (version {day})")
+        out.append(Line(w.same(n.about) + label + Words(f": {n.note.id}", f": {n.note.en}"),
+                        cite.text))
+    return tuple(out)
 
 
 def _sheet(view: ServiceView, zone: str) -> Sheet:
@@ -103,8 +125,11 @@ def _sheet(view: ServiceView, zone: str) -> Sheet:
                   for r, cr in zip(s.rules, c.rules, strict=True))
     steps = tuple(Line(w.step(st), view.cite(st.source, "steps", i).text)
                   for i, st in enumerate(s.steps))
+    notices = tuple(Line(w.notice(n), cn.cite.text, _note(n.assumption))
+                    for n, cn in zip(s.notices, c.notices, strict=True))
     hours = [Line(w.same(ch.name + ": ") + w.hours(ch.hours, zone), cc.cite.text,
-                  _note(ch.assumption)) for ch, cc in zip(s.channels, c.channels, strict=True)]
+                  _note(ch.assumption), _channel_details(ch, cc))
+             for ch, cc in zip(s.channels, c.channels, strict=True)]
     if c.window is not None:
         hours.append(Line(Words("Pengajuan diterima ", "Requests taken on ") + w.window(c.window[0]),
                           c.window[1].text, _note(c.window[0].assumption)))
@@ -122,6 +147,11 @@ def _sheet(view: ServiceView, zone: str) -> Sheet:
                             _note(c.activation[0].assumption)))
     laws = tuple(Line(w.same(law)) for law in doc.legal_basis) or (
         Line(Words("Tidak disebut dalam dokumen.", "Not stated in the document.")),)
+    complaints = Group(None, tuple(
+        Line(w.complaint(ch), view.cite(ch.source, "complaints", "channels", i).text,
+             _note(ch.assumption)) for i, ch in enumerate(s.complaints.channels)), "1") \
+        if s.complaints else Group(None, (
+            Line(Words("Tidak disebut dalam dokumen.", "Not stated in the document.")),), "-")
     components = (
         Component(1, Words("Persyaratan", "Requirements"), (Group(None, requirements),)),
         Component(2, Words("Sistem, Mekanisme dan Prosedur", "System, mechanism and procedure"), (
@@ -129,14 +159,18 @@ def _sheet(view: ServiceView, zone: str) -> Sheet:
                   (Line(w.condition(s.applies_when), c.cite.text),), "-"),
             Group(Words("Ketentuan kelayakan dan pengalihan", "Eligibility and redirect rules"),
                   rules, "-"),
-            Group(Words("Langkah", "Steps"), steps, "1"))),
+            *([Group(NOTICES, notices, "-")] if notices else []),
+            *_step_groups(view, steps))),
         Component(3, Words("Waktu Pelayanan", "Service hours"), (Group(None, tuple(hours)),)),
         Component(4, Words("Waktu Tanggapan", "Response time"), (Group(None, response, "-"),)),
         Component(5, Words("Biaya/Tarif", "Fees"), (Group(None, (
             Line(w.same(s.fee.text), view.cite(s.fee.source, "fee").text)
             if s.fee is not None else Line(NOT_ENCODED),), "-"),)),
         Component(6, Words("Produk Layanan", "Service product"), (Group(None, tuple(product)),)),
-        Component(7, Words("Dasar Hukum", "Legal basis"), (Group(None, laws, "1"),)),
+        Component(7, Words("Penanganan Pengaduan, Saran dan Masukan",
+                           "Complaints, suggestions and feedback"),
+                  (complaints,)),
+        Component(8, Words("Dasar Hukum", "Legal basis"), (Group(None, laws, "1"),)),
     )
     notes = tuple(Line(Words(f"{n.about}: {n.note.id}", f"{n.about}: {n.note.en}"),
                        view.cite(n.source, "assumptions", i).text)
@@ -145,10 +179,42 @@ def _sheet(view: ServiceView, zone: str) -> Sheet:
                  w.segment(s.target_segment), c.cite.text, components, build_flow(c), notes)
 
 
+NOTICES = Words("Pemberitahuan kepada pemohon", "Notices to the applicant")
+
+
+def _channel_details(channel: Channel, compiled: CChannel) -> tuple[Words, ...]:
+    """The office serving a channel, who takes part, and where its own steps are."""
+    out: list[Words] = []
+    if compiled.office is not None:
+        out.append(Words("Kantor: ", "Office: ") + w.same(compiled.office))
+    if channel.members:
+        out.append(Words("Anggota: ", "Members: ") + w.members(channel.members))
+    if channel.steps:
+        out.append(Words("Prosedur kanal ini: lihat 2. Sistem, Mekanisme dan Prosedur",
+                         "Procedure on this channel: see 2. System, mechanism and procedure"))
+    return tuple(out)
+
+
+def _step_groups(view: ServiceView, steps: tuple[Line, ...]) -> list[Group]:
+    """The service's steps; when a channel has its own, one group per channel, titled."""
+    model = view.model
+    own = [(i, ch) for i, ch in enumerate(model.channels) if ch.steps]
+    if not own:
+        return [Group(Words("Langkah", "Steps"), steps, "1")]
+    others = [ch.name for ch in model.channels if not ch.steps]
+    out = [Group(Words("Langkah — ", "Steps — ") + w.same(" / ".join(others)), steps, "1")] \
+        if others else []
+    for ci, ch in own:
+        out.append(Group(Words("Langkah — ", "Steps — ") + w.same(ch.name), tuple(
+            Line(w.step(st), view.cite(st.source, "channels", ci, "steps", i).text)
+            for i, st in enumerate(ch.steps)), "1"))
+    return out
+
+
 # --- Markdown -------------------------------------------------------------------------
 
 def _h(words: Words) -> str:
-    return f"{words.id} · *{words.en}*"
+    return f"{md_escape(words.id)} · *{md_escape(words.en)}*"
 
 
 def marker(group: Group, i: int) -> str:
@@ -166,8 +232,12 @@ def to_markdown(doc: Rendered, lang: str = "id") -> str:
            "> Setiap butir menyebut klausul dokumen yang ditandatangani; ⚠ menandai asumsi "
            "kebijakan di tempat dokumen diam atau bertentangan. · *Each line cites the clause of "
            "the signed document; ⚠ marks the policy's assumption where the document is silent or "
-           "contradicts itself.*", "",
-           "Layanan · *Services*:", ""]
+           "contradicts itself.*", ""]
+    if doc.assumptions:
+        out += [f"**{_h(VERSION_NOTES)}**", ""]
+        out += [line for item in doc.assumptions for line in _line_md(item, "- ⚠", lang)]
+        out.append("")
+    out += ["Layanan · *Services*:", ""]
     out += [f"{i}. {md_escape(s.title)} (`{s.route}`) — "
             f"{md_escape(s.document.short_title or s.document.title)}"
             for i, s in enumerate(doc.sheets, 1)]
@@ -222,6 +292,7 @@ def _line_md(line: Line, mark: str, lang: str) -> list[str]:
     source = f" — *[{md_escape(line.source)}]*" if line.source else ""
     out = [f"- {mark} {md_escape(line.text.pick(lang))}{source}" if mark != "-" and not
            mark.startswith("-") else f"{mark} {md_escape(line.text.pick(lang))}{source}"]
+    out += [f"  - {md_escape(detail.pick(lang))}" for detail in line.details]
     if line.assumption is not None:
         out.append(f"  - ⚠ {'Asumsi' if lang == 'id' else 'Assumption'}: "
                    f"{md_escape(line.assumption.pick(lang))}")

@@ -10,8 +10,8 @@ from __future__ import annotations
 from html import escape
 
 from . import wording as w
-from .render import GAPS, Group, Line, Rendered, Sheet, marker
-from .render_flow import Flow, mermaid
+from .render import GAPS, VERSION_NOTES, Group, Line, Rendered, Sheet, marker
+from .render_flow import CHANNEL_QUESTION, Flow, mermaid
 from .wording import Words
 
 _CSS = """
@@ -42,6 +42,13 @@ ol.flow > li:not(:last-child)::after { content: "↓"; position: absolute; left:
 ol.flow > li.start, ol.flow > li.end { border-radius: 1.2rem; font-weight: bold; }
 ol.flow > li.decision { border-style: double; border-width: 3px; }
 ol.flow .exit { display: block; font-size: .85em; color: var(--muted); }
+ol.flow .lanes { display: flex; gap: .6rem; margin-top: .4rem; text-align: left; }
+ol.flow .lane { flex: 1; border: 1px dashed var(--line); padding: .3rem .4rem; }
+ol.flow .lane > b { display: block; font-size: .85em; }
+ol.flow .lane ol { list-style: none; padding: 0; }
+ol.flow .lane li { border: 1px solid var(--ink); border-radius: 4px; margin: .3rem 0;
+                   padding: .2rem .4rem; }
+ul.details { font-size: .9em; }
 .sign { margin: 1.5rem 0 0 55%; }
 .sign .name { font-weight: bold; text-decoration: underline; margin-top: 3rem; }
 details { margin: .5rem 0; font-size: .85em; }
@@ -75,6 +82,12 @@ def to_html(doc: Rendered, lang: str = "id") -> str:
         f"{doc.effective_from}, berlaku per {doc.as_of}; sha256 <code>{doc.sha256}</code>; "
         f'waktu {zone}.<br><span class="en">Generated from the policy; each line cites the '
         "clause of the signed document; ⚠ marks the policy's assumptions.</span></p>",
+    ]
+    if doc.assumptions:
+        out.append(f'<section class="version-notes"><h3>{_bi(VERSION_NOTES)}</h3><ul>')
+        out += [f"<li>{_line_body(n, lang, warn=True)}</li>" for n in doc.assumptions]
+        out.append("</ul></section>")
+    out += [
         "<ol>",
     ]
     out += [f'<li><a href="#{s.route}">{escape(s.title)}</a> <code>{s.route}</code></li>'
@@ -147,6 +160,9 @@ def _line_body(line: Line, lang: str, warn: bool = False) -> str:
     text = ("⚠ " if warn else "") + escape(line.text.pick(lang))
     if line.source:
         text += f' <span class="src">[{escape(line.source)}]</span>'
+    if line.details:
+        text += '<ul class="details">' + "".join(
+            f"<li>{escape(d.pick(lang))}</li>" for d in line.details) + "</ul>"
     if line.assumption is not None:
         label = "Asumsi" if lang == "id" else "Assumption"
         text += f'<div class="asm">⚠ {label}: {escape(line.assumption.pick(lang))}</div>'
@@ -162,6 +178,14 @@ def _flow(flow: Flow, lang: str) -> str:
         items.append(f'<li class="decision">◇ {escape(d.question.pick(lang))}'
                      f'<span class="exit">{exit_word} → {escape(d.outcome.pick(lang))}; '
                      f"{go_on} ↓</span></li>")
-    items += [f'<li class="step">{escape(s.pick(lang))}</li>' for s in flow.steps]
+    if len(flow.lanes) == 1:
+        items += [f'<li class="step">{escape(s.pick(lang))}</li>' for s in flow.lanes[0].steps]
+    else:
+        lanes = "".join(
+            f'<div class="lane"><b>{escape(lane.label.pick(lang) if lane.label else "-")}</b>'
+            "<ol>" + "".join(f"<li>{escape(s.pick(lang))}</li>" for s in lane.steps) + "</ol></div>"
+            for lane in flow.lanes)
+        items.append(f'<li class="decision">◇ {escape(CHANNEL_QUESTION.pick(lang))}'
+                     f'<div class="lanes">{lanes}</div></li>')
     items.append(f'<li class="end">{escape(flow.end.pick(lang))}</li>')
     return '<ol class="flow">' + "".join(items) + "</ol>"

@@ -23,7 +23,7 @@ from . import gitrev
 from .compiler import Citation, CompiledPolicy, CService, CVersion, compile_policy, layer_versions
 from .errors import JknrulesError, PolicyError, Span, diag
 from .loader import LoadedPolicy, display_name, load_policy_file, load_policy_text
-from .model.policy import Policy, Service, Source, SourceDocument
+from .model.policy import Assumption, Policy, Service, Source, SourceDocument
 from .model.vocab import REGENCIES, normalize_regency
 from .policyset import default_policy_dir, policy_files
 
@@ -134,6 +134,21 @@ class Snapshot:
         by_route = {s.route: s for s in self.version.services}
         return {route: ServiceView(route, vi, by_route[route], self.source)
                 for route, (vi, _) in layer.items()}
+
+    def assumptions(self) -> list[tuple[int, Assumption, Citation]]:
+        """The assumption notes on the version as a whole: this version's, then those of
+        the earlier versions whose services are still in force; (version index, note,
+        citation — by default the version's first document)."""
+        policy = self.source.policy
+        defining = {vi for vi, _ in self.source.layers[self.index].values()}
+        out: list[tuple[int, Assumption, Citation]] = []
+        for vi in [self.index, *sorted(defining - {self.index})]:
+            version = policy.versions[vi]
+            first = next(iter(version.documents))
+            for i, note in enumerate(version.assumptions):
+                span = self.source.loaded.source.span(("versions", vi, "assumptions", i))
+                out.append((vi, note, Citation.of(note.source, first, version.documents, span)))
+        return out
 
     def documents(self) -> dict[str, tuple[SourceDocument, str]]:
         """Documents in force: those of this version and of every version that defines a

@@ -16,8 +16,8 @@ A test file (``policies/tests/<regency>/*.yaml``)::
 ``outcome``, ``target_segment``, dotted paths (``route.id``, ``route.channel``,
 ``policy.effective_from``, ``deadlines.NAME``), ``required_documents`` (exact
 set; one-of written ``a|b``), ``required_documents_include`` /
-``_exclude``, ``missing_documents`` (exact set, or null), ``reasons_include``
-(reason codes), ``deadlines_absent`` (names that must not be present), and
+``_exclude``, ``missing_documents`` (exact set, or null), ``reasons_include`` /
+``reasons_exclude`` (reason codes), ``deadlines_absent`` (names that must not be present), and
 ``error`` (a ``JKN-…`` code: the case must be refused with it).
 """
 
@@ -168,6 +168,10 @@ def mismatches(result: dict[str, Any], expect: dict[str, Any]) -> list[Mismatch]
             codes = {r["code"] for r in result.get("reasons", [])}
             if not set(want) <= codes:
                 out.append(Mismatch(key, set(want), codes))
+        elif key == "reasons_exclude":
+            codes = {r["code"] for r in result.get("reasons", [])}
+            if set(want) & codes:
+                out.append(Mismatch(key, set(), set(want) & codes))
         elif key == "deadlines_absent":
             present = set(want) & set(result.get("deadlines", {}))
             if present:

@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from .conditions import describe
 from .model.policy import (
     Activation,
+    ComplaintChannel,
     Condition,
     Cutoff,
     Duration,
     Hours,
     IntakeWindow,
+    Notice,
     Requirement,
     Rule,
     SourceDocument,
@@ -186,6 +188,26 @@ def step(s: Step, number: int | None = None) -> Words:
         else same("")
     prefix = f"{number}. " if number is not None else ""
     return same(f"{prefix}{s.actor}: {s.action}") + minutes
+
+
+def complaint(ch: ComplaintChannel) -> Words:
+    """A complaint channel as the document lists it: 'label: value', then its remark."""
+    text = same(f"{ch.label}: {ch.value}")
+    if ch.note is not None:
+        text += Words(f" ({ch.note.id})", f" ({ch.note.en})")
+    return text
+
+
+def notice(n: Notice) -> Words:
+    """A notice to the applicant: when it is shown, then its message."""
+    when = Words("bila ", "when ") + condition(n.when) if n.when is not None \
+        else Words("selalu", "always")
+    return when + Words(f" → pemberitahuan: “{n.message.id}”", f" → notice: “{n.message.en}”")
+
+
+def members(names: Sequence[str], sep: str = "; ") -> Words:
+    """Who takes part in a channel, as the document lists them ('-' when none)."""
+    return same(sep.join(" ".join(n.split()) for n in names) or "-")
 
 
 def document(doc: SourceDocument) -> Words:

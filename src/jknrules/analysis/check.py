@@ -13,7 +13,11 @@ For every version, over the equivalence classes of the fields it reads
   inside its service, or a rule that only fires together with a more binding one;
 - **unreachable channel**: hours that never open, or always inside an earlier
   channel's hours;
-- **calendar**: an extra closed day before the policy's first version.
+- **calendar**: an extra closed day before the policy's first version;
+- **active member accepted**: an active JKN member's case proceeds into a segment other
+  than the member's own (one person, one segment; :mod:`.membership`). Every service is
+  enumerated over ``membership.status`` × ``membership.segment`` even when no condition
+  reads them, and ``acknowledged_gaps`` never hide it.
 
 Missing facts are not gaps: a fact a rule needs but the case lacks goes to
 ``needs_review`` by design. Fields with ``if_missing`` get an "absent" class.
@@ -21,7 +25,7 @@ Missing facts are not gaps: a fact a rule needs but the case lacks goes to
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +33,15 @@ from ..compiler import Citation, CompiledPolicy, CService, CVersion
 from ..conditions import compile_condition
 from ..model.policy import Condition
 from ..model.vocab import OUTCOME_PRECEDENCE
-from .domains import ABSENT, FieldClasses, build_classes, describe_pattern, enumerate_facts
+from .domains import (
+    ABSENT,
+    FieldClasses,
+    build_classes,
+    describe_pattern,
+    enumerate_facts,
+    minimal_pattern,
+)
+from .membership import second_segments
 
 _RANK = {name: i for i, name in enumerate(OUTCOME_PRECEDENCE)}
 MAX_EXAMPLES = 5
@@ -38,7 +50,7 @@ MAX_EXAMPLES = 5
 @dataclass(frozen=True)
 class Finding:
     #: gap | acknowledged_gap | overlap | dead_rule | dead_requirement | unreachable_channel
-    #: | calendar
+    #: | calendar | active_member_accepted
     kind: str
     regency: str
     version: str
@@ -101,6 +113,7 @@ def check_policy(policy: CompiledPolicy) -> list[Finding]:
             _check_rules(ctx, service)
             _check_requirements(ctx, service)
             _check_channels(ctx, service)
+            _check_membership(ctx, service)
         out += ctx.findings
     first = policy.versions[0].effective_from
     for i, closed in enumerate(policy.policy.closed_days):
@@ -151,7 +164,7 @@ def _check_routes(ctx: _Ctx) -> None:
         def same_routes(f: dict[str, Any], r: tuple[str, ...] = routes) -> bool:
             return table[_key(classes, f)] == r
 
-        pattern = _minimise(classes, facts, same_routes)
+        pattern = minimal_pattern(classes, facts, same_routes)
         key = tuple(sorted(f"{k}={v!r}" for k, v in pattern.items())) + routes
         if key in reported:
             continue
@@ -182,26 +195,6 @@ def _check_routes(ctx: _Ctx) -> None:
 
 def _key(classes: Sequence[FieldClasses], facts: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(facts.get(c.field, ABSENT) for c in classes)
-
-
-def _minimise(classes: list[FieldClasses], facts: dict[str, Any],
-              same: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-    """Drop every field whose value does not matter: the smallest example that still
-    shows the finding for all values of the dropped fields."""
-    fixed = {c.field: facts.get(c.field, ABSENT) for c in classes}
-    for c in classes:
-        trial = {k: v for k, v in fixed.items() if k != c.field}
-        free = [x for x in classes if x.field not in trial]
-        if all(same(f) for f in _expand(trial, free)):
-            fixed = trial
-    return fixed
-
-
-def _expand(fixed: dict[str, Any], free: list[FieldClasses]) -> Iterable[dict[str, Any]]:
-    for combo in enumerate_facts(free):
-        merged = {k: v for k, v in fixed.items() if v is not ABSENT}
-        merged.update(combo)
-        yield merged
 
 
 # --- rules --------------------------------------------------------------------
@@ -331,3 +324,23 @@ def _check_channels(ctx: _Ctx, service: CService) -> None:
 
 def _covered(small: tuple[tuple[int, int], ...], big: tuple[tuple[int, int], ...]) -> bool:
     return all(any(a2 <= a and b <= b2 for a2, b2 in big) for a, b in small)
+
+
+# --- membership: one person, one segment ------------------------------------------
+
+def _check_membership(ctx: _Ctx, service: CService) -> None:
+    version = service.defined_in.isoformat()
+    for found in second_segments(service):
+        words = describe_pattern(found.classes, found.example)
+        current = ", ".join(found.current)
+        ctx.add("active_member_accepted",
+                f"versi {version}, layanan {service.route}: peserta JKN aktif segmen "
+                f"{current} diproses masuk segmen kedua {found.target} (diterima, belum "
+                f"lengkap atau di luar jendela penerimaan); satu orang, satu segmen: peserta "
+                f"aktif tidak didaftarkan ke segmen baru. Contoh: {words}",
+                f"version {version}, route {service.route}: an active JKN member of segment "
+                f"{current} proceeds into a second segment, {found.target} (accepted, "
+                f"incomplete or outside the intake window); one person, one segment: an "
+                f"active member is never registered into a new segment. Example: {words}",
+                example=found.example, at=[ctx.span(service, "applies_when")],
+                sources=[service.cite.text])

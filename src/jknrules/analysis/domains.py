@@ -9,7 +9,7 @@ exhaustive analysis of the version.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import product
 from typing import Any
@@ -178,6 +178,16 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def every_value(field: str) -> FieldClasses:
+    """One class per value of a finite field, whatever the conditions test: for a question
+    that depends on the value itself (which segment a member is in), not on the tests."""
+    domain = CASE_FIELDS[field]
+    values = (True, False) if domain.kind == "bool" else tuple(domain.values)
+    if not values:
+        raise ValueError(f"{field}: not a finite field")
+    return FieldClasses(field, (), values, tuple((v,) for v in values))
+
+
 def build_classes(conditions: Iterable[Condition | None]) -> list[FieldClasses]:
     tests, absent_matters = tests_by_field(conditions)
     return [field_classes(f, tests[f], f in absent_matters and f != "request")
@@ -199,3 +209,23 @@ def describe_pattern(classes: Sequence[FieldClasses], facts: dict[str, Any]) -> 
         cls = by_field.get(name)
         parts.append(cls.describe(facts[name]) if cls else f"{name} = {_text(facts[name])}")
     return ", ".join(parts)
+
+
+def minimal_pattern(classes: Sequence[FieldClasses], facts: dict[str, Any],
+                    same: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    """Drop every field whose value does not matter: the smallest example that still
+    shows the finding for all values of the dropped fields."""
+    fixed = {c.field: facts.get(c.field, ABSENT) for c in classes}
+    for c in classes:
+        trial = {k: v for k, v in fixed.items() if k != c.field}
+        free = [x for x in classes if x.field not in trial]
+        if all(same(f) for f in _expand(trial, free)):
+            fixed = trial
+    return fixed
+
+
+def _expand(fixed: dict[str, Any], free: list[FieldClasses]) -> Iterable[dict[str, Any]]:
+    for combo in enumerate_facts(free):
+        merged = {k: v for k, v in fixed.items() if v is not ABSENT}
+        merged.update(combo)
+        yield merged

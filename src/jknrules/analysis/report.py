@@ -16,6 +16,7 @@ _KIND = {
     "dead_requirement": ("persyaratan mati", "dead requirement"),
     "unreachable_channel": ("kanal tak terjangkau", "unreachable channel"),
     "calendar": ("kalender", "calendar"),
+    "active_member_accepted": ("peserta aktif ke segmen kedua", "active member, second segment"),
 }
 
 

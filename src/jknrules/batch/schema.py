@@ -105,7 +105,8 @@ def full_schema(trace: bool) -> pa.Schema:
             ("id", pa.string()), ("channel", pa.string()), ("office", pa.string()),
             ("name", pa.string()), ("source", pa.string()),
             ("steps", pa.list_(pa.struct([("actor", pa.string()), ("action", pa.string()),
-                                          ("minutes", pa.int64())])))])),
+                                          ("minutes", pa.int64())]))),
+            ("members", pa.list_(pa.string()))])),
         ("required_documents", pa.list_(pa.struct([
             ("id", pa.string()), ("any_of", pa.list_(pa.string())), ("name", _TEXT),
             ("why", _TEXT), ("source", pa.string()), ("at", pa.string()),

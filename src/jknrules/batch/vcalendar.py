@@ -1,8 +1,11 @@
 """The service calendar of one service over arrays of moments (see ``vtime``).
 
-This mirrors ``evaluator._calendar`` step by step; every date-level value (working
+This mirrors ``deadlines.calendar_phase`` step by step; every date-level value (working
 days, cut-offs, windows, month ends) comes from the scalar ``ServiceCalendar`` once
-per distinct day, so holidays and closed days are the scalar ones. ``vectorised``
+per distinct day, so holidays and closed days are the scalar ones. Durations run in
+the chosen channel's service time as ``ServiceCalendar.add`` does, over the channel's
+opening intervals as sorted arrays (``_forward``, ``_onto_day``, ``_open_time``); a row
+whose result lies past the intervals built is marked unsure and goes to the scalar path. ``vectorised``
 checks one row of every group against the scalar evaluator and hands any group that
 disagrees to it, and ``tests/test_vectorised.py`` proves the two agree on random cases.
 """
@@ -71,15 +74,108 @@ def _intervals(cal: ServiceCalendar, hours: WeeklyHours | None, first: int, last
     return np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64)
 
 
-def _add(cal: ServiceCalendar, moments: np.ndarray, duration: Duration,
-         memo: dict[int, int]) -> np.ndarray:
-    """``ServiceCalendar.add`` of each moment: the date part per distinct day."""
-    days = np.floor_divide(moments, US_PER_DAY)
-    shifted = per_day(days, lambda d: day_number(cal.shift_date(
-        date_of(d), duration.months, duration.days, duration.working_days)), memo)
-    extra = (duration.hours * 3600 + duration.minutes * 60) * 1_000_000
-    out: np.ndarray = moments + (shifted - days) * US_PER_DAY + extra
+def _shift(cal: ServiceCalendar, moments: np.ndarray, months: int, days: int,
+           working_days: int, memo: dict[int, int]) -> np.ndarray:
+    """The date part of a duration, time of day kept: per distinct day."""
+    day = np.floor_divide(moments, US_PER_DAY)
+    shifted = per_day(day, lambda d: day_number(cal.shift_date(
+        date_of(d), months, days, working_days)), memo)
+    out: np.ndarray = moments + (shifted - day) * US_PER_DAY
     return out
+
+
+def _add_calendar(cal: ServiceCalendar, moments: np.ndarray, duration: Duration,
+                  memo: dict[int, int]) -> np.ndarray:
+    """``ServiceCalendar.add_calendar`` of each moment (no hours: plain calendar time)."""
+    extra = (duration.hours * 3600 + duration.minutes * 60) * 1_000_000
+    out: np.ndarray = _shift(cal, moments, duration.months, duration.days,
+                             duration.working_days, memo) + extra
+    return out
+
+
+def _forward(starts: np.ndarray, ends: np.ndarray, m: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """``ServiceCalendar.forward``: ``m`` if within an interval (closing included), else the
+    next opening; and the rows past the intervals."""
+    if not len(ends):
+        return m, np.ones(len(m), dtype=bool)
+    k = np.searchsorted(ends, m, side="left")
+    past = k >= len(ends)
+    kk = np.minimum(k, len(ends) - 1)
+    out: np.ndarray = np.where(starts[kk] <= m, m, starts[kk])
+    return out, past
+
+
+def _onto_day(starts: np.ndarray, ends: np.ndarray, m: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """``ServiceCalendar.onto_day``: kept within an interval; else back to the last closing
+    of the same day before ``m``; else forward to the next opening."""
+    if not len(ends):
+        return m, np.ones(len(m), dtype=bool)
+    k = np.searchsorted(ends, m, side="left")
+    kk = np.minimum(k, len(ends) - 1)
+    inside = (k < len(ends)) & (starts[kk] <= m)
+    prev = np.maximum(k - 1, 0)
+    back = (k > 0) & (np.floor_divide(starts[prev], US_PER_DAY)
+                      == np.floor_divide(m, US_PER_DAY))
+    out: np.ndarray = np.where(inside, m, np.where(back, ends[prev], starts[kk]))
+    return out, (k >= len(ends)) & ~back
+
+
+def _open_time(starts: np.ndarray, ends: np.ndarray, m: np.ndarray, delta: int
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """``ServiceCalendar.add_open_time``: ``delta`` µs of open time after ``m``, through the
+    cumulative open time before each interval."""
+    if not delta:
+        return m, np.zeros(len(m), dtype=bool)
+    if not len(ends):
+        return m, np.ones(len(m), dtype=bool)
+    before = np.concatenate([[0], np.cumsum(ends - starts)])
+    k = np.searchsorted(ends, m, side="right")  # the first interval still open after m
+    kk = np.minimum(k, len(ends) - 1)
+    used = before[k] + np.where(k < len(ends), np.maximum(m - starts[kk], 0), 0)
+    target = used + delta
+    j = np.searchsorted(before[1:], target, side="left")
+    jj = np.minimum(j, len(ends) - 1)
+    out: np.ndarray = starts[jj] + (target - before[jj])
+    return out, j >= len(ends)
+
+
+def _add(cal: ServiceCalendar, moments: np.ndarray, duration: Duration,
+         hours: WeeklyHours | None, known: Intervals, memo: Callable[[str], dict[int, int]]
+         ) -> tuple[np.ndarray, np.ndarray]:
+    """``ServiceCalendar.add`` of each moment on a channel open ``hours``, and the rows it
+    cannot place from the intervals built (the scalar path decides those)."""
+    unsure = np.zeros(len(moments), dtype=bool)
+    if not len(moments):
+        return moments, unsure
+    out = moments
+    first = int(np.floor_divide(moments.min(), US_PER_DAY)) - 1
+
+    def intervals(m: np.ndarray, ahead: int) -> tuple[np.ndarray, np.ndarray]:
+        last = int(np.floor_divide(m.max(), US_PER_DAY)) + ahead
+        return known.get(cal, hours, first, last)
+
+    for name, months, days, working_days in (
+            ("months", duration.months, 0, 0), ("days", 0, duration.days, 0),
+            ("working_days", 0, 0, duration.working_days)):
+        if not (months or days or working_days):
+            continue
+        out = _shift(cal, out, months, days, working_days, memo(name))
+        starts, ends = intervals(out, _AHEAD)
+        out, past = (_onto_day if working_days else _forward)(starts, ends, out)
+        unsure |= past
+    delta = (duration.hours * 60 + duration.minutes) * 60_000_000
+    if delta:
+        # open minutes in a week without holidays (None hours: the whole week)
+        week = 7 * 24 * 60 if hours is None else sum(b - a for day in hours.days[:7]
+                                                     for a, b in day)
+        # days of intervals enough for the open time, with room for a few closed weeks
+        ahead = _AHEAD + (2 * delta // 60_000_000 * 7 // week if week else 0)
+        starts, ends = intervals(out, ahead)
+        out, past = _open_time(starts, ends, out, delta)
+        unsure |= past
+    return out, unsure
 
 
 def service_times(cal: ServiceCalendar, service: CService, t: np.ndarray,
@@ -149,8 +245,21 @@ def service_times(cal: ServiceCalendar, service: CService, t: np.ndarray,
                 deadlines[what] = value
         opens = deadlines["intake_opens"]
         start = np.where((inside == 0) & (opens != _NONE), opens, start)
+    hours_of = [ch.hours for ch in service.channels]
+
+    def on_channel(base: np.ndarray, duration: Duration, name: str) -> np.ndarray:
+        """:func:`_add` of each row on its chosen channel (rows without one keep ``base``)."""
+        out = base.copy()
+        for i, hours in enumerate(hours_of):
+            rows = np.nonzero(channel == i)[0]
+            if len(rows):
+                out[rows], past = _add(cal, base[rows], duration, hours, known,
+                                       lambda part: memo(f"{name}.{part}"))
+                unsure[rows] |= past
+        return out
+
     if service.response is not None:
-        deadlines["response_due"] = _add(cal, start, service.response[0], memo("response"))
+        deadlines["response_due"] = on_channel(start, service.response[0], "response")
     cutoff_us = None
     if service.cutoff is not None:
         cutoff = service.cutoff[0]
@@ -173,8 +282,10 @@ def service_times(cal: ServiceCalendar, service: CService, t: np.ndarray,
     if service.activation is not None:
         act = service.activation[0]
         base = start if act.from_ == "service_start" or cutoff_us is None else cutoff_us
-        active = _add(cal, base, act, memo("activation"))
-        if act.align == "end_of_month":
+        if act.align != "end_of_month":
+            active = on_channel(base, act, "activation")
+        else:  # end-of-day by nature: plain calendar arithmetic, then the month's end
+            active = _add_calendar(cal, base, act, memo("activation"))
             days = np.floor_divide(active, US_PER_DAY)
             active = per_day(days, lambda d: day_number(end_of_month(date_of(d))),
                              memo("month_end")) \

@@ -45,7 +45,9 @@ __all__ = ["DOC_IDS", "Decider"]
 
 @dataclass(frozen=True, slots=True)
 class _Facts:
-    """What a row's facts decide: the service (-1 none, -2 invalid case) and its required
+    """What a row's facts decide: the service (-1 none, -2 the scalar path decides: an invalid
+    case, or a route the facts cannot choose yet, whose common documents are listed) and its
+    required
     documents (ids, and bit masks of them)."""
 
     service: int
@@ -220,9 +222,9 @@ class Decider:
         except JknrulesError:
             return _Facts(-2, [], [])
         work = Work(case_facts(case), False)
-        service = scalar_evaluator._select_service(policy.versions[vi], work)
+        service, possible = scalar_evaluator._select_service(policy.versions[vi], work)
         if service is None:
-            return _Facts(-1, [], [], case)
+            return _Facts(-2 if possible else -1, [], [], case)
         scalar_evaluator._run_rules(service, work)
         items = scalar_evaluator._requirements(service, work)
         sid = self.service_ids.setdefault(id(service), len(self.services))

@@ -1,6 +1,7 @@
 """``jknrules check [PATH...]``: validate, then look for gaps, overlaps, dead rules,
-unreachable channels and calendar mistakes. Exit 0 clean (acknowledged gaps are
-listed but pass), 1 findings, 2 invalid input."""
+unreachable channels, calendar mistakes and active members accepted into a second
+segment. Exit 0 clean (acknowledged gaps are listed but pass), 1 findings, 2 invalid
+input."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from ..analysis.report import findings_json, findings_text
 from ..policyset import PolicySet
 
 NAME = "check"
-HELP = "validate policies and analyse them for gaps, overlaps and dead rules"
+HELP = ("validate policies and analyse them for gaps, overlaps, dead rules and active "
+        "members accepted into a second segment")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

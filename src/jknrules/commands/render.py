@@ -1,8 +1,8 @@
 """``jknrules render REGENCY [--as-of DATE] [--format md|html]``: the version in force
 rendered as the Standar Pelayanan (Persyaratan, Sistem/Mekanisme/Prosedur, Waktu
-Pelayanan, Waktu Tanggapan, Biaya/Tarif, Produk Layanan, Dasar Hukum), with a
-flowchart of each route and the source clause of every line. Exit 0; 2 when no
-version is in force on DATE.
+Pelayanan, Waktu Tanggapan, Biaya/Tarif, Produk Layanan, Penanganan Pengaduan,
+Dasar Hukum), with a flowchart of each route and the source clause of every line.
+Exit 0; 2 when no version is in force on DATE.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .vocab import REGENCIES, DocumentId, Request, Segment, normalize_regency
 
@@ -79,6 +79,19 @@ class Membership(Part):
         None, title="Status kepesertaan"
     )
     segment: Segment = Field(None, title="Segmen saat ini")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Membership:
+        given = self.__pydantic_fields_set__
+        if "status" in given and "segment" in given:
+            if self.status == "none" and self.segment != "none":
+                raise ValueError(
+                    f"status 'none' (belum pernah terdaftar / never registered) cannot have "
+                    f"segment '{self.segment}'; expected segment 'none'")
+            if self.status != "none" and self.segment == "none":
+                raise ValueError(
+                    f"status '{self.status}' needs the member's segment, not 'none'")
+        return self
 
 
 class Payment(Part):

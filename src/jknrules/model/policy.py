@@ -220,7 +220,26 @@ class Channel(Frozen):
     hours: Hours | None = Field(
         None,
         title="Jam pelayanan",
-        description="Omitted: the source states no hours; service starts at submission.",
+        description="Omitted: the source states no hours; the office's working days apply "
+        "(Monday–Friday except holidays), all day.",
+    )
+    office: Id | None = Field(
+        None,
+        title="Kantor kanal ini",
+        description="Key in the policy's `offices` when this channel is served elsewhere than "
+        "the service's office (e.g. the after-hours group). / Office of this channel.",
+    )
+    members: list[str] = Field(
+        default_factory=list,
+        title="Anggota",
+        description="Who takes part in this channel, as the document lists them (e.g. the "
+        "members of the 'Tim Koordinasi JKN' group). / Members of the channel.",
+    )
+    steps: list[Step] = Field(
+        default_factory=list,
+        title="Prosedur kanal ini",
+        description="Steps when the case is served on this channel, instead of the service's "
+        "steps. Omitted: the service's steps. / Steps on this channel.",
     )
     source: Source = Field(title="Sumber")
     assumption: Text | None = Field(None, title="Asumsi")
@@ -295,6 +314,76 @@ class Fee(Frozen):
     source: Source = Field(title="Sumber")
 
 
+class Notice(Frozen):
+    """Information for the applicant, shown as a reason when the case proceeds along the
+    service (e.g. how an applicant without a KTP shows their identity, a caveat of the
+    document such as "sesuai kuota"). A notice never decides an outcome; a `when` the case
+    cannot answer hides the notice."""
+
+    id: Id = Field(title="Id pemberitahuan")
+    when: Condition | None = Field(None, title="Bila", description="Omitted: always shown.")
+    message: Text = Field(title="Pesan untuk pemohon")
+    source: Source = Field(title="Sumber")
+    assumption: Text | None = Field(None, title="Asumsi")
+
+
+ComplaintKind = Literal[
+    "phone", "sms_wa", "email", "website", "facebook", "instagram", "sp4n_lapor", "form",
+    "in_person",
+]
+
+
+class ComplaintChannel(Frozen):
+    """One complaint channel as the document lists it (telephone, e-mail, SP4N LAPOR!, …)."""
+
+    kind: ComplaintKind = Field(
+        title="Jenis kanal",
+        description="phone, sms_wa, email, website, facebook, instagram, sp4n_lapor, form "
+        "(formulir pengaduan) atau in_person (datang langsung). / The kind of channel.",
+    )
+    label: str = Field(
+        title="Label",
+        description="Label sebagaimana tertulis di dokumen, mis. 'Nomor Telepon Dinas Sosial, "
+        "PPPA dan PPKB'. / The label as the document writes it.",
+        min_length=1,
+    )
+    value: str = Field(
+        title="Nomor/alamat/akun",
+        description="Nomor, alamat atau akun sebagaimana tertulis; bila hasil pindai tidak "
+        "terbaca tulis '(tidak terbaca pada hasil pindai)' dan beri asumsi, jangan ditebak. / "
+        "The number, address or handle as written; an unreadable scan is written as unreadable "
+        "with an assumption, never guessed.",
+        min_length=1,
+    )
+    note: Text | None = Field(
+        None,
+        title="Keterangan",
+        description="Keterangan dokumen, mis. 'selama jam pelayanan'. / The document's remark.",
+    )
+    source: Source = Field(
+        title="Sumber",
+        description="Butir Penanganan Pengaduan, Saran dan Masukan. / The complaints clause.",
+    )
+    assumption: Text | None = Field(
+        None,
+        title="Asumsi",
+        description="Asumsi bila dokumen atau hasil pindai tidak jelas. / Where the document or "
+        "its scan is unclear.",
+    )
+
+
+class Complaints(Frozen):
+    """Penanganan Pengaduan, Saran dan Masukan: where an applicant complains or gives
+    feedback. Shown and diffed only; no outcome depends on it."""
+
+    channels: list[ComplaintChannel] = Field(
+        title="Kanal pengaduan",
+        description="Kanal pengaduan dalam urutan dokumen. / The channels, in the "
+        "document's order.",
+        min_length=1,
+    )
+
+
 class Assumption(Frozen):
     """A note where the seed is silent, ambiguous or contradicts itself."""
 
@@ -310,7 +399,11 @@ class Service(Frozen):
     document: Id = Field(title="Dokumen", description="Id of the document defining it.")
     applies_when: Condition = Field(title="Berlaku bila")
     source: Source = Field(title="Sumber")
-    target_segment: Segment = Field(title="Segmen tujuan")
+    target_segment: Segment | Literal["current"] = Field(
+        title="Segmen tujuan",
+        description="Segment the applicant ends up in on this route; `current` keeps "
+        "`membership.segment` (a reactivation keeps the member's own segment).",
+    )
     office: Id = Field(title="Kantor", description="Key in the policy's `offices`.")
     rules: list[Rule] = Field(default_factory=list, title="Aturan kelayakan")
     documents: list[Requirement] = Field(default_factory=list, title="Persyaratan dokumen")
@@ -320,7 +413,19 @@ class Service(Frozen):
     response_time: ResponseTime | None = Field(None, title="Waktu tanggapan")
     expected_activation: Activation | None = Field(None, title="Perkiraan aktif")
     steps: list[Step] = Field(default_factory=list, title="Prosedur")
+    complaints: Complaints | None = Field(
+        None,
+        title="Penanganan Pengaduan, Saran dan Masukan",
+        description="Kanal pengaduan, saran dan masukan; kosong bila dokumen tidak memuat "
+        "komponen ini. / Complaint and feedback channels; omitted when the document has no "
+        "such component.",
+    )
     fee: Fee | None = Field(None, title="Biaya/Tarif")
+    notices: list[Notice] = Field(
+        default_factory=list,
+        title="Pemberitahuan",
+        description="Information shown as reasons when the case proceeds along this route.",
+    )
     assumptions: list[Assumption] = Field(default_factory=list, title="Asumsi")
 
 
@@ -376,6 +481,12 @@ class Version(Frozen):
         title="Layanan dicabut",
         description="Services of earlier versions that no longer apply from this version.",
     )
+    assumptions: list[Assumption] = Field(
+        default_factory=list,
+        title="Asumsi versi",
+        description="Notes on the version as a whole, e.g. how `effective_from` was read "
+        "when the document gives no 'Tanggal Efektif'.",
+    )
 
 
 class Office(Frozen):
@@ -406,3 +517,4 @@ class Policy(Frozen):
 
 
 Condition.model_rebuild()
+Channel.model_rebuild()

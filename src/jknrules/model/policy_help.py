@@ -89,6 +89,11 @@ FIELD_HELP: dict[str, str] = {
     "Fee.amount_idr": "Jumlah dalam Rupiah (0 = gratis). / Amount in rupiah (0 = free).",
     "Fee.text": "Bunyi dokumen, mis. 'Tidak dipungut Biaya (Gratis)'. / The document's words.",
     "Fee.source": "Butir Biaya/Tarif. / The fee clause.",
+    "Notice.id": "Id pemberitahuan (kode alasan notice.<id>). / Notice id (reason code "
+    "notice.<id>).",
+    "Notice.message": "Isi pemberitahuan bagi pemohon. / What the applicant is told.",
+    "Notice.source": "Butir dokumen yang menjadi dasar. / The clause it rests on.",
+    "Notice.assumption": "Asumsi, bila dokumen diam. / Assumption, where the document is silent.",
     "Condition.equals": "Kolom sama dengan nilai ini. / The field equals this value.",
     "Text.id": "Teks dalam Bahasa Indonesia. / Indonesian text.",
     "Text.en": "Terjemahan bahasa Inggris. / English translation.",

@@ -45,6 +45,8 @@ class RouteOut(_M):
     name: str = Field(description="The service's title in the source document")
     source: str
     steps: list[StepOut]
+    members: list[str] | None = Field(
+        None, description="Who takes part in the channel (e.g. the after-hours group)")
 
 
 class RequiredDocument(_M):
@@ -78,7 +80,7 @@ class Deadlines(_M):
 
 class TraceEntry(_M):
     rule: str = Field(description="route/…, or the service's rules/documents/channels key")
-    kind: str = Field(description="route, rule, document, channel, window or cutoff")
+    kind: str = Field(description="route, rule, document, notice, channel, window or cutoff")
     fired: bool | None = Field(description="true, false, or null when a fact was missing")
     facts: dict[str, Any] = Field(description="The case facts the rule read")
     absent: list[str] | None = Field(None, description="Fields the rule needed but were absent")
@@ -86,6 +88,8 @@ class TraceEntry(_M):
     at: str | None = None
     outcome: Outcome | None = None
     documents: list[DocumentId] | None = None
+    routes: list[RouteId] | None = Field(
+        None, description="The routes a case could still take (when facts are missing)")
     opens: str | None = None
     service_starts: str | None = None
     date: str | None = None

@@ -1,0 +1,133 @@
+"""The fidelity principles of the signed documents, as invariants over random cases of all
+three regencies (hypothesis): one person, one segment; no one is asked for a document they
+cannot have; messages name documents, not ids. Deadlines landing in service hours are
+``tests/test_calendar.py``'s property."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import jknrules
+from jknrules.errors import CaseError
+from jknrules.model.vocab import DOCUMENTS
+
+from .test_properties import MEMBER_SEGMENTS, POLICIES, cases, to_case
+
+PROCEEDS = ("accepted", "incomplete", "outside_intake_window")
+#: a raw document id in a sentence (ids with an underscore cannot be mistaken for words)
+RAW_ID = re.compile("|".join(sorted((d for d in DOCUMENTS if "_" in d), key=len, reverse=True)))
+
+
+def evaluate(raw: dict[str, Any]) -> dict[str, Any]:
+    return jknrules.evaluate(to_case(raw), POLICIES).to_dict()
+
+
+active_members = cases.map(lambda raw: raw | {"membership": None}).flatmap(
+    lambda raw: st.builds(
+        lambda segment: raw | {"membership": {"status": "active", "segment": segment}},
+        st.sampled_from(MEMBER_SEGMENTS)))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(active_members)
+def test_an_active_member_is_never_accepted_into_a_second_segment(raw: dict[str, Any]) -> None:
+    """Principle 1: active coverage in any segment is never joined by a new one. The only
+    way out of a segment is the transfer from Mandiri, which moves the membership."""
+    result = evaluate(raw)
+    current = raw["membership"]["segment"]
+    if result["outcome"] not in PROCEEDS:
+        return
+    route = result["route"]["id"]
+    if result["target_segment"] != current:
+        assert route == "transfer_from_mandiri" and current == "pbpu_mandiri", result
+    assert route not in ("regular_registration", "emergency_registration"), result
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases.map(lambda raw: raw | {"request": "reactivate"}))
+def test_a_reactivation_keeps_the_members_own_segment(raw: dict[str, Any]) -> None:
+    """Principle 2: a reactivation never moves a member to another segment."""
+    try:
+        result = evaluate(raw)
+    except CaseError:
+        return
+    membership = raw.get("membership") or {}
+    if result["outcome"] in PROCEEDS and result["route"]["id"] == "reactivation":
+        assert result["target_segment"] == membership.get("segment"), result
+        assert membership.get("segment") in ("pbi_apbn", "pbi_apbd", "pbpu_bp_pemda")
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases.map(lambda raw: raw | {"applicant": (raw["applicant"] or {}) | {"has_ktp": False}}))
+def test_no_ktp_is_asked_of_an_applicant_without_one(raw: dict[str, Any]) -> None:
+    """Principle 4: on every route of every version, in what is required and what is missing."""
+    try:
+        result = evaluate(raw)
+    except CaseError:
+        return
+    required = {d for item in result["required_documents"]
+                for d in ([item["id"]] if "id" in item else item["any_of"])}
+    assert "ktp" not in required, result["required_documents"]
+    assert "ktp" not in (result["missing_documents"] or []), result
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases)
+def test_indonesian_messages_name_documents_not_ids(raw: dict[str, Any]) -> None:
+    try:
+        result = evaluate(raw)
+    except CaseError:
+        return
+    for reason in result["reasons"]:
+        assert not RAW_ID.search(reason["message"]["id"]), reason
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases)
+def test_a_result_that_does_not_proceed_says_nothing_of_missing_documents(
+        raw: dict[str, Any]) -> None:
+    try:
+        result = evaluate(raw)
+    except CaseError:
+        return
+    codes = [r["code"] for r in result["reasons"]]
+    if result["route"] is None:
+        assert "documents.missing" not in codes
+        assert not any(c.startswith("notice.") for c in codes)
+    # one "come back" date at most
+    assert not ("intake.outside_window" in codes and "channel.closed" in codes)
+
+
+@pytest.mark.parametrize("membership", [
+    {"status": "none", "segment": "ppu"},
+    {"status": "active", "segment": "none"},
+    {"status": "inactive", "segment": "none"},
+])
+def test_a_contradictory_membership_is_refused(membership: dict[str, str]) -> None:
+    case = {"regency": "batang", "submitted_at": "2026-02-03T08:00:00", "membership": membership}
+    with pytest.raises(CaseError) as info:
+        jknrules.evaluate(case, POLICIES)
+    assert "membership" in str(info.value)
+
+
+def test_the_after_hours_group_names_its_own_office_steps_and_members() -> None:
+    """Seed 000 item 3: the group 'Tim Koordinasi JKN' and who is in it."""
+    case = {"regency": "karangasem", "submitted_at": "2026-02-03T18:00:00",
+            "applicant": {"domicile_regency": "karangasem", "has_ktp": True},
+            "welfare": {"desil": 7}, "health": {"emergency": True},
+            "household": {"has_ppu_member": False},
+            "membership": {"status": "none", "segment": "none"}}
+    result = jknrules.evaluate(case, POLICIES).to_dict()
+    route = result["route"]
+    assert route["channel"] == "online_group"
+    assert "Tim Koordinasi JKN" in route["office"] and "MPP" not in route["office"]
+    assert "BPJS Kesehatan" in route["members"] and "RS Pratama Kubu" in route["members"]
+    assert "Tim Koordinasi JKN" in route["steps"][0]["action"]
+    assert not any("Datang ke MPP" in step["action"] for step in route["steps"])
+    accepted = next(r for r in result["reasons"] if r["code"] == "accepted")
+    assert "MPP" not in accepted["message"]["id"]
