@@ -51,6 +51,23 @@ class WeeklyHours:
         days.append(parse(hours.holiday))
         return cls(tuple(days))
 
+    @classmethod
+    def union(cls, hours: list[WeeklyHours]) -> WeeklyHours:
+        """The hours at which at least one of ``hours`` is open (a service's channels
+        covering for each other), overlapping or touching intervals merged."""
+        if len(hours) == 1:
+            return hours[0]
+        days = []
+        for index in range(8):
+            merged: list[tuple[int, int]] = []
+            for a, b in sorted(i for h in hours for i in h.days[index]):
+                if merged and a <= merged[-1][1]:
+                    merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+                else:
+                    merged.append((a, b))
+            days.append(tuple(merged))
+        return cls(tuple(days))
+
 
 #: The hours of a channel whose source states none (Karangasem's 2023 SOP): open all day
 #: on the office's working days, closed on weekends, holidays, cuti bersama and closed days.

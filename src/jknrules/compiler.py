@@ -146,6 +146,9 @@ class CService:
     steps: tuple[Step, ...]
     assumptions: tuple[Assumption, ...]
     notices: tuple[CNotice, ...] = ()
+    #: the hours at which any channel of the service is open: response and activation
+    #: times run on them (the counter and the after-hours group cover for each other)
+    service_hours: WeeklyHours | None = None
     #: the evaluator's memo of day-level calendar values (see ``evaluator._calendar``)
     memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False, hash=False,
                                              repr=False)
@@ -281,6 +284,8 @@ def compile_service(loaded: LoadedPolicy, vi: int, route: str, service: Service)
         window=pair("intake_window"), cutoff=pair("cutoff"), response=pair("response_time"),
         activation=pair("expected_activation"), steps=tuple(service.steps),
         assumptions=tuple(service.assumptions), notices=notices,
+        service_hours=WeeklyHours.union([c.hours for c in channels if c.hours is not None])
+        if all(c.hours is not None for c in channels) else None,
     )
 
 

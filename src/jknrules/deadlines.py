@@ -63,8 +63,10 @@ def calendar_phase(policy: CompiledPolicy, service: CService, submitted: dt.date
             work.note("window", f"{service.route}/intake_window", inside, (), cite,
                       service_starts=_iso(start))
         if not inside:
-            # the request is taken when the next window opens: service starts then
+            # the request is taken when the next window opens: service starts then, and
+            # that is the one "come back" date (not also the channel's next opening)
             start = opens if opens is not None else start
+            deadlines.pop("next_service_opening", None)
             when = opens.strftime("%Y-%m-%d %H:%M") if opens else "-"
             work.propose("outside_intake_window", reason(
                 "intake.outside_window",
@@ -75,7 +77,7 @@ def calendar_phase(policy: CompiledPolicy, service: CService, submitted: dt.date
                 cite,
             ))
     if service.response is not None:
-        due = cal.add(start, service.response[0], channel.hours)
+        due = cal.add(start, service.response[0], _service_hours(service, channel.hours))
         if due is not None:
             deadlines["response_due"] = _iso(due)
     cutoff_day: dt.date | None = None
@@ -92,10 +94,18 @@ def calendar_phase(policy: CompiledPolicy, service: CService, submitted: dt.date
             work.note("cutoff", f"{service.route}/cutoff", True, (), cite,
                       date=cutoff_day.isoformat())
     if service.activation is not None:
-        active = _activation(cal, service.activation[0], start, cutoff_day, channel.hours)
+        active = _activation(cal, service.activation[0], start, cutoff_day,
+                             _service_hours(service, channel.hours))
         if active is not None:
             deadlines["expected_active_by"] = _iso(active)
     return channel.id, deadlines
+
+
+def _service_hours(service: CService, chosen: WeeklyHours | None) -> WeeklyHours | None:
+    """The hours response and activation times run on: those of any channel of the
+    service (an emergency answered at the counter may be finished by the after-hours
+    group), or the chosen channel's when the service has only that one."""
+    return service.service_hours if service.service_hours is not None else chosen
 
 
 def _activation(cal: ServiceCalendar, act: Activation, start: dt.datetime,

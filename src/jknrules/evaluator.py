@@ -24,6 +24,9 @@ _PROCEEDS = ("accepted", "incomplete", "outside_intake_window", "needs_review")
 #: Reasons that only matter when the case proceeds along its route (and notices,
 #: whose codes start with ``notice.``).
 _PROCEDURAL = ("documents.not_checked", "channel.closed", "documents.missing", "cutoff.moved")
+#: Outcomes whose reasons only make sense along the route (e.g. "attach this month's
+#: receipt"), dropped when a more binding outcome stops the case.
+_ALONG_THE_ROUTE = ("incomplete", "outside_intake_window")
 
 
 def evaluate_compiled(policy: CompiledPolicy, case: Case, *, trace: bool = True) -> Result:
@@ -74,8 +77,9 @@ def evaluate_compiled(policy: CompiledPolicy, case: Case, *, trace: bool = True)
     if not proceeds and not (service is None and outcome == "needs_review"):
         required, deadlines = [], {}
         missing = None if case.documents is None else []
+    # a case that does not proceed is told why, not what to bring or when to come back
     reasons = [c[2] for c in sorted(work.candidates, key=lambda c: _RANK[c[0]])
-               if proceeds or not _procedural(c[2]["code"])]
+               if proceeds or not (_procedural(c[2]["code"]) or c[0] in _ALONG_THE_ROUTE)]
     return Result(
         policy={
             "regency": policy.policy.regency,
