@@ -131,3 +131,55 @@ def test_the_after_hours_group_names_its_own_office_steps_and_members() -> None:
     assert not any("Datang ke MPP" in step["action"] for step in route["steps"])
     accepted = next(r for r in result["reasons"] if r["code"] == "accepted")
     assert "MPP" not in accepted["message"]["id"]
+
+
+# --- Malinau citations follow the Standar's own component numbers ----------------------
+
+MALINAU_COMPONENTS = {1: "Produk", 2: "Persyaratan", 3: "Dasar Hukum", 4: "Sistem",
+                      5: "Jangka Waktu", 6: "Biaya", 7: "Penanganan Pengaduan"}
+
+
+def _sources(node: Any, document: str | None = None) -> list[tuple[str, dict[str, Any]]]:
+    """(the service's default document, source) for every `source` in a policy tree."""
+    out: list[tuple[str, dict[str, Any]]] = []
+    if isinstance(node, dict):
+        document = node.get("document", document) if "applies_when" in node else document
+        for key, value in node.items():
+            if key == "source" and isinstance(value, dict) and "clause" in value:
+                out.append((value.get("document") or document or "", value))
+            else:
+                out += _sources(value, document)
+    elif isinstance(node, list):
+        for value in node:
+            out += _sources(value, document)
+    return out
+
+
+def test_malinau_citations_use_the_standars_component_numbers() -> None:
+    """Seed 004: 1 Produk, 2 Persyaratan, 3 Dasar Hukum, 4 Sistem, 5 Jangka Waktu,
+    6 Biaya, 7 Pengaduan. Every numbered clause of the Standar names its component."""
+    import yaml
+
+    from .conftest import POLICY_DIR
+
+    policy = yaml.safe_load((POLICY_DIR / "malinau.yaml").read_text(encoding="utf-8"))
+    checked = 0
+    for document, source in _sources(policy["versions"]):
+        if document != "sp_2017":
+            continue
+        for part in source["clause"].split(";"):
+            found = re.match(r"\s*(\d)\. (.+)", part)
+            if found:
+                number, text = int(found[1]), found[2]
+                assert text.startswith(MALINAU_COMPONENTS[number]), source["clause"]
+                checked += 1
+    assert checked > 20
+
+
+def test_malinau_step_minutes_cite_where_they_come_from() -> None:
+    """Minutes come from the SOP Mutu Baku or the Alur Pelayanan, not the Standar."""
+    for version in POLICIES.get("malinau").policy.versions:
+        for service in version.services.values():
+            for step in service.steps:
+                if step.minutes is not None:
+                    assert step.source.document in ("sop_pendaftaran", "alur"), step
