@@ -14,6 +14,11 @@ from .conftest import SHARED
 
 EXAMPLES = sorted((SHARED / "spec" / "examples").glob("*.json"))
 
+pytestmark = pytest.mark.skipif(
+    not SHARED.is_dir(),
+    reason="the shared contract examples (../shared beside the clone) are not here; CI runs "
+           "them")
+
 
 def test_the_shared_examples_are_present() -> None:
     assert EXAMPLES, f"no contract examples under {SHARED}"
