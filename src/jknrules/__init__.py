@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from .api import evaluate, load_policies
-from .errors import CaseError, Diagnostic, JknrulesError, PolicyError
-from .model.case import Case
-from .policyset import PolicySet
-from .result import Result
+from jknrules.api import evaluate, load_policies
+from jknrules.errors import CaseError, Diagnostic, JknrulesError, PolicyError
+from jknrules.model.case import Case
+from jknrules.policyset import PolicySet
+from jknrules.result import Result
 
 try:
     __version__ = version("jknrules")

@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .evaluator import evaluate_compiled
-from .loader import case_from_data, load_case_file
-from .model.case import Case
-from .policyset import PolicySet
-from .result import Result
+from jknrules.evaluator import evaluate_compiled
+from jknrules.loader import case_from_data, load_case_file
+from jknrules.model.case import Case
+from jknrules.policyset import PolicySet
+from jknrules.result import Result
 
 CaseInput = Case | Mapping[str, Any] | str | os.PathLike[str]
 

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from .model.policy import Duration, Hours
+from jknrules.model.policy import Duration, Hours
 
 _DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 #: How far ahead we look for the next opening before giving up.

@@ -17,15 +17,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
-from . import __version__, commands, schemas
-from .api import load_policies
-from .errors import CaseError, Diagnostic, JknrulesError, PolicyError, Span, diag
-from .evaluator import evaluate_compiled
-from .loader import case_from_data, display_name, load_case_source, read_text
-from .policyset import PolicySet, default_policy_dir
-from .present import render_text
-from .source import SourceDocument, parse
-from .testing import load_examples
+from jknrules import __version__, commands, schemas
+from jknrules.api import load_policies
+from jknrules.errors import CaseError, Diagnostic, JknrulesError, PolicyError, Span, diag
+from jknrules.evaluator import evaluate_compiled
+from jknrules.loader import case_from_data, display_name, load_case_source, read_text
+from jknrules.policyset import PolicySet, default_policy_dir
+from jknrules.present import render_text
+from jknrules.source import SourceDocument, parse
+from jknrules.testing import load_examples
 
 EXIT_OK, EXIT_INVALID, EXIT_INTERNAL = 0, 2, 3
 
@@ -132,7 +132,7 @@ def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
     except CaseError as exc:
         raise CaseError(_locate(exc.diagnostics, doc)) from None
     if args.record is not None:
-        from .records import append_record, make_record
+        from jknrules.records import append_record, make_record
 
         append_record(args.record, make_record(case, result, __version__))
     if args.format == "text":

@@ -14,11 +14,11 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .calendar import WORKING_DAYS_ALL_DAY, ServiceCalendar, WeeklyHours
-from .conditions import Compiled, compile_condition, describe
-from .errors import Span
-from .loader import LoadedPolicy
-from .model.policy import (
+from jknrules.calendar import WORKING_DAYS_ALL_DAY, ServiceCalendar, WeeklyHours
+from jknrules.conditions import Compiled, compile_condition, describe
+from jknrules.errors import Span
+from jknrules.loader import LoadedPolicy
+from jknrules.model.policy import (
     Activation,
     Assumption,
     Cutoff,
@@ -31,8 +31,8 @@ from .model.policy import (
     Step,
     Text,
 )
-from .model.vocab import DOCUMENTS, ROUTES
-from .source import SourceDocument as SourceDoc
+from jknrules.model.vocab import DOCUMENTS, ROUTES
+from jknrules.source import SourceDocument as SourceDoc
 
 SEGMENT_CURRENT = "current"
 

@@ -13,9 +13,9 @@ from collections.abc import Callable, Mapping
 from difflib import get_close_matches
 from typing import Any
 
-from .errors import Diagnostic
-from .model.policy import Condition
-from .model.vocab import CASE_FIELDS, REGENCIES, FieldDomain
+from jknrules.errors import Diagnostic
+from jknrules.model.policy import Condition
+from jknrules.model.vocab import CASE_FIELDS, REGENCIES, FieldDomain
 
 Tri = bool | None
 #: A compiled condition: facts -> (value, fields whose absence made it unknown).

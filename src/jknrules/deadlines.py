@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .calendar import ServiceCalendar, WeeklyHours, end_of_month, month_days, next_month
-from .compiler import CompiledPolicy, CService
-from .model.policy import Activation, IntakeWindow
-from .work import Work, reason
+from jknrules.calendar import ServiceCalendar, WeeklyHours, end_of_month, month_days, next_month
+from jknrules.compiler import CompiledPolicy, CService
+from jknrules.model.policy import Activation, IntakeWindow
+from jknrules.work import Work, reason
 
 
 def _iso(moment: dt.datetime) -> str:

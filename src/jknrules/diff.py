@@ -23,20 +23,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from . import wording as w
-from .compiler import Citation
-from .diff_channels import compare_channels
-from .diff_complaints import compare_complaints
-from .diff_model import Change, Comparison, DiffReport, Impact, Side, VersionRef
-from .diff_model import Operand as OperandRef
-from .diff_notices import compare_notices
-from .diff_parts import Pair, canonical, change, compare_services, order, side, summarize
-from .diff_steps import compare_steps
-from .errors import JknrulesError, diag
-from .model.policy import Assumption, Office, Policy, SourceDocument
-from .model.vocab import ROUTES
-from .snapshot import Operand, ServiceView, Snapshot
-from .wording import Words
+from jknrules import wording as w
+from jknrules.compiler import Citation
+from jknrules.diff_channels import compare_channels
+from jknrules.diff_complaints import compare_complaints
+from jknrules.diff_model import Change, Comparison, DiffReport, Impact, Side, VersionRef
+from jknrules.diff_model import Operand as OperandRef
+from jknrules.diff_notices import compare_notices
+from jknrules.diff_parts import Pair, canonical, change, compare_services, order, side, summarize
+from jknrules.diff_steps import compare_steps
+from jknrules.errors import JknrulesError, diag
+from jknrules.model.policy import Assumption, Office, Policy, SourceDocument
+from jknrules.model.vocab import ROUTES
+from jknrules.snapshot import Operand, ServiceView, Snapshot
+from jknrules.wording import Words
 
 # --- policy level -----------------------------------------------------------------
 

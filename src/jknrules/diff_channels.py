@@ -13,14 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import wording as w
-from .compiler import CChannel, Citation
-from .diff_model import Change
-from .diff_parts import Pair, same_document, side
-from .diff_steps import compare_steps, steps_text
-from .model.policy import Channel, Text
-from .snapshot import ServiceView
-from .wording import Words
+from jknrules import wording as w
+from jknrules.compiler import CChannel, Citation
+from jknrules.diff_model import Change
+from jknrules.diff_parts import Pair, same_document, side
+from jknrules.diff_steps import compare_steps, steps_text
+from jknrules.model.policy import Channel, Text
+from jknrules.snapshot import ServiceView
+from jknrules.wording import Words
 
 #: a channel on one side: (model, compiled, time zone, index in the service's list)
 Entry = tuple[Channel, CChannel, str, int]

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import wording as w
-from .compiler import Citation
-from .diff_model import Change
-from .diff_parts import Pair, same_document, side
-from .model.policy import ComplaintChannel, Text
-from .snapshot import ServiceView
-from .wording import Words
+from jknrules import wording as w
+from jknrules.compiler import Citation
+from jknrules.diff_model import Change
+from jknrules.diff_parts import Pair, same_document, side
+from jknrules.model.policy import ComplaintChannel, Text
+from jknrules.snapshot import ServiceView
+from jknrules.wording import Words
 
 Entry = tuple[ComplaintChannel, Citation]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from itertools import groupby
 
-from .diff_model import Bilingual, Change, Comparison, DiffReport, Impact, Side, VersionRef
-from .wording import md_escape
+from jknrules.diff_model import Bilingual, Change, Comparison, DiffReport, Impact, Side, VersionRef
+from jknrules.wording import md_escape
 
 AREA_TITLES = {
     "policy": ("Kebijakan", "Policy"),

@@ -14,13 +14,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .compiler import CompiledPolicy
-from .diff_model import Impact, ImpactExample, ImpactKind, ImpactKindName
-from .errors import CaseError, JknrulesError, Span, diag
-from .evaluator import evaluate_compiled
-from .loader import case_from_data, display_name
-from .model.case import Case
-from .records import decision
+from jknrules.compiler import CompiledPolicy
+from jknrules.diff_model import Impact, ImpactExample, ImpactKind, ImpactKindName
+from jknrules.errors import CaseError, JknrulesError, Span, diag
+from jknrules.evaluator import evaluate_compiled
+from jknrules.loader import case_from_data, display_name
+from jknrules.model.case import Case
+from jknrules.records import decision
 
 #: How many examples to show for each kind of change.
 EXAMPLES = 3

@@ -8,11 +8,11 @@ assumption note alone is reported while the service keeps its document.
 
 from __future__ import annotations
 
-from . import wording as w
-from .diff_model import Change
-from .diff_parts import Pair, same_document, side, when_words
-from .snapshot import ServiceView
-from .wording import Words
+from jknrules import wording as w
+from jknrules.diff_model import Change
+from jknrules.diff_parts import Pair, same_document, side, when_words
+from jknrules.snapshot import ServiceView
+from jknrules.wording import Words
 
 
 def compare_notices(out: list[Change], a: ServiceView, b: ServiceView) -> None:

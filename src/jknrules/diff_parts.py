@@ -14,13 +14,13 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from . import wording as w
-from .compiler import Citation
-from .diff_model import AREAS, Bilingual, Change, Side, Summary
-from .model.policy import Condition, Text
-from .model.vocab import ROUTES
-from .snapshot import ServiceView
-from .wording import Words
+from jknrules import wording as w
+from jknrules.compiler import Citation
+from jknrules.diff_model import AREAS, Bilingual, Change, Side, Summary
+from jknrules.model.policy import Condition, Text
+from jknrules.model.vocab import ROUTES
+from jknrules.snapshot import ServiceView
+from jknrules.wording import Words
 
 _ROUTE_ORDER = {r: i + 1 for i, r in enumerate(ROUTES)}
 

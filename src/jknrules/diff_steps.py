@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from difflib import SequenceMatcher
 
-from . import wording as w
-from .diff_model import Change, Side
-from .diff_parts import change, side
-from .model.policy import Source, Step
-from .snapshot import ServiceView
-from .wording import Words
+from jknrules import wording as w
+from jknrules.diff_model import Change, Side
+from jknrules.diff_parts import change, side
+from jknrules.model.policy import Source, Step
+from jknrules.snapshot import ServiceView
+from jknrules.wording import Words
 
 Path = tuple[str | int, ...]
 STEP = Words("Langkah", "Step")

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .compiler import SEGMENT_CURRENT, CChannel, CompiledPolicy, CService, CVersion
-from .deadlines import calendar_phase
-from .errors import CaseError, diag
-from .model.case import Case, case_facts
-from .model.vocab import DOCUMENTS, OUTCOME_PRECEDENCE
-from .result import Result
-from .work import Work, reason
+from jknrules.compiler import SEGMENT_CURRENT, CChannel, CompiledPolicy, CService, CVersion
+from jknrules.deadlines import calendar_phase
+from jknrules.errors import CaseError, diag
+from jknrules.model.case import Case, case_facts
+from jknrules.model.vocab import DOCUMENTS, OUTCOME_PRECEDENCE
+from jknrules.result import Result
+from jknrules.work import Work, reason
 
 _RANK = {name: i for i, name in enumerate(OUTCOME_PRECEDENCE)}
 _PROCEEDS = ("accepted", "incomplete", "outside_intake_window", "needs_review")

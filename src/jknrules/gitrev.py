@@ -12,7 +12,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import JknrulesError, Span, diag
+from jknrules.errors import JknrulesError, Span, diag
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,11 +12,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from .diff import compare
-from .diff_parts import summarize
-from .model.policy import SourceDocument
-from .snapshot import PolicySource
-from .wording import ZONES
+from jknrules.diff import compare
+from jknrules.diff_parts import summarize
+from jknrules.model.policy import SourceDocument
+from jknrules.snapshot import PolicySource
+from jknrules.wording import ZONES
 
 
 @dataclass(frozen=True)

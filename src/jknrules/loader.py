@@ -15,13 +15,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .conditions import check_condition
-from .errors import CaseError, Diagnostic, PolicyError, Span, diag
-from .model.case import Case
-from .model.policy import Channel, Policy, Service, Version
-from .model.vocab import REGENCIES
-from .source import SourceDocument, parse
-from .validation import diagnostics_from
+from jknrules.conditions import check_condition
+from jknrules.errors import CaseError, Diagnostic, PolicyError, Span, diag
+from jknrules.model.case import Case
+from jknrules.model.policy import Channel, Policy, Service, Version
+from jknrules.model.vocab import REGENCIES
+from jknrules.source import SourceDocument, parse
+from jknrules.validation import diagnostics_from
 
 Loc = tuple[str | int, ...]
 

@@ -12,10 +12,10 @@ from collections.abc import Iterable, Iterator
 from importlib import resources
 from pathlib import Path
 
-from .compiler import CompiledPolicy, compile_policy
-from .errors import CaseError, Diagnostic, PolicyError, Span, diag
-from .loader import load_policy_file
-from .model.vocab import REGENCIES, normalize_regency
+from jknrules.compiler import CompiledPolicy, compile_policy
+from jknrules.errors import CaseError, Diagnostic, PolicyError, Span, diag
+from jknrules.loader import load_policy_file
+from jknrules.model.vocab import REGENCIES, normalize_regency
 
 ENV_VAR = "JKNRULES_POLICIES"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .model.vocab import DOCUMENTS
-from .result import Result
+from jknrules.model.vocab import DOCUMENTS
+from jknrules.result import Result
 
 OUTCOME_LABELS = {
     "not_covered": ("Tidak ada layanan untuk permohonan ini", "No route for this request"),

@@ -24,13 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .compiler import CompiledPolicy, CVersion, compile_policy
-from .errors import CaseError, JknrulesError, PolicyError, Span, diag
-from .evaluator import evaluate_compiled
-from .loader import case_from_data, load_policy_text
-from .model.case import Case
-from .result import Result
-from .wording import Words
+from jknrules.compiler import CompiledPolicy, CVersion, compile_policy
+from jknrules.errors import CaseError, JknrulesError, PolicyError, Span, diag
+from jknrules.evaluator import evaluate_compiled
+from jknrules.loader import case_from_data, load_policy_text
+from jknrules.model.case import Case
+from jknrules.result import Result
+from jknrules.wording import Words
 
 FORMAT = "jknrules.record/1"
 #: The parts of a result that make the decision (the wording and trace do not).

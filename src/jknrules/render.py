@@ -16,12 +16,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from . import wording as w
-from .compiler import CChannel, Citation
-from .model.policy import Channel, SourceDocument, Text
-from .render_flow import Flow, build_flow, mermaid
-from .snapshot import ServiceView, Snapshot
-from .wording import Words, md_escape
+from jknrules import wording as w
+from jknrules.compiler import CChannel, Citation
+from jknrules.model.policy import Channel, SourceDocument, Text
+from jknrules.render_flow import Flow, build_flow, mermaid
+from jknrules.snapshot import ServiceView, Snapshot
+from jknrules.wording import Words, md_escape
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import wording as w
-from .compiler import CService
-from .model.vocab import OUTCOME_PRECEDENCE
-from .wording import Words
+from jknrules import wording as w
+from jknrules.compiler import CService
+from jknrules.model.vocab import OUTCOME_PRECEDENCE
+from jknrules.wording import Words
 
 _RANK = {name: i for i, name in enumerate(OUTCOME_PRECEDENCE)}
 

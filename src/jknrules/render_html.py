@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from html import escape
 
-from . import wording as w
-from .render import GAPS, VERSION_NOTES, Group, Line, Rendered, Sheet, marker
-from .render_flow import CHANNEL_QUESTION, Flow, mermaid
-from .wording import Words
+from jknrules import wording as w
+from jknrules.render import GAPS, VERSION_NOTES, Group, Line, Rendered, Sheet, marker
+from jknrules.render_flow import CHANNEL_QUESTION, Flow, mermaid
+from jknrules.wording import Words
 
 _CSS = """
 :root { --ink: #111; --muted: #555; --line: #999; }

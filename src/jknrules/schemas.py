@@ -14,10 +14,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .diff_model import DiffReport
-from .model.case import Case
-from .model.policy import Policy
-from .model.result import ResultModel
+from jknrules.diff_model import DiffReport
+from jknrules.model.case import Case
+from jknrules.model.policy import Policy
+from jknrules.model.result import ResultModel
 
 MODELS: dict[str, type[BaseModel]] = {
     "policy": Policy, "case": Case, "result": ResultModel, "diff": DiffReport,

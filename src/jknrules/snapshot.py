@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from . import gitrev
-from .compiler import Citation, CompiledPolicy, CService, CVersion, compile_policy, layer_versions
-from .errors import JknrulesError, PolicyError, Span, diag
-from .loader import LoadedPolicy, display_name, load_policy_file, load_policy_text
-from .model.policy import Assumption, Policy, Service, Source, SourceDocument
-from .model.vocab import REGENCIES, normalize_regency
-from .policyset import default_policy_dir, policy_files
+from jknrules import gitrev
+from jknrules.compiler import Citation, CompiledPolicy, CService, CVersion, compile_policy, layer_versions
+from jknrules.errors import JknrulesError, PolicyError, Span, diag
+from jknrules.loader import LoadedPolicy, display_name, load_policy_file, load_policy_text
+from jknrules.model.policy import Assumption, Policy, Service, Source, SourceDocument
+from jknrules.model.vocab import REGENCIES, normalize_regency
+from jknrules.policyset import default_policy_dir, policy_files
 
 _AT_DATE = re.compile(r"^(?P<name>.+)@(?P<date>\d{4}-\d{2}-\d{2})$")
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from .errors import Diagnostic, JknrulesError, Span, diag
+from jknrules.errors import Diagnostic, JknrulesError, Span, diag
 
 Path = tuple[str | int, ...]
 

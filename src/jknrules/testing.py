@@ -30,13 +30,13 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .errors import JknrulesError, PolicyError
-from .loader import read_text
-from .source import parse
-from .validation import diagnostics_from
+from jknrules.errors import JknrulesError, PolicyError
+from jknrules.loader import read_text
+from jknrules.source import parse
+from jknrules.validation import diagnostics_from
 
 if TYPE_CHECKING:
-    from .policyset import PolicySet
+    from jknrules.policyset import PolicySet
 
 
 class ExampleCase(BaseModel):
@@ -66,7 +66,7 @@ class LoadedExample:
 
 
 def load_examples(path: Path) -> list[LoadedExample]:
-    from .loader import display_name
+    from jknrules.loader import display_name
 
     doc = parse(read_text(path, PolicyError), display_name(path), PolicyError)
     try:
@@ -204,7 +204,7 @@ class Outcome:
 
 def run_example(loaded: LoadedExample, policies: PolicySet) -> Outcome:
     """Evaluate one example and compare it with its expectation."""
-    from .api import evaluate
+    from jknrules.api import evaluate
 
     ex = loaded.example
     want_error = ex.expect.get("error")

@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import Diagnostic
-from .source import SourceDocument
+from jknrules.errors import Diagnostic
+from jknrules.source import SourceDocument
 
 # pydantic error type -> Indonesian message (``{ctx}`` filled from the error context)
 _ID = {

@@ -12,8 +12,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .conditions import describe
-from .model.policy import (
+from jknrules.conditions import describe
+from jknrules.model.policy import (
     Activation,
     ComplaintChannel,
     Condition,
@@ -27,8 +27,8 @@ from .model.policy import (
     SourceDocument,
     Step,
 )
-from .model.vocab import DOCUMENTS
-from .present import OUTCOME_LABELS  # the outcome labels of the text summary
+from jknrules.model.vocab import DOCUMENTS
+from jknrules.present import OUTCOME_LABELS  # the outcome labels of the text summary
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .compiler import Citation
-from .model.vocab import CASE_FIELDS
+from jknrules.compiler import Citation
+from jknrules.model.vocab import CASE_FIELDS
 
 
 @dataclass

@@ -29,11 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..compiler import Citation, CompiledPolicy, CService, CVersion
-from ..conditions import compile_condition
-from ..model.policy import Condition
-from ..model.vocab import OUTCOME_PRECEDENCE
-from .domains import (
+from jknrules.analysis.domains import (
     ABSENT,
     FieldClasses,
     build_classes,
@@ -41,7 +37,11 @@ from .domains import (
     enumerate_facts,
     minimal_pattern,
 )
-from .membership import second_segments
+from jknrules.analysis.membership import second_segments
+from jknrules.compiler import Citation, CompiledPolicy, CService, CVersion
+from jknrules.conditions import compile_condition
+from jknrules.model.policy import Condition
+from jknrules.model.vocab import OUTCOME_PRECEDENCE
 
 _RANK = {name: i for i, name in enumerate(OUTCOME_PRECEDENCE)}
 MAX_EXAMPLES = 5

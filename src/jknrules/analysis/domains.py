@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from itertools import product
 from typing import Any
 
-from ..model.policy import Condition
-from ..model.vocab import CASE_FIELDS, REGENCIES
+from jknrules.model.policy import Condition
+from jknrules.model.vocab import CASE_FIELDS, REGENCIES
 
 
 class _Absent:

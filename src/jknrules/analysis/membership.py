@@ -25,10 +25,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..compiler import SEGMENT_CURRENT, CService
-from ..model.policy import Condition
-from ..model.vocab import OUTCOME_PRECEDENCE, SEGMENTS
-from .domains import FieldClasses, build_classes, enumerate_facts, every_value, minimal_pattern
+from jknrules.analysis.domains import (
+    FieldClasses,
+    build_classes,
+    enumerate_facts,
+    every_value,
+    minimal_pattern,
+)
+from jknrules.compiler import SEGMENT_CURRENT, CService
+from jknrules.model.policy import Condition
+from jknrules.model.vocab import OUTCOME_PRECEDENCE, SEGMENTS
 
 STATUS = "membership.status"
 SEGMENT = "membership.segment"

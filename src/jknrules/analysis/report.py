@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from .check import Finding
-from .coverage import Coverage
+from jknrules.analysis.check import Finding
+from jknrules.analysis.coverage import Coverage
 
 _KIND = {
     "gap": ("celah", "gap"),

@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from ..policyset import PolicySet
-from .cases import from_arrow
-from .io import refuse_unknown
-from .runner import Summary, decide_chunk, run
-from .scalar import RowError
-from .vectorised import Decider
+from jknrules.batch.cases import from_arrow
+from jknrules.batch.io import refuse_unknown
+from jknrules.batch.runner import Summary, decide_chunk, run
+from jknrules.batch.scalar import RowError
+from jknrules.batch.vectorised import Decider
+from jknrules.policyset import PolicySet
 
 if TYPE_CHECKING:
     import polars

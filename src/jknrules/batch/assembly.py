@@ -9,14 +9,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..model.vocab import DEADLINES
-from .cases import Chunk
-from .scalar import RowError, bad_json_error, evaluate_row
-from .schema import DEADLINES_TYPE, decision_schema, error_row
-from .vtime import iso_bytes
+from jknrules.batch.cases import Chunk
+from jknrules.batch.scalar import RowError, bad_json_error, evaluate_row
+from jknrules.batch.schema import DEADLINES_TYPE, decision_schema, error_row
+from jknrules.batch.vtime import iso_bytes
+from jknrules.model.vocab import DEADLINES
 
 if TYPE_CHECKING:
-    from .vectorised import Decider
+    from jknrules.batch.vectorised import Decider
 
 
 class Assembly:

@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .schema import ARROW_TYPES, FIELDS, NULLABLE, PARTS
+from jknrules.batch.schema import ARROW_TYPES, FIELDS, NULLABLE, PARTS
 
 _ABSENT = object()
 

@@ -18,11 +18,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..compiler import CompiledPolicy
-from ..model.policy import Condition
-from ..model.vocab import DOCUMENTS, REGENCIES, SEGMENTS, normalize_regency
-from .cases import Chunk
-from .vtime import US_PER_DAY, day_number, fixed_offset, parse_iso
+from jknrules.batch.cases import Chunk
+from jknrules.batch.vtime import US_PER_DAY, day_number, fixed_offset, parse_iso
+from jknrules.compiler import CompiledPolicy
+from jknrules.model.policy import Condition
+from jknrules.model.vocab import DOCUMENTS, REGENCIES, SEGMENTS, normalize_regency
 
 DOC_IDS: tuple[str, ...] = tuple(DOCUMENTS)
 DOC_BIT = {d: 1 << i for i, d in enumerate(DOC_IDS)}

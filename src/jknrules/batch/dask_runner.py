@@ -19,12 +19,12 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..policyset import PolicySet
-from .cases import Chunk, from_arrow
-from .io import format_of, read_chunks, refuse_unknown
-from .runner import PolicySource, Summary, decide_chunk
-from .schema import decision_schema, full_schema
-from .vectorised import Decider
+from jknrules.batch.cases import Chunk, from_arrow
+from jknrules.batch.io import format_of, read_chunks, refuse_unknown
+from jknrules.batch.runner import PolicySource, Summary, decide_chunk
+from jknrules.batch.schema import decision_schema, full_schema
+from jknrules.batch.vectorised import Decider
+from jknrules.policyset import PolicySet
 
 _ATTRIBUTE = "_jknrules_decider"
 

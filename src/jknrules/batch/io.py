@@ -18,8 +18,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from ..errors import CaseError, Span, diag
-from .cases import Chunk, from_arrow, from_csv, from_dicts, unknown_columns
+from jknrules.batch.cases import Chunk, from_arrow, from_csv, from_dicts, unknown_columns
+from jknrules.errors import CaseError, Span, diag
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet",
            ".pq": "parquet"}

@@ -10,12 +10,12 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import JknrulesError
-from ..evaluator import evaluate_compiled
-from ..loader import case_from_data
-from ..policyset import PolicySet
-from ..result import Result
-from .schema import decision_row, error_row, full_row
+from jknrules.batch.schema import decision_row, error_row, full_row
+from jknrules.errors import JknrulesError
+from jknrules.evaluator import evaluate_compiled
+from jknrules.loader import case_from_data
+from jknrules.policyset import PolicySet
+from jknrules.result import Result
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..calendar import ServiceCalendar, WeeklyHours, end_of_month, month_days, next_month
-from ..compiler import CService
-from ..model.policy import Duration
-from .vtime import US_PER_DAY, date_of, day_number, per_day, to_us
+from jknrules.batch.vtime import US_PER_DAY, date_of, day_number, per_day, to_us
+from jknrules.calendar import ServiceCalendar, WeeklyHours, end_of_month, month_days, next_month
+from jknrules.compiler import CService
+from jknrules.model.policy import Duration
 
 _NONE = np.iinfo(np.int64).max
 #: days of opening hours looked at beyond the last moment (rows needing more fall back)

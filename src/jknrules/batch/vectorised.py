@@ -23,22 +23,22 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from .. import evaluator as scalar_evaluator
-from ..compiler import CompiledPolicy, CService
-from ..errors import JknrulesError
-from ..evaluator import evaluate_compiled
-from ..loader import case_from_data
-from ..model.case import Case, case_facts
-from ..model.vocab import DEADLINES
-from ..policyset import PolicySet
-from ..work import Work
-from .assembly import Assembly
-from .cases import Chunk
-from .coding import DOC_BIT, DOC_IDS, Coder
-from .scalar import RowError
-from .schema import decision_row, decision_schema
-from .vcalendar import NONE, Intervals, service_times
-from .vtime import iso_one
+from jknrules import evaluator as scalar_evaluator
+from jknrules.batch.assembly import Assembly
+from jknrules.batch.cases import Chunk
+from jknrules.batch.coding import DOC_BIT, DOC_IDS, Coder
+from jknrules.batch.scalar import RowError
+from jknrules.batch.schema import decision_row, decision_schema
+from jknrules.batch.vcalendar import NONE, Intervals, service_times
+from jknrules.batch.vtime import iso_one
+from jknrules.compiler import CompiledPolicy, CService
+from jknrules.errors import JknrulesError
+from jknrules.evaluator import evaluate_compiled
+from jknrules.loader import case_from_data
+from jknrules.model.case import Case, case_facts
+from jknrules.model.vocab import DEADLINES
+from jknrules.policyset import PolicySet
+from jknrules.work import Work
 
 __all__ = ["DOC_IDS", "Decider"]
 

@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from typing import TextIO
 
-from ..errors import CaseError, Span, diag
+from jknrules.errors import CaseError, Span, diag
 
 NAME = "batch"
 HELP = "evaluate a file of cases (JSON Lines, CSV, Parquet) into a file of results"
@@ -44,7 +44,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
-        from ..batch import runner
+        from jknrules.batch import runner
     except ImportError as exc:  # pragma: no cover - pyarrow is a dependency
         raise CaseError([diag("JKN-F006", f"modul tidak tersedia: {exc}",
                               f"a module is missing: {exc}")]) from None
@@ -54,7 +54,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.trace and not args.full:
         args.full = True
     if args.dask:
-        from ..batch.dask_runner import run as run_on_dask
+        from jknrules.batch.dask_runner import run as run_on_dask
 
         summary = run_on_dask(args.input, args.out, args.dask, args.policies,
                                   full=args.full, trace=args.trace, rows=args.rows)

@@ -9,9 +9,9 @@ import argparse
 from pathlib import Path
 from typing import TextIO
 
-from ..analysis.check import check_policy
-from ..analysis.report import findings_json, findings_text
-from ..policyset import PolicySet
+from jknrules.analysis.check import check_policy
+from jknrules.analysis.report import findings_json, findings_text
+from jknrules.policyset import PolicySet
 
 NAME = "check"
 HELP = ("validate policies and analyse them for gaps, overlaps, dead rules and active "

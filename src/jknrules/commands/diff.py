@@ -12,11 +12,11 @@ import argparse
 from pathlib import Path
 from typing import TextIO
 
-from ..diff import build_report
-from ..diff_format import to_json, to_markdown
-from ..diff_impact import decider, impact
-from ..errors import JknrulesError, diag
-from ..snapshot import Operand, operand
+from jknrules.diff import build_report
+from jknrules.diff_format import to_json, to_markdown
+from jknrules.diff_impact import decider, impact
+from jknrules.errors import JknrulesError, diag
+from jknrules.snapshot import Operand, operand
 
 NAME = "diff"
 HELP = "semantic diff between two policy versions, files or git revisions"

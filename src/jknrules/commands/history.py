@@ -11,8 +11,8 @@ import argparse
 from pathlib import Path
 from typing import TextIO
 
-from ..history import history, to_json, to_markdown
-from ..snapshot import from_file, from_folder, parse_date
+from jknrules.history import history, to_json, to_markdown
+from jknrules.snapshot import from_file, from_folder, parse_date
 
 NAME = "history"
 HELP = "the versions of a regency's policy: dates, documents, signatories, changes"

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from ..render import build, to_markdown
-from ..render_html import to_html
-from ..snapshot import from_file, from_folder, parse_date
+from jknrules.render import build, to_markdown
+from jknrules.render_html import to_html
+from jknrules.snapshot import from_file, from_folder, parse_date
 
 NAME = "render"
 HELP = "render the version in force as the Standar Pelayanan (Markdown or HTML)"

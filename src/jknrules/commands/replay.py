@@ -13,10 +13,10 @@ import json
 from pathlib import Path
 from typing import TextIO
 
-from .. import gitrev
-from ..loader import display_name
-from ..policyset import PolicySet, default_policy_dir
-from ..records import ContentIndex, ReplayReport, read_records, replay
+from jknrules import gitrev
+from jknrules.loader import display_name
+from jknrules.policyset import PolicySet, default_policy_dir
+from jknrules.records import ContentIndex, ReplayReport, read_records, replay
 
 NAME = "replay"
 HELP = "replay recorded decisions against the policy content that decided them"

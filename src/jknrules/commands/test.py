@@ -7,11 +7,11 @@ import argparse
 from pathlib import Path
 from typing import TextIO
 
-from ..analysis.coverage import measure
-from ..analysis.report import coverage_text
-from ..loader import display_name
-from ..policyset import PolicySet, default_policy_dir
-from ..testing import example_files, load_examples, run_example
+from jknrules.analysis.coverage import measure
+from jknrules.analysis.report import coverage_text
+from jknrules.loader import display_name
+from jknrules.policyset import PolicySet, default_policy_dir
+from jknrules.testing import example_files, load_examples, run_example
 
 NAME = "test"
 HELP = "run example cases (policies/tests/<regency>/*.yaml) against the policies"

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .vocab import REGENCIES, DocumentId, Request, Segment, normalize_regency
+from jknrules.model.vocab import REGENCIES, DocumentId, Request, Segment, normalize_regency
 
 Digits16 = Annotated[str, Field(pattern=r"^\d{16}$", description="16 digits")]
 

@@ -14,8 +14,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .policy_help import add_help
-from .vocab import ChannelId, DocumentId, RegencyId, RouteId, RuleOutcome, Segment
+from jknrules.model.policy_help import add_help
+from jknrules.model.vocab import ChannelId, DocumentId, RegencyId, RouteId, RuleOutcome, Segment
 
 _HOURS = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-(([01]\d|2[0-3]):[0-5]\d|24:00)$")
 Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .vocab import ChannelId, DocumentId, Outcome, RouteId, Segment
+from jknrules.model.vocab import ChannelId, DocumentId, Outcome, RouteId, Segment
 
 
 class _M(BaseModel):
