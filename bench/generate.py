@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from jknrules.batch.schema import case_schema  # noqa: E402
-from jknrules.model.vocab import DOCUMENTS  # noqa: E402
+from jknrules.language.vocab import DOCUMENTS  # noqa: E402
 
 START = dt.date(2024, 1, 1)
 DAYS = (dt.date(2026, 12, 31) - START).days + 1

@@ -141,7 +141,7 @@ def vectorised(table: pa.Table, policies: jknrules.PolicySet) -> None:
 
 # the peak of this process's own memory (VmHWM; ru_maxrss would include the forked
 # benchmark's peak), and of any worker processes it waited for
-_WRAP = ("import re, resource, sys, time; from pathlib import Path; from jknrules.cli import main; "
+_WRAP = ("import re, resource, sys, time; from pathlib import Path; from jknrules.cli.main import main; "
          "t = time.perf_counter(); rc = main(sys.argv[1:]); sys.stdout.flush(); "
          "hwm = int(re.search(r'VmHWM:\\s+(\\d+)', Path('/proc/self/status').read_text())[1]); "
          "print('@@', rc, time.perf_counter() - t, hwm, "

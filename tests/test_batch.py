@@ -16,7 +16,7 @@ import jknrules
 from jknrules.batch import evaluate_frame, evaluate_table
 from jknrules.batch.io import _clean
 from jknrules.batch.schema import case_schema
-from jknrules.cli import main
+from jknrules.cli.main import main
 
 from .conftest import POLICY_DIR
 from .test_properties import sample_cases

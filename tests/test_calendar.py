@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import jknrules
-from jknrules.calendar import WORKING_DAYS_ALL_DAY, ServiceCalendar, WeeklyHours, add_months
-from jknrules.deadlines import calendar_phase
-from jknrules.model.policy import Duration, Hours
-from jknrules.work import Work
+from jknrules.engine.calendar import WORKING_DAYS_ALL_DAY, ServiceCalendar, WeeklyHours, add_months
+from jknrules.engine.deadlines import calendar_phase
+from jknrules.engine.state import Work
+from jknrules.language.policy import Duration, Hours
 
 from .conftest import POLICY_DIR
 

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 import jknrules
-from jknrules.loader import load_case_text
-from jknrules.model.case import case_facts
+from jknrules.language.case import case_facts
+from jknrules.load.loader import load_case_text
 
 GOOD: dict[str, Any] = {
     "regency": "batang",
@@ -99,7 +99,7 @@ def test_bps_code_selects_the_regency(policies: jknrules.PolicySet) -> None:
 
 
 def test_null_desil_differs_from_absent_desil() -> None:
-    from jknrules.model.case import Case
+    from jknrules.language.case import Case
 
     null = Case.model_validate({**GOOD, "welfare": {"desil": None}})
     absent = Case.model_validate({**GOOD, "welfare": {}})

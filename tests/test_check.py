@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 import jknrules
 from jknrules.analysis.check import check_policy
 from jknrules.analysis.domains import ABSENT, build_classes
-from jknrules.cli import main
-from jknrules.compiler import compile_policy
-from jknrules.loader import load_policy_text
-from jknrules.model.vocab import OUTCOME_PRECEDENCE
+from jknrules.cli.main import main
+from jknrules.engine.compiler import compile_policy
+from jknrules.language.vocab import OUTCOME_PRECEDENCE
+from jknrules.load.loader import load_policy_text
 
 from .conftest import POLICY_DIR
 
@@ -272,7 +272,7 @@ def test_analysis_predicts_the_evaluator(regency: str, when: str, facts: dict[st
                           "documents": ["kk"]}
     result = jknrules.evaluate(case, POLICIES).to_dict()
     version = policy.version_at(jknrules.api.as_case(case).submitted_at.date())
-    from jknrules.model.case import case_facts
+    from jknrules.language.case import case_facts
 
     all_facts = case_facts(jknrules.api.as_case(case))
     conditions = [s.model.applies_when for s in version.services]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import jknrules
-from jknrules.testing import LoadedExample, compare, load_examples
+from jknrules.analysis.examples import LoadedExample, compare, load_examples
 
 from .conftest import POLICY_DIR
 

@@ -6,7 +6,7 @@ import io
 import json
 from pathlib import Path
 
-from jknrules.cli import main
+from jknrules.cli.main import main
 
 from .conftest import POLICY_DIR
 

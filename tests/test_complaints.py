@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from jknrules.loader import load_policy_file
-from jknrules.model.policy import Policy
+from jknrules.language.policy import Policy
+from jknrules.load.loader import load_policy_file
 
 from .conftest import POLICY_DIR, SHARED
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import jknrules
-from jknrules.testing import compare
+from jknrules.analysis.examples import compare
 
 from .conftest import SHARED
 

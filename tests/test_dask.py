@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from jknrules.batch.schema import case_schema
-from jknrules.cli import main
+from jknrules.cli.main import main
 
 from .conftest import POLICY_DIR
 from .test_properties import sample_cases

@@ -14,10 +14,10 @@ import jsonschema
 import pytest
 import yaml
 
-from jknrules.cli import main
-from jknrules.diff import canonical, compare
-from jknrules.model.policy import Condition
-from jknrules.snapshot import from_file
+from jknrules.audit.diff.compare import canonical, compare
+from jknrules.audit.snapshot import from_file
+from jknrules.cli.main import main
+from jknrules.language.policy import Condition
 
 from .conftest import POLICY_DIR, ROOT
 from .golden import assert_golden

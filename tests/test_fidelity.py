@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import jknrules
 from jknrules.errors import CaseError
-from jknrules.model.vocab import DOCUMENTS
+from jknrules.language.vocab import DOCUMENTS
 
 from .test_properties import MEMBER_SEGMENTS, POLICIES, cases, to_case
 

@@ -9,7 +9,7 @@ import yaml
 
 import jknrules
 from jknrules.errors import PolicyError
-from jknrules.loader import load_policy_file, load_policy_text
+from jknrules.load.loader import load_policy_file, load_policy_text
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXPECTED = yaml.safe_load((FIXTURES / "invalid" / "expected.yaml").read_text())

@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import jknrules
-from jknrules.loader import load_policy_text
-from jknrules.model.vocab import DOCUMENTS, OUTCOME_PRECEDENCE, SEGMENTS
+from jknrules.engine.compiler import compile_policy
+from jknrules.language.vocab import DOCUMENTS, OUTCOME_PRECEDENCE, SEGMENTS
+from jknrules.load.loader import load_policy_text
 
 from .conftest import POLICY_DIR, ROOT
 
@@ -191,14 +192,14 @@ def test_fingerprint_ignores_formatting_and_comments() -> None:
     text = (POLICY_DIR / "karangasem.yaml").read_text()
     data = yaml.safe_load(text)
     reformatted = yaml.safe_dump(data, sort_keys=True, allow_unicode=True, width=200)
-    a = jknrules.PolicySet([__import__("jknrules.compiler").compiler.compile_policy(
+    a = jknrules.PolicySet([compile_policy(
         load_policy_text(text, "a.yaml"))])
-    b = jknrules.PolicySet([__import__("jknrules.compiler").compiler.compile_policy(
+    b = jknrules.PolicySet([compile_policy(
         load_policy_text(reformatted, "b.yaml"))])
     assert [v.sha256 for v in a.get("karangasem").versions] == \
         [v.sha256 for v in b.get("karangasem").versions]
     changed = reformatted.replace("minutes: 33", "minutes: 34")
-    c = jknrules.PolicySet([__import__("jknrules.compiler").compiler.compile_policy(
+    c = jknrules.PolicySet([compile_policy(
         load_policy_text(changed, "c.yaml"))])
     assert c.get("karangasem").versions[1].sha256 != a.get("karangasem").versions[1].sha256
     assert c.get("karangasem").versions[0].sha256 == a.get("karangasem").versions[0].sha256

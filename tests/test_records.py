@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 import jknrules
-from jknrules.cli import main
+from jknrules.audit.records import FORMAT, append_record, make_record, read_records
+from jknrules.cli.main import main
 from jknrules.errors import JknrulesError
-from jknrules.loader import case_from_data
-from jknrules.records import FORMAT, append_record, make_record, read_records
+from jknrules.load.loader import case_from_data
 
 from .conftest import POLICY_DIR
 

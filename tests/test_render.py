@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from jknrules.cli import main
+from jknrules.cli.main import main
 
 from .conftest import POLICY_DIR
 from .golden import assert_golden

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 import jknrules
-from jknrules.schemas import MODELS, schema_text
+from jknrules.language.schemas import MODELS, schema_text
 
 from .conftest import POLICY_DIR, ROOT
 
@@ -20,7 +20,7 @@ SCHEMAS = ROOT / "schemas"
 def test_checked_in_schema_is_current(name: str) -> None:
     path = SCHEMAS / f"{name}.schema.json"
     assert path.read_text(encoding="utf-8") == schema_text(name), (
-        f"{path} is stale: run `python -m jknrules.schemas schemas`"
+        f"{path} is stale: run `python -m jknrules.language.schemas schemas`"
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from jknrules.cli import main
+from jknrules.cli.main import main
 
 from .conftest import POLICY_DIR
 

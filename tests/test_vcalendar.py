@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from jknrules.batch.vcalendar import Intervals, _add
 from jknrules.batch.vtime import to_us
-from jknrules.calendar import WORKING_DAYS_ALL_DAY, ServiceCalendar, WeeklyHours
-from jknrules.model.policy import Duration, Hours
+from jknrules.engine.calendar import WORKING_DAYS_ALL_DAY, ServiceCalendar, WeeklyHours
+from jknrules.language.policy import Duration, Hours
 
 WITA = ServiceCalendar("Asia/Makassar", [dt.date(2026, 2, 4)])
 HOURS: dict[str, WeeklyHours | None] = {

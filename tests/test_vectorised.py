@@ -18,7 +18,7 @@ from jknrules.batch.scalar import evaluate_row
 from jknrules.batch.schema import case_schema, decision_schema
 from jknrules.batch.vectorised import Decider
 from jknrules.batch.vtime import iso_bytes, parse_iso
-from jknrules.model.case import case_facts
+from jknrules.language.case import case_facts
 
 from .conftest import POLICY_DIR
 from .test_properties import cases, sample_cases, to_case

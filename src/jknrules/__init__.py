@@ -12,10 +12,10 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from jknrules.api import evaluate, load_policies
+from jknrules.engine.result import Result
 from jknrules.errors import CaseError, Diagnostic, JknrulesError, PolicyError
-from jknrules.model.case import Case
-from jknrules.policyset import PolicySet
-from jknrules.result import Result
+from jknrules.language.case import Case
+from jknrules.load.policyset import PolicySet
 
 try:
     __version__ = version("jknrules")

@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from jknrules.evaluator import evaluate_compiled
-from jknrules.loader import case_from_data, load_case_file
-from jknrules.model.case import Case
-from jknrules.policyset import PolicySet
-from jknrules.result import Result
+from jknrules.engine.evaluator import evaluate_compiled
+from jknrules.engine.result import Result
+from jknrules.language.case import Case
+from jknrules.load.loader import case_from_data, load_case_file
+from jknrules.load.policyset import PolicySet
 
 CaseInput = Case | Mapping[str, Any] | str | os.PathLike[str]
 

@@ -38,10 +38,10 @@ from jknrules.analysis.domains import (
     minimal_pattern,
 )
 from jknrules.analysis.membership import second_segments
-from jknrules.compiler import Citation, CompiledPolicy, CService, CVersion
-from jknrules.conditions import compile_condition
-from jknrules.model.policy import Condition
-from jknrules.model.vocab import OUTCOME_PRECEDENCE
+from jknrules.engine.compiler import Citation, CompiledPolicy, CService, CVersion
+from jknrules.engine.conditions import compile_condition
+from jknrules.language.policy import Condition
+from jknrules.language.vocab import OUTCOME_PRECEDENCE
 
 _RANK = {name: i for i, name in enumerate(OUTCOME_PRECEDENCE)}
 MAX_EXAMPLES = 5

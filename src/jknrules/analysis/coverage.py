@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from jknrules.compiler import CompiledPolicy
+from jknrules.engine.compiler import CompiledPolicy
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from itertools import product
 from typing import Any
 
-from jknrules.model.policy import Condition
-from jknrules.model.vocab import CASE_FIELDS, REGENCIES
+from jknrules.language.policy import Condition
+from jknrules.language.vocab import CASE_FIELDS, REGENCIES
 
 
 class _Absent:

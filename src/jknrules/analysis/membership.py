@@ -32,9 +32,9 @@ from jknrules.analysis.domains import (
     every_value,
     minimal_pattern,
 )
-from jknrules.compiler import SEGMENT_CURRENT, CService
-from jknrules.model.policy import Condition
-from jknrules.model.vocab import OUTCOME_PRECEDENCE, SEGMENTS
+from jknrules.engine.compiler import SEGMENT_CURRENT, CService
+from jknrules.language.policy import Condition
+from jknrules.language.vocab import OUTCOME_PRECEDENCE, SEGMENTS
 
 STATUS = "membership.status"
 SEGMENT = "membership.segment"

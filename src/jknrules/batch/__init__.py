@@ -23,7 +23,7 @@ from jknrules.batch.io import refuse_unknown
 from jknrules.batch.runner import Summary, decide_chunk, run
 from jknrules.batch.scalar import RowError
 from jknrules.batch.vectorised import Decider
-from jknrules.policyset import PolicySet
+from jknrules.load.policyset import PolicySet
 
 if TYPE_CHECKING:
     import polars

@@ -13,7 +13,7 @@ from jknrules.batch.cases import Chunk
 from jknrules.batch.scalar import RowError, bad_json_error, evaluate_row
 from jknrules.batch.schema import DEADLINES_TYPE, decision_schema, error_row
 from jknrules.batch.vtime import iso_bytes
-from jknrules.model.vocab import DEADLINES
+from jknrules.language.vocab import DEADLINES
 
 if TYPE_CHECKING:
     from jknrules.batch.vectorised import Decider

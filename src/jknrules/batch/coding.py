@@ -20,9 +20,9 @@ import pyarrow.compute as pc
 
 from jknrules.batch.cases import Chunk
 from jknrules.batch.vtime import US_PER_DAY, day_number, fixed_offset, parse_iso
-from jknrules.compiler import CompiledPolicy
-from jknrules.model.policy import Condition
-from jknrules.model.vocab import DOCUMENTS, REGENCIES, SEGMENTS, normalize_regency
+from jknrules.engine.compiler import CompiledPolicy
+from jknrules.language.policy import Condition
+from jknrules.language.vocab import DOCUMENTS, REGENCIES, SEGMENTS, normalize_regency
 
 DOC_IDS: tuple[str, ...] = tuple(DOCUMENTS)
 DOC_BIT = {d: 1 << i for i, d in enumerate(DOC_IDS)}

@@ -24,7 +24,7 @@ from jknrules.batch.io import format_of, read_chunks, refuse_unknown
 from jknrules.batch.runner import PolicySource, Summary, decide_chunk
 from jknrules.batch.schema import decision_schema, full_schema
 from jknrules.batch.vectorised import Decider
-from jknrules.policyset import PolicySet
+from jknrules.load.policyset import PolicySet
 
 _ATTRIBUTE = "_jknrules_decider"
 

@@ -25,7 +25,7 @@ from jknrules.batch.io import Writer, count_rows, read_chunks
 from jknrules.batch.scalar import RowError, bad_json_error, evaluate_row
 from jknrules.batch.schema import check_keys, decision_schema, error_row, full_schema
 from jknrules.batch.vectorised import Decider
-from jknrules.policyset import PolicySet
+from jknrules.load.policyset import PolicySet
 
 DEFAULT_ROWS = 1 << 18
 PolicySource = str | os.PathLike[str] | list[str | os.PathLike[str]] | None

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from jknrules.batch.schema import decision_row, error_row, full_row
+from jknrules.engine.evaluator import evaluate_compiled
+from jknrules.engine.result import Result
 from jknrules.errors import JknrulesError
-from jknrules.evaluator import evaluate_compiled
-from jknrules.loader import case_from_data
-from jknrules.policyset import PolicySet
-from jknrules.result import Result
+from jknrules.load.loader import case_from_data
+from jknrules.load.policyset import PolicySet
 
 
 @dataclass(frozen=True, slots=True)

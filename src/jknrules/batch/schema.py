@@ -24,7 +24,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from jknrules.model.vocab import DEADLINES
+from jknrules.language.vocab import DEADLINES
 
 #: Case fields by dotted name -> kind ("str", "bool", "int", "docs").
 FIELDS: dict[str, str] = {

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from jknrules.batch.vtime import US_PER_DAY, date_of, day_number, per_day, to_us
-from jknrules.calendar import ServiceCalendar, WeeklyHours, end_of_month, month_days, next_month
-from jknrules.compiler import CService
-from jknrules.model.policy import Duration
+from jknrules.engine.calendar import ServiceCalendar, WeeklyHours, end_of_month, month_days, next_month
+from jknrules.engine.compiler import CService
+from jknrules.language.policy import Duration
 
 _NONE = np.iinfo(np.int64).max
 #: days of opening hours looked at beyond the last moment (rows needing more fall back)

@@ -23,7 +23,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from jknrules import evaluator as scalar_evaluator
 from jknrules.batch.assembly import Assembly
 from jknrules.batch.cases import Chunk
 from jknrules.batch.coding import DOC_BIT, DOC_IDS, Coder
@@ -31,14 +30,15 @@ from jknrules.batch.scalar import RowError
 from jknrules.batch.schema import decision_row, decision_schema
 from jknrules.batch.vcalendar import NONE, Intervals, service_times
 from jknrules.batch.vtime import iso_one
-from jknrules.compiler import CompiledPolicy, CService
+from jknrules.engine import evaluator as scalar_evaluator
+from jknrules.engine.compiler import CompiledPolicy, CService
+from jknrules.engine.evaluator import evaluate_compiled
+from jknrules.engine.state import Work
 from jknrules.errors import JknrulesError
-from jknrules.evaluator import evaluate_compiled
-from jknrules.loader import case_from_data
-from jknrules.model.case import Case, case_facts
-from jknrules.model.vocab import DEADLINES
-from jknrules.policyset import PolicySet
-from jknrules.work import Work
+from jknrules.language.case import Case, case_facts
+from jknrules.language.vocab import DEADLINES
+from jknrules.load.loader import case_from_data
+from jknrules.load.policyset import PolicySet
 
 __all__ = ["DOC_IDS", "Decider"]
 

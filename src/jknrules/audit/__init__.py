@@ -1,0 +1,1 @@
+"""Auditors' tools: decision records, history, diff and render."""

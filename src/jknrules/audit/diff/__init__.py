@@ -1,0 +1,1 @@
+"""The semantic diff between two policy versions."""

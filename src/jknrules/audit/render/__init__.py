@@ -1,0 +1,1 @@
+"""Rendering a version as a Standar Pelayanan (Markdown, HTML, flow chart)."""

@@ -1,0 +1,34 @@
+"""``jknrules check [PATH...]``: validate, then look for gaps, overlaps, dead rules,
+unreachable channels, calendar mistakes and active members accepted into a second
+segment. Exit 0 clean (acknowledged gaps are listed but pass), 1 findings, 2 invalid
+input."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TextIO
+
+from jknrules.analysis.check import check_policy
+from jknrules.analysis.report import findings_json, findings_text
+from jknrules.load.policyset import PolicySet
+
+NAME = "check"
+HELP = ("validate policies and analyse them for gaps, overlaps, dead rules and active "
+        "members accepted into a second segment")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", type=Path,
+                        help="policy files or folders (default: the policies in use)")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--lang", choices=("id", "en"), default="id")
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    policies = PolicySet.load(args.paths or None)
+    findings = [f for policy in policies for f in check_policy(policy)]
+    findings.sort(key=lambda f: (not f.blocking, f.regency, f.version, f.at, f.message_en))
+    out.write(findings_json(findings) if args.format == "json" else
+              findings_text(findings, args.lang))
+    return 1 if any(f.blocking for f in findings) else 0

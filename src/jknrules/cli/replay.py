@@ -1,0 +1,80 @@
+"""``jknrules replay FILE.jsonl [--policies DIR | --git REV]``: re-evaluate recorded
+decisions against the policy content that decided them (found by fingerprint in
+DIR, or in DIR's git history up to REV) and against the rules in force today
+(DIR). Exit 0 when every decision is reproduced and unchanged; 1 with findings
+(a decision that comes out differently, content that can no longer be found, a
+damaged record); 2 on bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import TextIO
+
+from jknrules.audit import gitrev
+from jknrules.audit.records import ContentIndex, ReplayReport, read_records, replay
+from jknrules.load.loader import display_name
+from jknrules.load.policyset import PolicySet, default_policy_dir
+
+NAME = "replay"
+HELP = "replay recorded decisions against the policy content that decided them"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("records", type=Path, help="decision records (from evaluate --record)")
+    parser.add_argument("--policies", type=Path, default=None,
+                        help="policy folder: the rules in force today, and where to look for "
+                        "the deciding content (default: the policies in use)")
+    parser.add_argument("--git", metavar="REV", default=None,
+                        help="also look in the git history of the policy folder up to REV")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--lang", choices=("id", "en"), default="id")
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    folder: Path = args.policies or default_policy_dir()
+    entries = read_records(args.records)
+    current = PolicySet.load(args.policies)
+    index = ContentIndex()
+    for compiled in current:
+        index.add(compiled, compiled.file)
+    searched = display_name(folder)
+    if args.git is not None:
+        for blob in gitrev.history(folder, args.git):
+            index.add_text(blob.text, f"{display_name(folder)}/{blob.path}@{blob.commit[:12]}")
+        searched += f" + git {args.git}"
+    report = replay(entries, display_name(args.records), index,
+                    {p.policy.regency: p for p in current}, searched)
+    out.write(json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n"
+              if args.format == "json" else to_text(report, args.lang))
+    return 0 if report.clean else 1
+
+
+def to_text(report: ReplayReport, lang: str) -> str:
+    other = "en" if lang == "id" else "id"
+    if lang == "id":
+        head = (f"jknrules replay {report.file}: {report.records} catatan, {report.reproduced} "
+                f"dapat diulang dengan hasil sama, {len(report.findings)} temuan "
+                f"(dicari di {report.searched}: {report.contents} isi kebijakan)")
+    else:
+        head = (f"jknrules replay {report.file}: {report.records} records, {report.reproduced} "
+                f"reproduced, {len(report.findings)} findings "
+                f"(searched {report.searched}: {report.contents} policy contents)")
+    lines = [head]
+    for f in report.findings:
+        lines.append(f"{report.file}:{f.line}: {f.code} {f.message.pick(lang)}")
+        lines.append(f"    ({other}) {f.message.pick(other)}")
+        for d in f.differences:
+            lines.append(f"    {d.field}: {_show(d.recorded)} → {_show(d.replayed)}")
+    if report.clean:
+        lines.append("OK: setiap keputusan sama · every decision reproduced"
+                     if lang == "id" else "OK: every decision reproduced")
+    return "\n".join(lines) + "\n"
+
+
+def _show(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)

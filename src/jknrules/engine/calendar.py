@@ -1,0 +1,332 @@
+"""The service calendar: time zones, working days, service hours, windows and durations.
+
+Working days are Monday–Friday minus Indonesian national holidays and cuti
+bersama (the ``holidays`` package, country ``ID``, categories public and
+government) minus the policy's extra closed days. Service hours are per
+channel and weekday, with separate hours for holidays; a channel whose source
+states no hours is open all day on working days (:data:`WORKING_DAYS_ALL_DAY`).
+``None`` hours mean all day, every day: plain calendar arithmetic.
+
+Durations run in service time (:meth:`ServiceCalendar.add`): calendar months and
+days move forward to the next opening when they land outside the hours, working
+days are placed on the hours of the day they reach, hours and minutes count only
+while the channel is open.
+"""
+
+from __future__ import annotations
+
+import calendar as _cal
+import datetime as dt
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from jknrules.language.policy import Duration, Hours
+
+_DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+#: How far ahead we look for the next opening before giving up.
+SEARCH_DAYS = 400
+_ONE_DAY = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyHours:
+    """Opening intervals in minutes after midnight: index 0–6 = Mon–Sun, 7 = holiday."""
+
+    days: tuple[tuple[tuple[int, int], ...], ...]
+
+    @classmethod
+    def from_model(cls, hours: Hours) -> WeeklyHours:
+        def parse(ranges: list[str]) -> tuple[tuple[int, int], ...]:
+            out = []
+            for text in ranges:
+                a, b = text.split("-")
+                out.append((_minutes(a), _minutes(b)))
+            return tuple(sorted(out))
+
+        days = [parse(getattr(hours, key)) for key in _DAY_KEYS]
+        days.append(parse(hours.holiday))
+        return cls(tuple(days))
+
+    @classmethod
+    def union(cls, hours: list[WeeklyHours]) -> WeeklyHours:
+        """The hours at which at least one of ``hours`` is open (a service's channels
+        covering for each other), overlapping or touching intervals merged."""
+        if len(hours) == 1:
+            return hours[0]
+        days = []
+        for index in range(8):
+            merged: list[tuple[int, int]] = []
+            for a, b in sorted(i for h in hours for i in h.days[index]):
+                if merged and a <= merged[-1][1]:
+                    merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+                else:
+                    merged.append((a, b))
+            days.append(tuple(merged))
+        return cls(tuple(days))
+
+
+#: The hours of a channel whose source states none (Karangasem's 2023 SOP): open all day
+#: on the office's working days, closed on weekends, holidays, cuti bersama and closed days.
+_ALL_DAY: tuple[tuple[int, int], ...] = ((0, 24 * 60),)
+WORKING_DAYS_ALL_DAY = WeeklyHours((_ALL_DAY,) * 5 + ((),) * 3)
+
+
+def _minutes(hhmm: str) -> int:
+    h, m = hhmm.split(":")
+    return int(h) * 60 + int(m)
+
+
+class ServiceCalendar:
+    """A regency's calendar. Holiday lists are built per year on first use and
+    memoised inside this object (writes are idempotent, guarded by a lock)."""
+
+    def __init__(self, zone: str, extra_closed: Iterable[dt.date] = ()) -> None:
+        self.zone = ZoneInfo(zone)
+        self.extra_closed = frozenset(extra_closed)
+        self._years: dict[int, dict[dt.date, str]] = {}
+        self._years_en: dict[int, dict[dt.date, str]] = {}
+        self._lock = threading.Lock()
+        # opening intervals per (hours, day), memoised like the holiday tables; the hours
+        # object is pinned beside its id so the id cannot be reused while the key lives
+        self._days: dict[tuple[int, dt.date], tuple[tuple[dt.datetime, dt.datetime], ...]] = {}
+        self._pinned: dict[int, WeeklyHours | None] = {}
+        self._shifts: dict[tuple[dt.date, int, int, int], dt.date] = {}
+        self._working_before: dict[dt.date, dt.date] = {}
+
+    # --- days -------------------------------------------------------------
+    def holidays_of(self, year: int, language: str = "id") -> dict[dt.date, str]:
+        """The national holidays and cuti bersama of ``year``, named in ``language``
+        (``id`` or ``en_US``)."""
+        memo = self._years if language == "id" else self._years_en
+        found = memo.get(year)
+        if found is None:
+            table = holidays.country_holidays(
+                "ID", years=year, categories=("public", "government"), language=language
+            )
+            found = {d: str(name) for d, name in table.items()}
+            with self._lock:
+                memo.setdefault(year, found)
+        return found
+
+    def holiday_name(self, day: dt.date) -> str | None:
+        if day in self.extra_closed:
+            return "hari tutup kantor"
+        return self.holidays_of(day.year).get(day)
+
+    def holiday_names(self, day: dt.date) -> tuple[str, str] | None:
+        """Why ``day`` is a holiday, in Indonesian and English (``None``: it is not one)."""
+        if day in self.extra_closed:
+            return "hari tutup kantor", "an office closure day"
+        name = self.holidays_of(day.year).get(day)
+        if name is None:
+            return None
+        return name, self.holidays_of(day.year, "en_US").get(day, name)
+
+    def is_holiday(self, day: dt.date) -> bool:
+        """A national holiday, cuti bersama, or one of the policy's closed days."""
+        return day in self.extra_closed or day in self.holidays_of(day.year)
+
+    def is_working_day(self, day: dt.date) -> bool:
+        return day.weekday() < 5 and not self.is_holiday(day)
+
+    def previous_working_day(self, day: dt.date) -> dt.date:
+        """``day`` itself if it is a working day, else the closest one before it."""
+        found = self._working_before.get(day)
+        if found is None:
+            found = day
+            while not self.is_working_day(found):
+                found -= dt.timedelta(days=1)
+            self._working_before[day] = found
+        return found
+
+    # --- hours ------------------------------------------------------------
+    def local(self, moment: dt.datetime) -> dt.datetime:
+        """An aware moment in the regency's zone (a naive one is taken as local)."""
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=self.zone)
+        return moment.astimezone(self.zone)
+
+    def intervals(self, hours: WeeklyHours | None, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
+        """Opening intervals on ``day``; ``None`` hours = open all day every day."""
+        return list(self.day_intervals(hours, day))
+
+    def day_intervals(self, hours: WeeklyHours | None, day: dt.date
+                      ) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
+        """:meth:`intervals` as a tuple, computed once per (hours, day)."""
+        key = (id(hours), day)
+        found = self._days.get(key)
+        if found is None:
+            start = dt.datetime.combine(day, dt.time(), self.zone)
+            if hours is None:
+                found = ((start, start + dt.timedelta(days=1)),)
+            else:
+                ranges = hours.days[7] if self.is_holiday(day) else hours.days[day.weekday()]
+                found = tuple((start + dt.timedelta(minutes=a), start + dt.timedelta(minutes=b))
+                              for a, b in ranges)
+            with self._lock:
+                self._pinned.setdefault(id(hours), hours)
+                self._days.setdefault(key, found)
+        return found
+
+    def is_open(self, hours: WeeklyHours | None, moment: dt.datetime) -> bool:
+        return any(a <= moment < b for a, b in self.intervals(hours, moment.date()))
+
+    def next_opening(self, hours: WeeklyHours | None, moment: dt.datetime) -> dt.datetime | None:
+        """``moment`` if open then, else the next moment the channel opens."""
+        day = moment.date()
+        for _ in range(SEARCH_DAYS):
+            for a, b in self.day_intervals(hours, day):
+                if a <= moment < b:
+                    return moment
+                if a > moment:
+                    return a
+            day += dt.timedelta(days=1)
+        return None
+
+    def first_open_between(
+        self, hours: WeeklyHours | None, first: dt.date, last: dt.date
+    ) -> dt.datetime | None:
+        day = first
+        while day <= last:
+            found = self.intervals(hours, day)
+            if found:
+                return found[0][0]
+            day += dt.timedelta(days=1)
+        return None
+
+    def last_close_between(
+        self, hours: WeeklyHours | None, first: dt.date, last: dt.date
+    ) -> dt.datetime | None:
+        day = last
+        while day >= first:
+            found = self.intervals(hours, day)
+            if found:
+                end = found[-1][1]
+                # a day open until midnight reads better as 23:59:59 of that day
+                return end - dt.timedelta(seconds=1) if end.time() == dt.time() else end
+            day -= dt.timedelta(days=1)
+        return None
+
+    def end_of_day(self, day: dt.date) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time(23, 59, 59), self.zone)
+
+    # --- durations in service time ---------------------------------------------
+    def within(self, hours: WeeklyHours | None, moment: dt.datetime) -> bool:
+        """Open at ``moment``, the closing instant included (a deadline at closing time can
+        still be met). An interval of the day before may close at midnight."""
+        day = moment.date()
+        return any(a <= moment <= b for d in (day - _ONE_DAY, day)
+                   for a, b in self.day_intervals(hours, d))
+
+    def forward(self, hours: WeeklyHours | None, moment: dt.datetime) -> dt.datetime | None:
+        """``moment`` if within the hours, else the next opening."""
+        return moment if self.within(hours, moment) else self.next_opening(hours, moment)
+
+    def onto_day(self, hours: WeeklyHours | None, moment: dt.datetime) -> dt.datetime | None:
+        """A moment reached by counting working days, placed on that day's hours: kept if
+        within them; after the day's last closing, or in a gap between two periods, back to
+        the closing before it; before the day's first opening, on to that opening; on a day
+        the channel does not open at all, forward to its next opening."""
+        if self.within(hours, moment):
+            return moment
+        closings = [b for _, b in self.day_intervals(hours, moment.date()) if b < moment]
+        return closings[-1] if closings else self.next_opening(hours, moment)
+
+    def add_open_time(self, hours: WeeklyHours | None, moment: dt.datetime,
+                      delta: dt.timedelta) -> dt.datetime | None:
+        """``delta`` of service time after ``moment``: the clock runs only while the channel
+        is open. Ends at a closing instant when the time runs out exactly there."""
+        if not delta:
+            return moment
+        remaining = delta
+        day = moment.date()
+        idle = 0
+        while idle < SEARCH_DAYS:
+            periods = [(a, b) for a, b in self.day_intervals(hours, day) if b > moment]
+            idle = 0 if periods else idle + 1
+            for a, b in periods:
+                start = max(a, moment)
+                if start + remaining <= b:
+                    return start + remaining
+                remaining -= b - start
+                moment = b
+            day += _ONE_DAY
+        return None
+
+    def add(self, moment: dt.datetime, duration: Duration, hours: WeeklyHours | None
+            ) -> dt.datetime | None:
+        """``moment`` + ``duration`` on a channel open ``hours`` (``None``: all day, every
+        day, which is plain calendar arithmetic). In order: calendar months, then calendar
+        days, each moved forward to the next opening when it lands outside the hours
+        (:meth:`forward`); then working days, time of day kept and placed on the hours of
+        the day reached (:meth:`onto_day`); then hours and minutes of service time
+        (:meth:`add_open_time`). ``None`` when the channel does not open again within
+        :data:`SEARCH_DAYS` days."""
+        out: dt.datetime | None = moment
+        for months, days, working_days in ((duration.months, 0, 0), (0, duration.days, 0),
+                                           (0, 0, duration.working_days)):
+            if out is None or not (months or days or working_days):
+                continue
+            day = self.shift_date(out.date(), months, days, working_days)
+            shifted = dt.datetime.combine(day, out.timetz())
+            out = self.onto_day(hours, shifted) if working_days else self.forward(hours, shifted)
+        if out is None:
+            return None
+        return self.add_open_time(hours, out, dt.timedelta(hours=duration.hours,
+                                                           minutes=duration.minutes))
+
+    def add_calendar(self, moment: dt.datetime, duration: Duration) -> dt.datetime:
+        """:meth:`add` with no hours: calendar months and days, then working days counted
+        one by one (time of day kept), then wall-clock hours and minutes."""
+        day = self.shift_date(moment.date(), duration.months, duration.days,
+                              duration.working_days)
+        out = dt.datetime.combine(day, moment.timetz()) if day != moment.date() else moment
+        return out + dt.timedelta(hours=duration.hours, minutes=duration.minutes)
+
+    def shift_date(self, day: dt.date, months: int, days: int, working_days: int) -> dt.date:
+        """The date part of a duration: calendar months (clamped), days, then working days."""
+        key = (day, months, days, working_days)
+        found = self._shifts.get(key)
+        if found is None:
+            found = self._shifts[key] = self._shift_date(day, months, days, working_days)
+        return found
+
+    def _shift_date(self, day: dt.date, months: int, days: int, working_days: int) -> dt.date:
+        if months:
+            index = day.month - 1 + months
+            year, month = day.year + index // 12, index % 12 + 1
+            day = day.replace(year=year, month=month,
+                              day=min(day.day, _cal.monthrange(year, month)[1]))
+        day += dt.timedelta(days=days)
+        remaining = working_days
+        while remaining:
+            day += dt.timedelta(days=1)
+            if self.is_working_day(day):
+                remaining -= 1
+        return day
+
+
+def add_months(moment: dt.datetime, months: int) -> dt.datetime:
+    """Same day ``months`` later, clamped to the month's last day (31 Jan + 1 = 28/29 Feb)."""
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    day = min(moment.day, _cal.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def month_days(year: int, month: int, from_day: int, to_day: int) -> tuple[dt.date, dt.date]:
+    """The window's first and last date in a month (clamped to the month's length)."""
+    last = _cal.monthrange(year, month)[1]
+    return dt.date(year, month, min(from_day, last)), dt.date(year, month, min(to_day, last))
+
+
+def next_month(year: int, month: int) -> tuple[int, int]:
+    return (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def end_of_month(day: dt.date) -> dt.date:
+    return day.replace(day=_cal.monthrange(day.year, day.month)[1])

@@ -1,0 +1,193 @@
+"""The calendar phase of an evaluation: channel and next opening, intake window,
+cut-off to BPJS, response and activation deadlines.
+
+Every deadline lands when someone can act on it: ``response_due`` and
+``expected_active_by`` run in the chosen channel's service time
+(``ServiceCalendar.add``). Deadlines that are end-of-day by nature keep their
+23:59:59: ``submit_to_bpjs_by`` and an activation with ``align: end_of_month``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from jknrules.engine.calendar import ServiceCalendar, WeeklyHours, end_of_month, month_days, next_month
+from jknrules.engine.compiler import CompiledPolicy, CService
+from jknrules.engine.state import Work, reason
+from jknrules.language.policy import Activation, IntakeWindow
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.isoformat()
+
+
+def calendar_phase(policy: CompiledPolicy, service: CService, submitted: dt.datetime,
+              work: Work) -> tuple[str | None, dict[str, str]]:
+    cal = policy.calendar
+    deadlines: dict[str, str] = {}
+    # channel: the first open now, else the one that opens soonest
+    best: tuple[dt.datetime, int] | None = None
+    for i, ch in enumerate(service.channels):
+        opening = cal.next_opening(ch.hours, submitted)
+        if work.with_trace:
+            work.note("channel", f"{service.route}/channels/{ch.id}", opening == submitted, (),
+                      ch.cite, opens=_iso(opening) if opening else None)
+        if opening is not None and (best is None or opening < best[0]):
+            best = (opening, i)
+    if best is None:
+        return None, deadlines
+    start, index = best
+    channel = service.channels[index]
+    if start > submitted:
+        deadlines["next_service_opening"] = _iso(start)
+        at = f"{start:%Y-%m-%d %H:%M}"
+        work.propose("accepted", reason(
+            "channel.closed",
+            f"Pelayanan sedang tutup; {channel.name} buka kembali {at}.",
+            f"Service is closed now; {channel.name} ({channel.id}) opens again at {at}.",
+            channel.cite,
+        ))
+    window_month = (start.year, start.month)
+    if service.window is not None:
+        window, cite = service.window
+        # day-level values, computed once per (service, day): see _window_of
+        key = ("window", start.date())
+        plan = service.memo.get(key) or service.memo.setdefault(
+            key, _window_of(cal, service, window, start.date()))
+        inside, window_month, opens, closes, opens_iso, closes_iso = plan
+        if opens_iso is not None:
+            deadlines["intake_opens"] = opens_iso
+        if closes_iso is not None:
+            deadlines["intake_closes"] = closes_iso
+        if work.with_trace:
+            work.note("window", f"{service.route}/intake_window", inside, (), cite,
+                      service_starts=_iso(start))
+        if not inside:
+            # the request is taken when the next window opens: service starts then, and
+            # that is the one "come back" date (not also the channel's next opening)
+            start = opens if opens is not None else start
+            deadlines.pop("next_service_opening", None)
+            when = opens.strftime("%Y-%m-%d %H:%M") if opens else "-"
+            work.propose("outside_intake_window", reason(
+                "intake.outside_window",
+                f"Pengajuan hanya diterima tanggal {window.from_day}–{window.to_day} setiap "
+                f"bulan; silakan datang kembali mulai {when}.",
+                f"Requests are taken only on days {window.from_day}–{window.to_day} of each "
+                f"month; come back from {when}.",
+                cite,
+            ))
+    if service.response is not None:
+        due = cal.add(start, service.response[0], _service_hours(service, channel.hours))
+        if due is not None:
+            deadlines["response_due"] = _iso(due)
+    cutoff_day: dt.date | None = None
+    if service.cutoff is not None:
+        cutoff, cite = service.cutoff
+        cutoff_key = ("cutoff", window_month, start.date())
+        cutoff_day, submit_iso, moved = service.memo.get(cutoff_key) or service.memo.setdefault(
+            cutoff_key, _cutoff_of(cal, service, cutoff.day, window_month, start.date()))
+        deadlines["submit_to_bpjs_by"] = submit_iso
+        if moved is not None:
+            # informational: the evaluator keeps it only when the case proceeds
+            work.propose("accepted", reason("cutoff.moved", moved[0], moved[1], cite))
+        if work.with_trace:
+            work.note("cutoff", f"{service.route}/cutoff", True, (), cite,
+                      date=cutoff_day.isoformat())
+    if service.activation is not None:
+        active = _activation(cal, service.activation[0], start, cutoff_day,
+                             _service_hours(service, channel.hours))
+        if active is not None:
+            deadlines["expected_active_by"] = _iso(active)
+    return channel.id, deadlines
+
+
+def _service_hours(service: CService, chosen: WeeklyHours | None) -> WeeklyHours | None:
+    """The hours response and activation times run on: those of any channel of the
+    service (an emergency answered at the counter may be finished by the after-hours
+    group), or the chosen channel's when the service has only that one."""
+    return service.service_hours if service.service_hours is not None else chosen
+
+
+def _activation(cal: ServiceCalendar, act: Activation, start: dt.datetime,
+                cutoff_day: dt.date | None, hours: WeeklyHours | None) -> dt.datetime | None:
+    """``expected_active_by``: from the service start, or from the end of the cut-off day,
+    in the channel's service time; with ``align: end_of_month``, the end of the month
+    reached by plain calendar arithmetic (end-of-day by nature)."""
+    base = start if act.from_ == "service_start" or cutoff_day is None \
+        else cal.end_of_day(cutoff_day)
+    if act.align == "end_of_month":
+        return cal.end_of_day(end_of_month(cal.add_calendar(base, act).date()))
+    return cal.add(base, act, hours)
+
+
+def _window_of(cal: ServiceCalendar, service: CService, window: IntakeWindow, day: dt.date
+               ) -> tuple[bool, tuple[int, int], dt.datetime | None, dt.datetime | None,
+                          str | None, str | None]:
+    """The intake window for a service starting on ``day``: inside it?, the window's month,
+    its opening and closing moments (and their ISO text)."""
+    first, last = month_days(day.year, day.month, window.from_day, window.to_day)
+    inside = first <= day <= last
+    window_month = (day.year, day.month)
+    if day > last:
+        window_month = next_month(day.year, day.month)
+        first, last = month_days(*window_month, window.from_day, window.to_day)
+    hours = [c.hours for c in service.channels]
+    opens = min((o for h in hours if (o := cal.first_open_between(h, first, last))),
+                default=None)
+    closes = max((c for h in hours if (c := cal.last_close_between(h, first, last))),
+                 default=None)
+    return (inside, window_month, opens, closes, _iso(opens) if opens else None,
+            _iso(closes) if closes else None)
+
+
+def _cutoff_of(cal: ServiceCalendar, service: CService, cutoff: int,
+               window_month: tuple[int, int], day: dt.date
+               ) -> tuple[dt.date, str, tuple[str, str] | None]:
+    """The cut-off day for the month of ``window_month`` (the next one when the service has
+    no window and starts after it), the ISO text of its end, and, when the month's day fell
+    on a closed day and moved back, the message saying so (Indonesian, English)."""
+    year, month = window_month
+    nominal = month_days(year, month, cutoff, cutoff)[0]
+    cutoff_day = cal.previous_working_day(nominal)
+    if service.window is None and day > cutoff_day:
+        year, month = next_month(year, month)
+        nominal = month_days(year, month, cutoff, cutoff)[0]
+        cutoff_day = cal.previous_working_day(nominal)
+    moved = None if cutoff_day == nominal else _moved_text(cal, nominal, cutoff_day)
+    return cutoff_day, _iso(cal.end_of_day(cutoff_day)), moved
+
+
+_DAY_NAMES = (("Senin", "Monday"), ("Selasa", "Tuesday"), ("Rabu", "Wednesday"),
+              ("Kamis", "Thursday"), ("Jumat", "Friday"), ("Sabtu", "Saturday"),
+              ("Minggu", "Sunday"))
+_MONTH_NAMES = (("Januari", "January"), ("Februari", "February"), ("Maret", "March"),
+                ("April", "April"), ("Mei", "May"), ("Juni", "June"), ("Juli", "July"),
+                ("Agustus", "August"), ("September", "September"), ("Oktober", "October"),
+                ("November", "November"), ("Desember", "December"))
+
+
+def _long_date(day: dt.date) -> tuple[str, str]:
+    """'Jumat, 20 Maret 2026' and 'Friday 20 March 2026'."""
+    weekday, month = _DAY_NAMES[day.weekday()], _MONTH_NAMES[day.month - 1]
+    return (f"{weekday[0]}, {day.day} {month[0]} {day.year}",
+            f"{weekday[1]} {day.day} {month[1]} {day.year}")
+
+
+def _moved_text(cal: ServiceCalendar, nominal: dt.date, moved_to: dt.date) -> tuple[str, str]:
+    """Why the month's cut-off moved back to ``moved_to``, in Indonesian and English."""
+    why_id, why_en = [], []
+    if nominal.weekday() >= 5:
+        name = _DAY_NAMES[nominal.weekday()]
+        why_id.append(f"hari {name[0]}")
+        why_en.append(f"a {name[1]}")
+    names = cal.holiday_names(nominal)
+    if names is not None:
+        why_id.append(f"hari libur ({names[0]})")
+        why_en.append(f"a holiday ({names[1]})")
+    was, now = _long_date(nominal), _long_date(moved_to)
+    return (
+        f"Batas pengajuan ke BPJS, {was[0]}, jatuh pada {' dan '.join(why_id)}; batasnya "
+        f"menjadi hari kerja sebelumnya, {now[0]}.",
+        f"The cut-off for submission to BPJS, {was[1]}, falls on {' and '.join(why_en)}; it "
+        f"moves to the previous working day, {now[1]}.",
+    )

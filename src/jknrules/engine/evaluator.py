@@ -1,0 +1,377 @@
+"""Evaluation: a pure function of (compiled policy, case) -> result.
+
+Order of work: select the version in force, select the service (route), run
+its eligibility rules, its document requirements, then the calendar (channel,
+intake window, cut-off, response and activation). Every outcome a step finds
+is a candidate; the contract's precedence picks the one that binds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from jknrules.engine.compiler import SEGMENT_CURRENT, CChannel, CompiledPolicy, CService, CVersion
+from jknrules.engine.deadlines import calendar_phase
+from jknrules.engine.result import Result
+from jknrules.engine.state import Work, reason
+from jknrules.errors import CaseError, diag
+from jknrules.language.case import Case, case_facts
+from jknrules.language.vocab import DOCUMENTS, OUTCOME_PRECEDENCE
+
+_RANK = {name: i for i, name in enumerate(OUTCOME_PRECEDENCE)}
+_PROCEEDS = ("accepted", "incomplete", "outside_intake_window", "needs_review")
+#: Reasons that only matter when the case proceeds along its route (and notices,
+#: whose codes start with ``notice.``).
+_PROCEDURAL = ("documents.not_checked", "channel.closed", "documents.missing", "cutoff.moved")
+#: Outcomes whose reasons only make sense along the route (e.g. "attach this month's
+#: receipt"), dropped when a more binding outcome stops the case.
+_ALONG_THE_ROUTE = ("incomplete", "outside_intake_window")
+
+
+def evaluate_compiled(policy: CompiledPolicy, case: Case, *, trace: bool = True) -> Result:
+    cal = policy.calendar
+    submitted = cal.local(case.submitted_at)
+    version = policy.version_at(submitted.date())
+    if version is None:
+        first = policy.versions[0].effective_from
+        raise CaseError([diag(
+            "JKN-C101",
+            f"tanggal pengajuan {submitted.date()} sebelum versi pertama kebijakan "
+            f"{policy.policy.regency} (berlaku sejak {first}); tidak ada aturan yang berlaku",
+            f"submitted_at {submitted.date()} is before the first version of the "
+            f"{policy.policy.regency} policy (in force from {first}); no rules apply",
+            path=("submitted_at",),
+        )])
+    work = Work(case_facts(case), trace)
+    service, required = _facts_phase(version, work)
+    missing: list[str] | None = None
+    deadlines: dict[str, str] = {}
+    channel: CChannel | None = None
+    if service is not None:
+        missing = _missing(required, case.documents, work)
+        channel_id, deadlines = calendar_phase(policy, service, submitted, work)
+        channel = next((c for c in service.channels if c.id == channel_id), None)
+        if any(c[0] == "outside_intake_window" for c in work.candidates):
+            # one "come back" date: the window's opening, not the channel's next opening
+            work.candidates = [c for c in work.candidates if c[2]["code"] != "channel.closed"]
+    else:
+        # no route (yet): the documents every route still possible asks for, if any
+        missing = _missing(required, case.documents, work, propose=False)
+    work.settle_unknowns()
+    outcome, segment, _ = min(work.candidates, key=lambda c: _RANK[c[0]]) if work.candidates \
+        else ("accepted", None, {})
+    office = (channel.office if channel is not None and channel.office else None) or (
+        service.office if service is not None else "")
+    if outcome == "accepted" and service is not None:
+        if case.documents is None:
+            text = (f"Tidak ada aturan yang menolak; bawa dokumen wajib ke {office}.",
+                    f"No rule refuses the request; bring the required documents to "
+                    f"{office}.")
+        else:
+            text = (f"Berkas lengkap; permohonan diproses melalui {service.model.title}.",
+                    f"Complete; the request proceeds along {service.route}.")
+        work.candidates.insert(0, ("accepted", None, reason("accepted", *text, service.cite)))
+    target = _target_segment(outcome, segment, service, work.facts)
+    proceeds = service is not None and outcome in _PROCEEDS
+    if not proceeds and not (service is None and outcome == "needs_review"):
+        required, deadlines = [], {}
+        missing = None if case.documents is None else []
+    # a case that does not proceed is told why, not what to bring or when to come back
+    reasons = [c[2] for c in sorted(work.candidates, key=lambda c: _RANK[c[0]])
+               if proceeds or not (_procedural(c[2]["code"]) or c[0] in _ALONG_THE_ROUTE)]
+    return Result(
+        policy={
+            "regency": policy.policy.regency,
+            "version": version.effective_from.isoformat(),
+            "effective_from": version.effective_from.isoformat(),
+            "sha256": version.sha256,
+            "document": _document_title(service, version),
+            "file": policy.file,
+        },
+        outcome=outcome,
+        target_segment=target,
+        route=_route(service, channel, office) if proceeds and service is not None else None,
+        required_documents=required,
+        missing_documents=missing,
+        deadlines=deadlines,
+        reasons=reasons,
+        trace=work.trace,
+    )
+
+
+#: facts-phase results kept per version (beyond this many value combinations, none are added)
+_MEMO_LIMIT = 1 << 16
+_ABSENT = object()
+
+
+def _facts_phase(version: CVersion, work: Work) -> tuple[CService | None, list[dict[str, Any]]]:
+    """Service selection, eligibility rules and document requirements.
+
+    They read only the facts in ``version.reads``, so their effect on ``work`` (candidates,
+    unknowns, trace) is recorded once per combination of those values and replayed with
+    fresh copies: a result never shares a mutable object with the policy or another result.
+    """
+    get = work.facts.get
+    key = tuple([get(name, _ABSENT) for name in version.reads])
+    found = version.memo.get(key)
+    if found is None:
+        record = Work(work.facts, True)
+        service, possible = _select_service(version, record)
+        required: list[dict[str, Any]] = []
+        if service is not None:
+            _run_rules(service, record)
+            required = _requirements(service, record)
+            _notices(service, record)
+        elif possible:
+            required = _common_requirements(possible, record)
+        found = (service, required, record.candidates, record.unknowns, record.trace)
+        if len(version.memo) < _MEMO_LIMIT:
+            version.memo[key] = found
+    service, required, candidates, unknowns, trace = found
+    work.candidates.extend([(o, s, _fresh_reason(r)) for o, s, r in candidates])
+    for names, uses in unknowns.items():
+        work.unknowns.setdefault(names, []).extend(uses)
+    if work.with_trace:
+        work.trace.extend([_fresh(entry) for entry in trace])
+    return service, [_fresh_item(item) for item in required]
+
+
+def _fresh_reason(item: dict[str, Any]) -> dict[str, Any]:
+    """:func:`_fresh` for a reason (the shape ``reason`` builds, and its additions)."""
+    if not _REASON_KEYS.issuperset(item):  # a key this copy does not know: copy everything
+        return _fresh(item)
+    out = item.copy()
+    out["message"] = item["message"].copy()
+    for key in ("fields", "documents"):
+        if key in item:
+            out[key] = item[key][:]
+    if "assumption" in item:
+        out["assumption"] = item["assumption"].copy()
+    return out
+
+
+_REASON_KEYS = frozenset({"code", "message", "source", "at", "fields", "documents",
+                          "assumption"})
+_ITEM_KEYS = frozenset({"id", "any_of", "name", "why", "source", "at", "assumption"})
+
+
+def _fresh_item(item: dict[str, Any]) -> dict[str, Any]:
+    """:func:`_fresh` for a required-document item (the shape ``_requirements`` builds)."""
+    if not _ITEM_KEYS.issuperset(item):  # a key this copy does not know: copy everything
+        return _fresh(item)
+    out = item.copy()
+    out["name"] = item["name"].copy()
+    out["why"] = item["why"].copy()
+    if "any_of" in item:
+        out["any_of"] = item["any_of"][:]
+    if "assumption" in item:
+        out["assumption"] = item["assumption"].copy()
+    return out
+
+
+def _fresh(value: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy of JSON-like data: dicts and lists copied, other values shared."""
+    out = value.copy()
+    for key, item in value.items():
+        kind = type(item)
+        if kind is dict:
+            out[key] = _fresh(item)
+        elif kind is list:
+            out[key] = [_fresh(v) if type(v) is dict else v for v in item] \
+                if any(type(v) is dict or type(v) is list for v in item) else item[:]
+    return out
+
+
+def _document_title(service: CService | None, version: CVersion) -> str:
+    """The deciding service's document; without one, that of the version's newest service."""
+    if service is None:
+        if not version.services:
+            return ""
+        service = max(version.services, key=lambda s: s.defined_in)
+    doc = service.document
+    return f"{doc.title}" + (f" Nomor {doc.number}" if doc.number else "")
+
+
+def _select_service(version: CVersion, work: Work
+                    ) -> tuple[CService | None, list[CService]]:
+    """The route the case takes; when facts it needs are missing, no route and the routes
+    the case could still take."""
+    unknown: set[str] = set()
+    possible: list[CService] = []
+    for service in version.services:
+        value, missing = service.applies(work.facts)
+        if work.with_trace:
+            work.note("route", f"{service.route}/applies_when", value, service.applies_fields,
+                      service.cite)
+        if value is None:
+            unknown |= missing
+            possible.append(service)
+        elif value:
+            if unknown:
+                possible.append(service)
+                break
+            return service, []
+    if unknown:
+        work.unknown(unknown, "menentukan jalur layanan", "choosing the service route", None)
+    else:
+        request = work.facts.get("request")
+        work.propose("not_covered", reason(
+            "route.not_covered",
+            f"Versi kebijakan ini tidak menetapkan layanan untuk permohonan '{request}'.",
+            f"This policy version defines no route for the request '{request}'.",
+        ))
+    return None, possible
+
+
+def _common_requirements(possible: list[CService], work: Work) -> list[dict[str, Any]]:
+    """The documents that every route the case could still take asks for, whatever the
+    missing facts turn out to be (so "what must I bring?" is answered as far as it can be).
+    Nothing here decides: conditions the case cannot answer only leave a document out."""
+    lists = []
+    for service in possible:
+        probe = Work(work.facts, False)
+        lists.append(_requirements(service, probe))
+    first, *others = lists
+    keep = [item for item in first
+            if all(any(_doc_key(item) == _doc_key(o) for o in other) for other in others)]
+    if keep and work.with_trace:
+        work.note("document", "common_documents", True, (), None,
+                  routes=[s.route for s in possible],
+                  documents=[d for i in keep for d in ([i["id"]] if "id" in i else i["any_of"])])
+    return keep
+
+
+def _doc_key(item: dict[str, Any]) -> str:
+    return item["id"] if "id" in item else "|".join(item["any_of"])
+
+
+def _notices(service: CService, work: Work) -> None:
+    """Information for the applicant; an unanswerable condition hides a notice, it never
+    sends the case to review."""
+    for notice in service.notices:
+        value = True if notice.when is None else notice.when(work.facts)[0]
+        if work.with_trace:
+            work.note("notice", notice.key, value, notice.fields, notice.cite)
+        if value:
+            r = reason(f"notice.{notice.id}", notice.message.id, notice.message.en,
+                       notice.cite)
+            if notice.assumption is not None:
+                r["assumption"] = {"id": notice.assumption.id, "en": notice.assumption.en}
+            work.propose("accepted", r)
+
+
+def _run_rules(service: CService, work: Work) -> None:
+    for rule in service.rules:
+        value, missing = rule.when(work.facts)
+        if work.with_trace:
+            work.note("rule", rule.key, value, rule.fields, rule.cite, outcome=rule.outcome)
+        if value is None:
+            work.unknown(missing, f"aturan '{rule.id}'", f"rule '{rule.id}'", rule.cite)
+        elif value:
+            r = reason(f"rule.{rule.id}", rule.message.id, rule.message.en, rule.cite)
+            if rule.assumption is not None:
+                r["assumption"] = {"id": rule.assumption.id, "en": rule.assumption.en}
+            work.propose(rule.outcome, r, rule.target_segment)
+
+
+def _requirements(service: CService, work: Work) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    seen: set[tuple[str, ...]] = set()
+    for req in service.requirements:
+        if req.when is None:
+            value: bool | None = True
+        else:
+            value, missing = req.when(work.facts)
+            if value is None:
+                work.unknown(
+                    missing, "menentukan apakah " + req.name_text[0] + " wajib",
+                    "deciding whether " + req.name_text[1] + " is required", req.cite)
+        if work.with_trace:
+            work.note("document", req.key, value, req.fields, req.cite,
+                      documents=list(req.documents))
+        if not value or req.documents in seen:
+            continue
+        seen.add(req.documents)
+        item: dict[str, Any] = (
+            {"any_of": list(req.documents)} if req.any_of else {"id": req.documents[0]}
+        )
+        # the texts are the compiler's (compiler.requirement_texts): computed once per policy
+        item["name"] = {"id": req.name_text[0], "en": req.name_text[1]}
+        item["why"] = {"id": req.why_text[0], "en": req.why_text[1]}
+        item["source"] = req.cite.text
+        item["at"] = req.cite.at
+        if req.assumption is not None:
+            item["assumption"] = {"id": req.assumption.id, "en": req.assumption.en}
+        out.append(item)
+    return out
+
+
+def _missing(required: list[dict[str, Any]], brought: Sequence[str] | None,
+             work: Work, *, propose: bool = True) -> list[str] | None:
+    if brought is None:
+        if not propose:
+            return None
+        work.propose("accepted", reason(
+            "documents.not_checked",
+            "Kasus tidak menyebut dokumen yang dibawa; daftar dokumen wajib ditampilkan, "
+            "kelengkapan belum diperiksa.",
+            "The case lists no documents brought; the required documents are shown, "
+            "completeness is not checked.",
+        ))
+        return None
+    have = set(brought)
+    missing: list[str] = []
+    clauses: list[str] = []
+    for item in required:
+        ids = [item["id"]] if "id" in item else item["any_of"]
+        if have.isdisjoint(ids):
+            missing += [d for d in ids if d not in missing]
+            if item["source"] not in clauses:
+                clauses.append(item["source"])
+    if missing and propose:
+        names_id = ", ".join(DOCUMENTS[d][0] for d in missing)
+        names_en = ", ".join(DOCUMENTS[d][1] for d in missing)
+        work.propose("incomplete", reason(
+            "documents.missing",
+            f"Berkas belum lengkap, dikembalikan kepada pemohon. Kurang: {names_id}.",
+            f"The file is incomplete and goes back to the applicant. Missing: {names_en}.",
+        ) | {"source": "; ".join(clauses), "documents": missing})
+    return missing
+
+
+def _target_segment(outcome: str, segment: str | None, service: CService | None,
+                    facts: Mapping[str, Any]) -> str | None:
+    current = facts.get("membership.segment")
+    if outcome in ("not_covered", "needs_review"):
+        return None
+    if segment == SEGMENT_CURRENT or (segment is None and outcome in
+                                      ("ineligible", "already_registered")):
+        return current if isinstance(current, str) else None
+    if segment is not None:
+        return segment
+    if service is None:
+        return None
+    if service.model.target_segment == SEGMENT_CURRENT:
+        return current if isinstance(current, str) else None
+    return service.model.target_segment
+
+
+def _procedural(code: str) -> bool:
+    return code in _PROCEDURAL or code.startswith("notice.")
+
+
+def _route(service: CService, channel: CChannel | None, office: str) -> dict[str, Any]:
+    steps = channel.steps if channel is not None and channel.steps is not None \
+        else service.steps
+    out: dict[str, Any] = {
+        "id": service.route,
+        "channel": channel.id if channel is not None else None,
+        "office": office,
+        "name": service.model.title,
+        "source": service.cite.text,
+        "steps": [{"actor": s.actor, "action": s.action, "minutes": s.minutes} for s in steps],
+    }
+    if channel is not None and channel.members:
+        out["members"] = list(channel.members)
+    return out

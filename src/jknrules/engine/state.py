@@ -1,0 +1,81 @@
+"""The scratch state of one evaluation: candidate outcomes, missing facts, the trace.
+
+A :class:`Work` belongs to one call of the evaluator and is never shared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from jknrules.engine.compiler import Citation
+from jknrules.language.vocab import CASE_FIELDS
+
+
+@dataclass
+class Work:
+    """Scratch state of one evaluation (never shared between cases)."""
+
+    facts: Mapping[str, Any]
+    with_trace: bool
+    candidates: list[tuple[str, str | None, dict[str, Any]]] = field(default_factory=list)
+    trace: list[dict[str, Any]] = field(default_factory=list)
+
+    unknowns: dict[tuple[str, ...], list[tuple[str, str, Citation | None]]] = field(
+        default_factory=dict)
+
+    def propose(self, outcome: str, reason: dict[str, Any], segment: str | None = None) -> None:
+        self.candidates.append((outcome, segment, reason))
+
+    def unknown(self, fields: frozenset[str] | set[str], what_id: str, what_en: str,
+                cite: Citation | None) -> None:
+        """A decision needs facts the case lacks; one reason per set of missing fields."""
+        self.unknowns.setdefault(tuple(sorted(fields)), []).append((what_id, what_en, cite))
+
+    def settle_unknowns(self) -> None:
+        for names, uses in self.unknowns.items():
+            self.propose("needs_review", unknown_reason(names, uses))
+        self.unknowns = {}
+
+    def note(self, kind: str, key: str, fired: bool | None, fields: tuple[str, ...],
+             cite: Citation | None, **extra: Any) -> None:
+        if not self.with_trace:
+            return
+        entry: dict[str, Any] = {"rule": key, "kind": kind, "fired": fired}
+        entry["facts"] = {f: self.facts[f] for f in fields if f in self.facts}
+        absent = [f for f in fields if f not in self.facts]
+        if absent:
+            entry["absent"] = absent
+        entry.update(extra)
+        if cite is not None:
+            entry["source"] = cite.text
+            entry["at"] = cite.at
+        self.trace.append(entry)
+
+
+def reason(code: str, msg_id: str, msg_en: str, cite: Citation | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"code": code, "message": {"id": msg_id, "en": msg_en}}
+    out["source"] = cite.text if cite else None
+    if cite is not None and cite.at:
+        out["at"] = cite.at
+    return out
+
+
+def unknown_reason(names: tuple[str, ...],
+                    uses: list[tuple[str, str, Citation | None]]) -> dict[str, Any]:
+    desc_id = ", ".join(f"{f} ({CASE_FIELDS[f].description_id})" for f in names)
+    desc_en = ", ".join(f"{f} ({CASE_FIELDS[f].description_en})" for f in names)
+    what_id = "; ".join(dict.fromkeys(u[0] for u in uses))
+    what_en = "; ".join(dict.fromkeys(u[1] for u in uses))
+    sources = list(dict.fromkeys(u[2].text for u in uses if u[2] is not None))
+    out = reason(
+        "fact.missing",
+        f"Data {desc_id} diperlukan untuk {what_id} tetapi tidak diisi; petugas memutuskan.",
+        f"{desc_en} is needed for {what_en} but the case does not give it; an officer decides.",
+    ) | {"fields": list(names)}
+    out["source"] = "; ".join(sources) if sources else None
+    ats = [u[2].at for u in uses if u[2] is not None and u[2].at]
+    if ats:
+        out["at"] = ats[0]
+    return out

@@ -1,0 +1,1 @@
+"""Loading: source text with positions, validation, semantic checks, the loader and the policy set."""
