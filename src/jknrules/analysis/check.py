@@ -38,8 +38,8 @@ from jknrules.analysis.domains import (
     minimal_pattern,
 )
 from jknrules.analysis.membership import second_segments
-from jknrules.engine.compiler import Citation, CompiledPolicy, CService, CVersion
 from jknrules.engine.conditions import compile_condition
+from jknrules.engine.ir import Citation, CompiledPolicy, CService, CVersion
 from jknrules.language.policy import Condition
 from jknrules.language.vocab import OUTCOME_PRECEDENCE
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from jknrules.engine.compiler import CompiledPolicy
+from jknrules.engine.ir import CompiledPolicy
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from jknrules.analysis.domains import (
     every_value,
     minimal_pattern,
 )
-from jknrules.engine.compiler import SEGMENT_CURRENT, CService
+from jknrules.engine.ir import SEGMENT_CURRENT, CService
 from jknrules.language.policy import Condition
 from jknrules.language.vocab import OUTCOME_PRECEDENCE, SEGMENTS
 

@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from jknrules.audit.wording import Words
-from jknrules.engine.compiler import CompiledPolicy, CVersion, compile_policy
+from jknrules.engine.compiler import compile_policy
 from jknrules.engine.evaluator import evaluate_compiled
+from jknrules.engine.ir import CompiledPolicy, CVersion
 from jknrules.engine.result import Result
 from jknrules.errors import CaseError, JknrulesError, PolicyError, Span, diag
 from jknrules.language.case import Case
@@ -136,7 +137,7 @@ class Entry:
 
     line: int
     record: Mapping[str, Any] | None
-    problem: Finding | None = None
+    problem: ReplayFinding | None = None
 
 
 def read_records(path: Path) -> list[Entry]:
@@ -164,11 +165,11 @@ def read_records(path: Path) -> list[Entry]:
             )) if last else ("JKN-A031", Words(
                 "baris bukan catatan JSON yang utuh (mungkin penulisan terputus)",
                 "the line is not a complete JSON record (perhaps an interrupted write)"))
-            out.append(Entry(number, None, Finding(number, code, why)))
+            out.append(Entry(number, None, ReplayFinding(number, code, why)))
             continue
         problem = _shape(record)
         if problem is not None:
-            out.append(Entry(number, None, Finding(number, "JKN-A033", problem)))
+            out.append(Entry(number, None, ReplayFinding(number, "JKN-A033", problem)))
             continue
         out.append(Entry(number, record))
     return out
@@ -188,7 +189,7 @@ def _shape(data: Any) -> Words | None:
 # --- replay ---------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Finding:
+class ReplayFinding:
     line: int
     code: str
     message: Words
@@ -224,7 +225,7 @@ class ReplayReport:
     file: str
     records: int
     reproduced: int
-    findings: tuple[Finding, ...]
+    findings: tuple[ReplayFinding, ...]
     contents: int
     searched: str
 
@@ -240,7 +241,7 @@ class ReplayReport:
 
 def replay(entries: Iterable[Entry], file: str, index: ContentIndex,
            current: Mapping[str, CompiledPolicy], searched: str) -> ReplayReport:
-    findings: list[Finding] = []
+    findings: list[ReplayFinding] = []
     records = reproduced = 0
     for entry in entries:
         if entry.problem is not None:
@@ -255,21 +256,21 @@ def replay(entries: Iterable[Entry], file: str, index: ContentIndex,
 
 
 def _replay_one(line: int, record: Mapping[str, Any], index: ContentIndex,
-                current: Mapping[str, CompiledPolicy]) -> tuple[list[Finding], bool]:
+                current: Mapping[str, CompiledPolicy]) -> tuple[list[ReplayFinding], bool]:
     sha = str(record["policy"]["sha256"])
     recorded = record["result"]
     try:
         case = case_from_data(record["case"])
     except CaseError as exc:
-        return [Finding(line, "JKN-A033", Words(
+        return [ReplayFinding(line, "JKN-A033", Words(
             f"kasus dalam catatan tidak valid: {exc.summary('id')}",
             f"the recorded case is invalid: {exc.summary('en')}"), sha)], False
-    out: list[Finding] = []
+    out: list[ReplayFinding] = []
     ok = False
     hit = index.by_sha.get(sha)
     if hit is None:
         engine = record.get("engine", {}).get("version", "?")
-        out.append(Finding(line, "JKN-A040", Words(
+        out.append(ReplayFinding(line, "JKN-A040", Words(
             f"isi kebijakan yang memutuskan (sha256 {sha[:12]}…) tidak ditemukan lagi; "
             f"mesin saat itu {engine}",
             f"the policy content that decided (sha256 {sha[:12]}…) can no longer be found; "
@@ -279,7 +280,7 @@ def _replay_one(line: int, record: Mapping[str, Any], index: ContentIndex,
         replayed = _evaluate(dataclasses.replace(compiled, versions=(version,)), case)
         diffs = _diff(recorded, replayed)
         if diffs:
-            out.append(Finding(line, "JKN-A041", Words(
+            out.append(ReplayFinding(line, "JKN-A041", Words(
                 f"dengan isi kebijakan yang sama ({where}) keputusan kini berbeda dari catatan",
                 f"with the same policy content ({where}) the decision now differs from the "
                 "record"), sha, tuple(diffs)))
@@ -291,7 +292,7 @@ def _replay_one(line: int, record: Mapping[str, Any], index: ContentIndex,
         diffs = _diff(recorded, result) if today_sha != sha else []
         if diffs:
             label = (result or {}).get("policy", {}).get("effective_from", "-")
-            out.append(Finding(line, "JKN-A042", Words(
+            out.append(ReplayFinding(line, "JKN-A042", Words(
                 f"menurut aturan yang berlaku kini ({case.regency} versi {label}, sha256 "
                 f"{str(today_sha)[:12]}…) keputusan akan berbeda",
                 f"under the rules in force today ({case.regency} version {label}, sha256 "

@@ -20,14 +20,8 @@ from functools import cached_property
 from pathlib import Path
 
 from jknrules.audit import gitrev
-from jknrules.engine.compiler import (
-    Citation,
-    CompiledPolicy,
-    CService,
-    CVersion,
-    compile_policy,
-    layer_versions,
-)
+from jknrules.engine.compiler import compile_policy, layer_versions
+from jknrules.engine.ir import Citation, CompiledPolicy, CService, CVersion
 from jknrules.errors import JknrulesError, PolicyError, Span, diag
 from jknrules.language.policy import Assumption, Policy, Service, Source, SourceDocument
 from jknrules.language.vocab import REGENCIES, normalize_regency

@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from jknrules.batch.cases import Chunk
 from jknrules.batch.vtime import US_PER_DAY, day_number, fixed_offset, parse_iso
-from jknrules.engine.compiler import CompiledPolicy
+from jknrules.engine.ir import CompiledPolicy
 from jknrules.language.policy import Condition
 from jknrules.language.vocab import DOCUMENTS, REGENCIES, SEGMENTS, normalize_regency
 

@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 
 from jknrules.batch.cases import Chunk, from_arrow
 from jknrules.batch.io import format_of, read_chunks, refuse_unknown
-from jknrules.batch.runner import PolicySource, Summary, decide_chunk
+from jknrules.batch.runner import PolicyPaths, Summary, decide_chunk
 from jknrules.batch.schema import decision_schema, full_schema
 from jknrules.batch.vectorised import Decider
 from jknrules.load.policyset import PolicySet
@@ -29,7 +29,7 @@ from jknrules.load.policyset import PolicySet
 _ATTRIBUTE = "_jknrules_decider"
 
 
-def policies_plugin(policies: PolicySource) -> Any:
+def policies_plugin(policies: PolicyPaths) -> Any:
     """A ``distributed`` worker plugin that loads the policies once per worker."""
     from distributed.diagnostics.plugin import WorkerPlugin
 
@@ -80,7 +80,7 @@ def _chunk_part(chunk: Chunk, out: str, full: bool, trace: bool) -> dict[str, An
 
 
 def run(input_path: Path | str, output_dir: Path | str, scheduler: Any,
-        policies: PolicySource = None, *, full: bool = False, trace: bool = False,
+        policies: PolicyPaths = None, *, full: bool = False, trace: bool = False,
         rows: int = 1 << 18) -> Summary:
     """Evaluate ``input_path`` on the cluster at ``scheduler`` (an address such as
     ``tcp://10.0.0.5:8786``, or a ``distributed.Client``) into ``output_dir``."""

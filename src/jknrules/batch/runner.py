@@ -28,7 +28,7 @@ from jknrules.batch.vectorised import Decider
 from jknrules.load.policyset import PolicySet
 
 DEFAULT_ROWS = 1 << 18
-PolicySource = str | os.PathLike[str] | list[str | os.PathLike[str]] | None
+PolicyPaths = str | os.PathLike[str] | list[str | os.PathLike[str]] | None
 
 
 @dataclass
@@ -99,7 +99,7 @@ def decide_chunk(decider: Decider, chunk: Chunk, full: bool, trace: bool
     return pa.Table.from_pylist(rows, schema=schema), errors, objects
 
 
-def _worker_init(policies: PolicySource) -> None:
+def _worker_init(policies: PolicyPaths) -> None:
     _WORKER["decider"] = Decider(PolicySet.load(policies))
 
 
@@ -110,7 +110,7 @@ def _worker_decide(chunk: Chunk, full: bool, trace: bool
 
 # --- the run ---------------------------------------------------------------------------
 
-def run(input_path: Path, output_path: Path, policies: PolicySource = None, *,
+def run(input_path: Path, output_path: Path, policies: PolicyPaths = None, *,
         full: bool = False, trace: bool = False, rows: int = DEFAULT_ROWS,
         errors_path: Path | None = None, workers: int = 1, progress: TextIO | None = None,
         loaded: PolicySet | None = None) -> Summary:
@@ -141,7 +141,7 @@ def run(input_path: Path, output_path: Path, policies: PolicySource = None, *,
     return summary
 
 
-def _decided(chunks: Iterator[Chunk], policy_set: PolicySet, policies: PolicySource,
+def _decided(chunks: Iterator[Chunk], policy_set: PolicySet, policies: PolicyPaths,
              full: bool, trace: bool, workers: int
              ) -> Iterator[tuple[pa.Table, list[RowError], list[dict[str, Any]] | None]]:
     if workers <= 1:

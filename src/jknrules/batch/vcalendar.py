@@ -20,7 +20,7 @@ import numpy as np
 
 from jknrules.batch.vtime import US_PER_DAY, date_of, day_number, per_day, to_us
 from jknrules.engine.calendar import ServiceCalendar, WeeklyHours, end_of_month, month_days, next_month
-from jknrules.engine.compiler import CService
+from jknrules.engine.ir import CService
 from jknrules.language.policy import Duration
 
 _NONE = np.iinfo(np.int64).max

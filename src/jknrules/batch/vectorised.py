@@ -30,9 +30,8 @@ from jknrules.batch.scalar import RowError
 from jknrules.batch.schema import decision_row, decision_schema
 from jknrules.batch.vcalendar import NONE, Intervals, service_times
 from jknrules.batch.vtime import iso_one
-from jknrules.engine import evaluator as scalar_evaluator
-from jknrules.engine.compiler import CompiledPolicy, CService
-from jknrules.engine.evaluator import evaluate_compiled
+from jknrules.engine.evaluator import evaluate_compiled, requirements, run_rules, select_service
+from jknrules.engine.ir import CompiledPolicy, CService
 from jknrules.engine.state import Work
 from jknrules.errors import JknrulesError
 from jknrules.language.case import Case, case_facts
@@ -222,11 +221,11 @@ class Decider:
         except JknrulesError:
             return _Facts(-2, [], [])
         work = Work(case_facts(case), False)
-        service, possible = scalar_evaluator._select_service(policy.versions[vi], work)
+        service, possible = select_service(policy.versions[vi], work)
         if service is None:
             return _Facts(-2 if possible else -1, [], [], case)
-        scalar_evaluator._run_rules(service, work)
-        items = scalar_evaluator._requirements(service, work)
+        run_rules(service, work)
+        items = requirements(service, work)
         sid = self.service_ids.setdefault(id(service), len(self.services))
         if sid == len(self.services):
             self.services.append(service)

@@ -27,7 +27,7 @@ from jknrules.errors import CaseError, Diagnostic, JknrulesError, PolicyError, S
 from jknrules.language import schemas
 from jknrules.load.loader import case_from_data, display_name, load_case_source, read_text
 from jknrules.load.policyset import PolicySet, default_policy_dir
-from jknrules.load.source import SourceDocument, parse
+from jknrules.load.source import SourceText, parse
 
 EXIT_OK, EXIT_INVALID, EXIT_INTERNAL = 0, 2, 3
 
@@ -144,7 +144,7 @@ def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def _locate(diags: Sequence[Diagnostic], doc: SourceDocument) -> list[Diagnostic]:
+def _locate(diags: Sequence[Diagnostic], doc: SourceText) -> list[Diagnostic]:
     """Give diagnostics raised after parsing (no place yet) the place of their path."""
     out = []
     for d in diags:
@@ -162,7 +162,7 @@ def _validate(args: argparse.Namespace, out: TextIO, err: TextIO, lang: str) -> 
     policy_problems: list[Diagnostic] = []
     case_problems: list[Diagnostic] = []
     policies_found: list[Path] = []
-    other: list[tuple[Path, SourceDocument]] = []
+    other: list[tuple[Path, SourceText]] = []
     for path in paths:
         if not path.exists():
             policy_problems.append(diag("JKN-F001", f"tidak ditemukan: {path}",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from jknrules.engine.calendar import ServiceCalendar, WeeklyHours, end_of_month, month_days, next_month
-from jknrules.engine.compiler import CompiledPolicy, CService
+from jknrules.engine.ir import CompiledPolicy, CService
 from jknrules.engine.state import Work, reason
 from jknrules.language.policy import Activation, IntakeWindow
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from jknrules.engine.compiler import SEGMENT_CURRENT, CChannel, CompiledPolicy, CService, CVersion
 from jknrules.engine.deadlines import calendar_phase
+from jknrules.engine.ir import SEGMENT_CURRENT, CChannel, CompiledPolicy, CService, CVersion
 from jknrules.engine.result import Result
 from jknrules.engine.state import Work, reason
 from jknrules.errors import CaseError, diag
@@ -117,11 +117,11 @@ def _facts_phase(version: CVersion, work: Work) -> tuple[CService | None, list[d
     found = version.memo.get(key)
     if found is None:
         record = Work(work.facts, True)
-        service, possible = _select_service(version, record)
+        service, possible = select_service(version, record)
         required: list[dict[str, Any]] = []
         if service is not None:
-            _run_rules(service, record)
-            required = _requirements(service, record)
+            run_rules(service, record)
+            required = requirements(service, record)
             _notices(service, record)
         elif possible:
             required = _common_requirements(possible, record)
@@ -157,7 +157,7 @@ _ITEM_KEYS = frozenset({"id", "any_of", "name", "why", "source", "at", "assumpti
 
 
 def _fresh_item(item: dict[str, Any]) -> dict[str, Any]:
-    """:func:`_fresh` for a required-document item (the shape ``_requirements`` builds)."""
+    """:func:`_fresh` for a required-document item (the shape ``requirements`` builds)."""
     if not _ITEM_KEYS.issuperset(item):  # a key this copy does not know: copy everything
         return _fresh(item)
     out = item.copy()
@@ -193,7 +193,7 @@ def _document_title(service: CService | None, version: CVersion) -> str:
     return f"{doc.title}" + (f" Nomor {doc.number}" if doc.number else "")
 
 
-def _select_service(version: CVersion, work: Work
+def select_service(version: CVersion, work: Work
                     ) -> tuple[CService | None, list[CService]]:
     """The route the case takes; when facts it needs are missing, no route and the routes
     the case could still take."""
@@ -231,7 +231,7 @@ def _common_requirements(possible: list[CService], work: Work) -> list[dict[str,
     lists = []
     for service in possible:
         probe = Work(work.facts, False)
-        lists.append(_requirements(service, probe))
+        lists.append(requirements(service, probe))
     first, *others = lists
     keep = [item for item in first
             if all(any(_doc_key(item) == _doc_key(o) for o in other) for other in others)]
@@ -261,7 +261,7 @@ def _notices(service: CService, work: Work) -> None:
             work.propose("accepted", r)
 
 
-def _run_rules(service: CService, work: Work) -> None:
+def run_rules(service: CService, work: Work) -> None:
     for rule in service.rules:
         value, missing = rule.when(work.facts)
         if work.with_trace:
@@ -275,7 +275,7 @@ def _run_rules(service: CService, work: Work) -> None:
             work.propose(rule.outcome, r, rule.target_segment)
 
 
-def _requirements(service: CService, work: Work) -> list[dict[str, Any]]:
+def requirements(service: CService, work: Work) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     seen: set[tuple[str, ...]] = set()
     for req in service.requirements:

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from jknrules.engine.compiler import Citation
+from jknrules.engine.ir import Citation
 from jknrules.language.vocab import CASE_FIELDS
 
 

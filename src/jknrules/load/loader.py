@@ -20,7 +20,7 @@ from jknrules.errors import CaseError, Diagnostic, PolicyError, Span, diag
 from jknrules.language.case import Case
 from jknrules.language.policy import Channel, Policy, Service, Version
 from jknrules.language.vocab import REGENCIES
-from jknrules.load.source import SourceDocument, parse
+from jknrules.load.source import SourceText, parse
 from jknrules.load.validation import diagnostics_from
 
 Loc = tuple[str | int, ...]
@@ -29,7 +29,7 @@ Loc = tuple[str | int, ...]
 @dataclass(frozen=True)
 class LoadedPolicy:
     policy: Policy
-    source: SourceDocument
+    source: SourceText
 
 
 def read_text(path: Path, error: type[PolicyError] | type[CaseError]) -> str:
@@ -79,7 +79,7 @@ def load_policy_file(path: Path, display: str | None = None) -> LoadedPolicy:
     return load_policy_text(read_text(path, PolicyError), display or display_name(path))
 
 
-def check_semantics(policy: Policy, doc: SourceDocument) -> list[Diagnostic]:
+def check_semantics(policy: Policy, doc: SourceText) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     if REGENCIES[policy.regency] != policy.bps_code:
         out.append(doc.diag(
@@ -137,7 +137,7 @@ def check_semantics(policy: Policy, doc: SourceDocument) -> list[Diagnostic]:
 
 
 def _check_service(
-    policy: Policy, version: Version, service: Service, loc: Loc, doc: SourceDocument
+    policy: Policy, version: Version, service: Service, loc: Loc, doc: SourceText
 ) -> list[Diagnostic]:
     out: list[Diagnostic] = []
 
@@ -287,16 +287,16 @@ def load_case_text(text: str, file: str) -> Case:
     return load_case_source(text, file)[0]
 
 
-def load_case_source(text: str, file: str) -> tuple[Case, SourceDocument]:
+def load_case_source(text: str, file: str) -> tuple[Case, SourceText]:
     """The case and its parsed source (to place later errors, e.g. on ``submitted_at``)."""
     doc = parse(text, file, CaseError)
     return case_from_data(doc.data, doc), doc
 
 
-def case_from_data(data: Any, doc: SourceDocument | None = None) -> Case:
+def case_from_data(data: Any, doc: SourceText | None = None) -> Case:
     """Validate case data (from a file with places, or from an API caller)."""
     if doc is None:
-        doc = SourceDocument("<case>", data, {}, ())
+        doc = SourceText("<case>", data, {}, ())
     if not isinstance(data, dict):
         raise CaseError([doc.diag("JKN-C001", "kasus harus berupa objek JSON/pemetaan YAML",
                                   "a case must be a JSON object / YAML mapping", ())])

@@ -12,7 +12,8 @@ from collections.abc import Iterable, Iterator
 from importlib import resources
 from pathlib import Path
 
-from jknrules.engine.compiler import CompiledPolicy, compile_policy
+from jknrules.engine.compiler import compile_policy
+from jknrules.engine.ir import CompiledPolicy
 from jknrules.errors import CaseError, Diagnostic, PolicyError, Span, diag
 from jknrules.language.vocab import REGENCIES, normalize_regency
 from jknrules.load.loader import load_policy_file

@@ -38,7 +38,7 @@ _CORE_TAGS = frozenset(
 
 
 @dataclass(frozen=True)
-class SourceDocument:
+class SourceText:
     """Parsed data with a table of places keyed by YAML path."""
 
     file: str
@@ -178,7 +178,7 @@ def parse(
     text: str,
     file: str,
     error: Callable[[list[Diagnostic]], JknrulesError],
-) -> SourceDocument:
+) -> SourceText:
     """Parse one YAML/JSON document; raise ``error(diagnostics)`` on any problem."""
     lines = tuple(text.splitlines())
     if len(text) > MAX_BYTES:
@@ -242,4 +242,4 @@ def parse(
             for d in builder.errors
         ]
         raise error(lines_errs)
-    return SourceDocument(file, data, builder.marks, lines)
+    return SourceText(file, data, builder.marks, lines)

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from jknrules.errors import Diagnostic
-from jknrules.load.source import SourceDocument
+from jknrules.load.source import SourceText
 
 # pydantic error type -> Indonesian message (``{ctx}`` filled from the error context)
 _ID = {
@@ -66,7 +66,7 @@ def _fill(template: str, err: Any, field: str) -> str:
 
 def diagnostics_from(
     exc: ValidationError,
-    doc: SourceDocument,
+    doc: SourceText,
     code: str,
     model: type[BaseModel] | None = None,
     prefix: tuple[str | int, ...] = (),

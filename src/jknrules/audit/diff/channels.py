@@ -19,7 +19,7 @@ from jknrules.audit.diff.parts import Pair, same_document, side
 from jknrules.audit.diff.steps import compare_steps, steps_text
 from jknrules.audit.snapshot import ServiceView
 from jknrules.audit.wording import Words
-from jknrules.engine.compiler import CChannel, Citation
+from jknrules.engine.ir import CChannel, Citation
 from jknrules.language.policy import Channel, Text
 
 #: a channel on one side: (model, compiled, time zone, index in the service's list)

@@ -33,7 +33,7 @@ from jknrules.audit.diff.parts import Pair, canonical, change, compare_services,
 from jknrules.audit.diff.steps import compare_steps
 from jknrules.audit.snapshot import Operand, ServiceView, Snapshot
 from jknrules.audit.wording import Words
-from jknrules.engine.compiler import Citation
+from jknrules.engine.ir import Citation
 from jknrules.errors import JknrulesError, diag
 from jknrules.language.policy import Assumption, Office, Policy, SourceDocument
 from jknrules.language.vocab import ROUTES

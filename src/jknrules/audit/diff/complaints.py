@@ -16,7 +16,7 @@ from jknrules.audit.diff.model import Change
 from jknrules.audit.diff.parts import Pair, same_document, side
 from jknrules.audit.snapshot import ServiceView
 from jknrules.audit.wording import Words
-from jknrules.engine.compiler import Citation
+from jknrules.engine.ir import Citation
 from jknrules.language.policy import ComplaintChannel, Text
 
 Entry = tuple[ComplaintChannel, Citation]

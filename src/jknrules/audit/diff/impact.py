@@ -16,8 +16,8 @@ from typing import Any
 
 from jknrules.audit.diff.model import Impact, ImpactExample, ImpactKind, ImpactKindName
 from jknrules.audit.records import decision
-from jknrules.engine.compiler import CompiledPolicy
 from jknrules.engine.evaluator import evaluate_compiled
+from jknrules.engine.ir import CompiledPolicy
 from jknrules.errors import CaseError, JknrulesError, Span, diag
 from jknrules.language.case import Case
 from jknrules.load.loader import case_from_data, display_name

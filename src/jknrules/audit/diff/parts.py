@@ -18,7 +18,7 @@ from jknrules.audit import wording as w
 from jknrules.audit.diff.model import AREAS, Bilingual, Change, Side, Summary
 from jknrules.audit.snapshot import ServiceView
 from jknrules.audit.wording import Words
-from jknrules.engine.compiler import Citation
+from jknrules.engine.ir import Citation
 from jknrules.language.policy import Condition, Text
 from jknrules.language.vocab import ROUTES
 

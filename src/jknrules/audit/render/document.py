@@ -20,7 +20,7 @@ from jknrules.audit import wording as w
 from jknrules.audit.render.flow import Flow, build_flow, mermaid
 from jknrules.audit.snapshot import ServiceView, Snapshot
 from jknrules.audit.wording import Words, md_escape
-from jknrules.engine.compiler import CChannel, Citation
+from jknrules.engine.ir import CChannel, Citation
 from jknrules.language.policy import Channel, SourceDocument, Text
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from jknrules.audit import wording as w
 from jknrules.audit.wording import Words
-from jknrules.engine.compiler import CService
+from jknrules.engine.ir import CService
 from jknrules.language.vocab import OUTCOME_PRECEDENCE
 
 _RANK = {name: i for i, name in enumerate(OUTCOME_PRECEDENCE)}

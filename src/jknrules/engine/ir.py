@@ -1,0 +1,163 @@
+"""The compiled form of a policy: frozen types the evaluator, the batch plan and the
+analyses read. Only types live here; ``engine.compiler`` builds them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from jknrules.engine.calendar import ServiceCalendar, WeeklyHours
+from jknrules.engine.conditions import Compiled
+from jknrules.errors import Span
+from jknrules.language.policy import (
+    Activation,
+    Assumption,
+    Cutoff,
+    IntakeWindow,
+    Policy,
+    ResponseTime,
+    Service,
+    Source,
+    SourceDocument,
+    Step,
+    Text,
+)
+from jknrules.load.source import SourceText
+
+SEGMENT_CURRENT = "current"
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """A clause of a signed document, and where the policy encodes it."""
+
+    text: str
+    at: str
+
+    @staticmethod
+    def of(source: Source, default_doc: str, docs: dict[str, SourceDocument],
+           span: Span | None) -> Citation:
+        doc_id = source.document or default_doc
+        meta = docs.get(doc_id)
+        if meta is None:
+            title = doc_id
+        else:
+            title = meta.short_title or (
+                f"{meta.kind} {meta.number}" if meta.number else meta.title)
+            if meta.date is not None:
+                title += f" ({meta.date.isoformat()})"
+        return Citation(f"{title}, {source.clause}", str(span) if span else "")
+
+
+@dataclass(frozen=True, slots=True)
+class CRule:
+    key: str
+    id: str
+    outcome: str
+    target_segment: str | None
+    message: Text
+    cite: Citation
+    when: Compiled
+    fields: tuple[str, ...]
+    assumption: Text | None
+
+
+@dataclass(frozen=True, slots=True)
+class CRequirement:
+    key: str
+    documents: tuple[str, ...]
+    any_of: bool
+    when: Compiled | None
+    condition_text: tuple[str, str] | None
+    fields: tuple[str, ...]
+    why: Text | None
+    cite: Citation
+    assumption: Text | None
+    #: precomputed texts of the result's item: ``name`` (id, en) and ``why`` (id, en)
+    name_text: tuple[str, str] = ("", "")
+    why_text: tuple[str, str] = ("", "")
+
+
+@dataclass(frozen=True, slots=True)
+class CChannel:
+    id: str
+    name: str
+    hours: WeeklyHours | None
+    cite: Citation
+    #: the office serving this channel (its name), when not the service's own
+    office: str | None = None
+    members: tuple[str, ...] = ()
+    #: the steps on this channel, when they differ from the service's
+    steps: tuple[Step, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CNotice:
+    key: str
+    id: str
+    when: Compiled | None
+    fields: tuple[str, ...]
+    message: Text
+    cite: Citation
+    assumption: Text | None
+
+
+@dataclass(frozen=True, slots=True)
+class CService:
+    route: str
+    model: Service
+    defined_in: dt.date
+    document: SourceDocument
+    office: str
+    applies: Compiled
+    applies_fields: tuple[str, ...]
+    cite: Citation
+    rules: tuple[CRule, ...]
+    requirements: tuple[CRequirement, ...]
+    channels: tuple[CChannel, ...]
+    window: tuple[IntakeWindow, Citation] | None
+    cutoff: tuple[Cutoff, Citation] | None
+    response: tuple[ResponseTime, Citation] | None
+    activation: tuple[Activation, Citation] | None
+    steps: tuple[Step, ...]
+    assumptions: tuple[Assumption, ...]
+    notices: tuple[CNotice, ...] = ()
+    #: the hours at which any channel of the service is open: response and activation
+    #: times run on them (the counter and the after-hours group cover for each other)
+    service_hours: WeeklyHours | None = None
+    #: the evaluator's memo of day-level calendar values (see ``engine.deadlines``)
+    memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False, hash=False,
+                                             repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class CVersion:
+    regency: str
+    effective_from: dt.date
+    sha256: str
+    services: tuple[CService, ...]
+    #: every case field a condition of this version reads (with ``request``)
+    reads: tuple[str, ...] = ()
+    #: the evaluator's memo of what the facts decide, keyed by the values of ``reads``
+    #: (filled on first use, never mutated after; see ``evaluator._facts_phase``)
+    memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False, hash=False,
+                                             repr=False)
+
+
+@dataclass(frozen=True)
+class CompiledPolicy:
+    policy: Policy
+    file: str
+    calendar: ServiceCalendar
+    versions: tuple[CVersion, ...]
+    source: SourceText | None = None
+
+    def version_at(self, day: dt.date) -> CVersion | None:
+        """The version in force on ``day`` (``None`` before the first one)."""
+        found = None
+        for version in self.versions:
+            if version.effective_from <= day:
+                found = version
+        return found
