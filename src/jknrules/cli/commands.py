@@ -1,4 +1,4 @@
-"""CLI subcommands beyond ``evaluate``/``validate``/``schema``, one module each.
+"""The CLI's commands, one module each.
 
 A command module defines ``NAME``, ``HELP``, ``configure(parser)`` (adds its
 arguments) and ``run(args, out, err) -> int`` (the exit code). It raises
@@ -14,8 +14,8 @@ from types import ModuleType
 from typing import Protocol, TextIO
 
 #: Module names under ``jknrules.cli.commands``, in the order ``--help`` lists them.
-MODULES: tuple[str, ...] = ("check", "test", "history", "diff", "render", "replay",
-                           "batch")
+MODULES: tuple[str, ...] = ("evaluate", "validate", "schema", "check", "test", "history",
+                           "diff", "render", "replay", "batch")
 
 
 class Command(Protocol):

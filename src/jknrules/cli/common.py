@@ -1,0 +1,35 @@
+"""What several commands share: the located error report and placing diagnostics raised
+after parsing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from jknrules.errors import CaseError, Diagnostic, JknrulesError, PolicyError, Span
+from jknrules.load.source import SourceText
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def report(exc: JknrulesError, lang: str) -> str:
+    if isinstance(exc, PolicyError):
+        kind, kind_en = "kebijakan tidak valid", "invalid policy"
+    elif isinstance(exc, CaseError):
+        kind, kind_en = "kasus tidak valid", "invalid case"
+    else:
+        kind, kind_en = "masukan tidak valid", "invalid input"
+    head = f"jknrules: {kind} / {kind_en}\n"
+    langs = ("id", "en") if lang == "id" else ("en", "id")
+    return head + exc.report(langs) + "\n"
+
+
+def locate(diags: Sequence[Diagnostic], doc: SourceText) -> list[Diagnostic]:
+    """Give diagnostics raised after parsing (no place yet) the place of their path."""
+    out = []
+    for d in diags:
+        if d.span is None:
+            span = doc.span(d.path) or Span(doc.file, 1, 1)
+            d = Diagnostic(d.code, d.message_id, d.message_en, span, d.path, d.hint_id,
+                           d.hint_en, doc.line_text(span))
+        out.append(d)
+    return out

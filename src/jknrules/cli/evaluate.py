@@ -1,0 +1,60 @@
+"""``jknrules evaluate CASE``: one case (JSON or YAML file, or - for stdin) -> the result."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TextIO
+
+from jknrules import __version__
+from jknrules.api import load_policies
+from jknrules.cli.common import EXIT_OK, locate
+from jknrules.cli.present import render_text
+from jknrules.engine.evaluator import evaluate_compiled
+from jknrules.errors import CaseError
+from jknrules.load.loader import display_name, load_case_source, read_text
+
+NAME = "evaluate"
+HELP = "evaluasi satu kasus (berkas JSON/YAML, atau - untuk stdin) / evaluate one case"
+
+
+def configure(ev: argparse.ArgumentParser) -> None:
+    ev.add_argument("case", help="berkas kasus (JSON/YAML), atau - untuk stdin / case file, or -")
+    ev.add_argument("--policies", type=Path, default=None,
+                    help="folder kebijakan / policy folder (default: $JKNRULES_POLICIES or "
+                    "the shipped policies)")
+    ev.add_argument("--format", choices=("json", "text"), default="json")
+    ev.add_argument("--lang", choices=("id", "en"), default="id",
+                    help="bahasa ringkasan teks dan pesan kesalahan / language of the text "
+                    "summary and of error messages (default id)")
+    ev.add_argument("--no-trace", action="store_true",
+                    help="tanpa jejak aturan / leave the trace out of the JSON")
+    ev.add_argument("--record", type=Path, default=None, metavar="FILE.jsonl",
+                    help="catat keputusan / append the decision (case, result, policy sha256, "
+                    "engine version) to this JSON Lines file, atomically")
+
+
+def _read_case(name: str, stdin: TextIO) -> tuple[str, str]:
+    if name == "-":
+        return stdin.read(), "<stdin>"
+    path = Path(name)
+    return read_text(path, CaseError), display_name(path)
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    text, file = _read_case(args.case, args.stdin)
+    case, doc = load_case_source(text, file)
+    policies = load_policies(args.policies)
+    try:
+        result = evaluate_compiled(policies.get(case.regency), case, trace=not args.no_trace)
+    except CaseError as exc:
+        raise CaseError(locate(exc.diagnostics, doc)) from None
+    if args.record is not None:
+        from jknrules.audit.records import append_record, make_record
+
+        append_record(args.record, make_record(case, result, __version__))
+    if args.format == "text":
+        out.write(render_text(result, args.lang))
+    else:
+        out.write(result.to_json() + "\n")
+    return EXIT_OK
