@@ -12,7 +12,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from jknrules.cli.present import OUTCOME_LABELS  # the outcome labels of the text summary
 from jknrules.engine.conditions import describe
 from jknrules.language.policy import (
     Activation,
@@ -28,7 +27,7 @@ from jknrules.language.policy import (
     SourceDocument,
     Step,
 )
-from jknrules.language.vocab import DOCUMENTS
+from jknrules.language.vocab import DOCUMENTS, OUTCOME_LABELS
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,18 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from jknrules.engine.result import Result
-from jknrules.language.vocab import DOCUMENTS
+from jknrules.language.vocab import DOCUMENTS, OUTCOME_LABELS
 
-OUTCOME_LABELS = {
-    "not_covered": ("Tidak ada layanan untuk permohonan ini", "No route for this request"),
-    "needs_review": ("Perlu diputuskan petugas", "Needs an officer's review"),
-    "ineligible": ("Tidak memenuhi syarat", "Ineligible"),
-    "already_registered": ("Sudah terdaftar", "Already registered"),
-    "redirected": ("Dialihkan ke segmen lain", "Redirected to another segment"),
-    "outside_intake_window": ("Di luar jadwal penerimaan berkas", "Outside the intake window"),
-    "incomplete": ("Berkas belum lengkap", "Incomplete"),
-    "accepted": ("Diterima", "Accepted"),
-}
 _DEADLINE = {
     "next_service_opening": ("Pelayanan buka kembali", "Service opens again"),
     "response_due": ("Batas waktu tanggapan", "Response due"),

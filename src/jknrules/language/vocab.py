@@ -104,6 +104,18 @@ OUTCOME_PRECEDENCE: tuple[str, ...] = (
     "incomplete",
     "accepted",
 )
+#: How an outcome is named to people (Indonesian, English).
+OUTCOME_LABELS = {
+    "not_covered": ("Tidak ada layanan untuk permohonan ini", "No route for this request"),
+    "needs_review": ("Perlu diputuskan petugas", "Needs an officer's review"),
+    "ineligible": ("Tidak memenuhi syarat", "Ineligible"),
+    "already_registered": ("Sudah terdaftar", "Already registered"),
+    "redirected": ("Dialihkan ke segmen lain", "Redirected to another segment"),
+    "outside_intake_window": ("Di luar jadwal penerimaan berkas", "Outside the intake window"),
+    "incomplete": ("Berkas belum lengkap", "Incomplete"),
+    "accepted": ("Diterima", "Accepted"),
+}
+
 #: Outcomes a policy rule may produce (the others come from the engine itself).
 RuleOutcome = Literal["needs_review", "ineligible", "already_registered", "redirected", "incomplete"]
 
