@@ -35,8 +35,8 @@ def run(*argv: str) -> tuple[int, str, str]:
 
 def diff_json(*argv: str) -> dict[str, Any]:
     code, out, err = run("diff", *argv, "--format", "json")
-    assert code == 0, err
     report: dict[str, Any] = json.loads(out)
+    assert code == (1 if report["semantic_change"] else 0), err  # like diff(1)
     jsonschema.validate(report, SCHEMA)
     return report
 
@@ -181,7 +181,7 @@ def test_complaint_channel_changes_are_reported_with_sources(tmp_path: Path) -> 
     assert clause["old"]["source"].endswith("Saran dan Masukan 3")
     assert clause["new"]["source"].endswith("7. Penanganan Pengaduan 3")
     code, md, _ = run("diff", str(KARANGASEM), str(_edit_complaints(tmp_path)))
-    assert code == 0
+    assert code == 1
     assert "#### Penanganan pengaduan, saran dan masukan · *Complaint channels*" in md
     assert "  - Sesudah · *after*: (0363) 23456" in md
 
@@ -263,7 +263,7 @@ def test_notice_and_channel_member_changes_are_reported_with_sources(tmp_path: P
         "Standar Pelayanan Pendaftaran Emergency PBPU BP Pemda 2025 (2025-12-31), Penutup "
         "(Ditetapkan di Amlapura, pada tanggal 31 Desember 2025)")
     code, md, _ = run("diff", str(KARANGASEM), str(path))
-    assert code == 0
+    assert code == 1
     assert "### Asumsi versi · *Version assumptions*" in md
     assert "#### Pemberitahuan kepada pemohon · *Notices to the applicant*" in md
 
@@ -288,7 +288,7 @@ def test_a_new_channel_office_is_reported(tmp_path: Path) -> None:
 
 def test_karangasem_golden(karangasem: dict[str, Any]) -> None:
     code, md, _ = run("diff", "karangasem@2023-05-22", "karangasem@2025-12-31")
-    assert code == 0
+    assert code == 1
     assert_golden("diff/karangasem-2023-2025.md", md)
     assert_golden("diff/karangasem-2023-2025.json",
                   json.dumps(karangasem, ensure_ascii=False, indent=2) + "\n")
@@ -298,7 +298,7 @@ def test_worked_example_in_docs_is_current(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.chdir(ROOT)
     code, md, err = run("diff", "karangasem@2023-05-22", "karangasem@2025-12-31",
                         "--cases", "tests/golden/diff/karangasem-cases.jsonl")
-    assert code == 0, err
+    assert code == 1, err
     assert_golden(ROOT / "docs" / "diff-karangasem-2023-2025.md", md)
 
 
@@ -595,3 +595,13 @@ def test_every_version_against_itself_is_no_change(name: str) -> None:
     source = from_file(POLICY_DIR / f"{name}.yaml")
     for snap in source.snapshots():
         assert compare(snap, snap) == []
+
+
+def test_exit_code_is_1_for_a_semantic_change_and_0_for_none(tmp_path: Path) -> None:
+    """Like diff(1): a script can ask "did the rules change?" by the exit code alone."""
+    assert run("diff", "karangasem@2023-05-22", "karangasem@2025-12-31")[0] == 1
+    assert run("diff", "karangasem@2025-12-31", "karangasem@2026-03-01")[0] == 0
+    assert run("diff", str(KARANGASEM), str(reformatted(tmp_path)))[0] == 0
+    assert run("diff", str(KARANGASEM), str(KARANGASEM), "--format", "json")[0] == 0
+    status, out, err = run("diff", "karangasem@2023-05-22")  # usage: still 2
+    assert status == 2 and out == "" and "JKN-A005" in err

@@ -96,13 +96,15 @@ def append_record(path: Path, record: Mapping[str, Any]) -> None:
     line = (json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
             + "\n").encode("utf-8")
     try:
-        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        # O_BINARY (Windows only): no newline translation, so one record is one line
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0),
+                     0o644)
     except OSError as exc:
         raise _write_error(path, exc.strerror or str(exc)) from None
     try:
         _lock(fd)
         size = os.fstat(fd).st_size
-        if size and os.pread(fd, 1, size - 1) != b"\n":
+        if size and _last_byte(fd, size) != b"\n":
             line = b"\n" + line  # an earlier write was cut short: do not glue onto it
         written = os.write(fd, line)
         if written != len(line):
@@ -112,6 +114,13 @@ def append_record(path: Path, record: Mapping[str, Any]) -> None:
         raise _write_error(path, exc.strerror or str(exc)) from None
     finally:
         os.close(fd)
+
+
+def _last_byte(fd: int, size: int) -> bytes:
+    """The file's last byte, by a seek and a read, which every platform has (a positioned read
+    is POSIX only); the write that follows still goes to the end (``O_APPEND``)."""
+    os.lseek(fd, size - 1, os.SEEK_SET)
+    return os.read(fd, 1)
 
 
 def _lock(fd: int) -> None:

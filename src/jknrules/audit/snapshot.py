@@ -26,7 +26,7 @@ from jknrules.errors import JknrulesError, PolicyError, Span, diag
 from jknrules.language.policy import Assumption, Policy, Service, Source, SourceDocument
 from jknrules.language.vocab import REGENCIES, normalize_regency
 from jknrules.load.loader import LoadedPolicy, display_name, load_policy_file, load_policy_text
-from jknrules.load.policyset import default_policy_dir, policy_files
+from jknrules.load.policyset import PolicyFolder, find_policy_dir, policy_files, shipped_name
 
 _AT_DATE = re.compile(r"^(?P<name>.+)@(?P<date>\d{4}-\d{2}-\d{2})$")
 
@@ -178,16 +178,17 @@ def from_git(path: Path, rev: str) -> PolicySource:
     return PolicySource(load_policy_text(blob.text, name), name, blob.commit)
 
 
-def from_folder(folder: Path | None, regency: str) -> PolicySource:
-    """The policy of ``regency`` in ``folder`` (default: the policies in use)."""
-    shipped = folder is None
-    root = default_policy_dir() if folder is None else folder
+def from_folder(folder: PolicyFolder | Path | None, regency: str) -> PolicySource:
+    """The policy of ``regency`` in ``folder`` (default: the policies in use,
+    :func:`~jknrules.load.policyset.find_policy_dir`)."""
+    found = folder if isinstance(folder, PolicyFolder) else find_policy_dir(folder)
+    shipped, root = found.named_as_shipped, found.path
     if not root.exists():
         raise PolicyError([diag("JKN-F001", f"folder kebijakan tidak ditemukan: {root}",
                                 f"policy folder not found: {root}", span=Span(str(root), 1, 1))])
     rid = normalize_regency(regency)
     for file in policy_files([root]):
-        loaded = load_policy_file(file, f"policies/{file.name}" if shipped else None)
+        loaded = load_policy_file(file, shipped_name(file) if shipped else None)
         if loaded.policy.regency == rid:
             return PolicySource(loaded, loaded.source.file)
     raise JknrulesError([diag(
@@ -205,7 +206,16 @@ class Operand:
     label: str
 
 
-def operand(text: str, policies: Path | None, git_rev: str | None = None) -> Operand:
+def names_regency(text: str) -> bool:
+    """Whether an operand names a regency (``REGENCY@DATE``, read from the policy folder)
+    rather than a file."""
+    match = _AT_DATE.match(text)
+    name = match["name"] if match else text
+    return normalize_regency(name) in REGENCIES and not Path(name).exists()
+
+
+def operand(text: str, policies: PolicyFolder | Path | None, git_rev: str | None = None
+            ) -> Operand:
     """``REGENCY@DATE``, ``FILE``, ``FILE@DATE``; with ``git_rev``, FILE at that revision."""
     match = _AT_DATE.match(text)
     name, as_of = (match["name"], parse_date(match["date"], text)) if match else (text, None)
@@ -214,7 +224,7 @@ def operand(text: str, policies: Path | None, git_rev: str | None = None) -> Ope
         return Operand(from_git(path, git_rev), as_of, f"{name}@{git_rev}")
     if path.is_file():
         return Operand(from_file(path), as_of, text)
-    if normalize_regency(name) in REGENCIES and not path.exists():
+    if names_regency(text):
         if as_of is None:
             raise JknrulesError([diag(
                 "JKN-A001", f"'{text}': sebut tanggal versi, mis. {name}@2025-12-31",

@@ -5,7 +5,9 @@ Exit 0 when the run finished (rows the evaluator refused are in the output with
 ``error`` set and in the errors file, ``OUTPUT.errors.jsonl`` unless ``--errors``);
 2 on bad input (unknown file type, unknown columns, invalid policies).
 With ``--dask SCHEDULER`` the input's partitions are evaluated on a Dask cluster and
-OUTPUT is a folder of Parquet files (``pip install 'jknrules[dask]'``).
+OUTPUT is a folder of Parquet files (``pip install 'jknrules[dask]'``). Without the
+``batch`` extra (pyarrow, numpy, rich) it says ``pip install 'jknrules[batch]'`` on
+stderr and exits 2.
 """
 
 from __future__ import annotations
@@ -15,45 +17,76 @@ import json
 from pathlib import Path
 from typing import TextIO
 
+from jknrules.cli.common import EXIT_INVALID
 from jknrules.errors import CaseError, Span, diag
 
 NAME = "batch"
-HELP = "evaluate a file of cases (JSON Lines, CSV, Parquet) into a file of results"
+HELP = ("evaluasi berkas berisi banyak kasus (JSON Lines, CSV, Parquet) menjadi berkas hasil "
+        "(perlu jknrules[batch]) / evaluate a file of cases (JSON Lines, CSV, Parquet) into a "
+        "file of results (needs jknrules[batch])")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("input", type=Path, help="cases: .jsonl, .csv or .parquet")
+    parser.add_argument("input", type=Path,
+                        help="kasus / cases: .jsonl, .csv, .parquet")
     parser.add_argument("--out", type=Path, required=True,
-                        help="results: .jsonl, .csv or .parquet (with --dask: a folder)")
-    parser.add_argument("--policies", type=Path, default=None,
-                        help="policy folder (default: $JKNRULES_POLICIES or the shipped ones)")
+                        help="hasil: .jsonl, .csv atau .parquet (dengan --dask: folder) / "
+                        "results: .jsonl, .csv or .parquet (with --dask: a folder)")
+    parser.add_argument("--policies", type=Path, default=None, metavar="DIR",
+                        help="folder kebijakan (bawaan: $JKNRULES_POLICIES, lalu policies/ di "
+                        "folder kerja atau induknya, lalu salinan paket) / policy folder "
+                        "(default: $JKNRULES_POLICIES, then policies/ in the working folder or "
+                        "a parent, then the installed copy)")
     parser.add_argument("--full", action="store_true",
-                        help="the complete result of each case (texts, reasons) through the "
-                        "case-at-a-time evaluator, instead of the decision columns")
-    parser.add_argument("--trace", action="store_true", help="with --full: add the trace")
+                        help="hasil lengkap setiap kasus (teks, alasan) lewat evaluator satu "
+                        "per satu / the complete result of each case (texts, reasons) through "
+                        "the case-at-a-time evaluator, instead of the decision columns")
+    parser.add_argument("--trace", action="store_true",
+                        help="dengan --full: sertakan jejak / with --full: add the trace")
     parser.add_argument("--errors", type=Path, default=None,
-                        help="where to write refused rows (default: OUTPUT.errors.jsonl)")
-    parser.add_argument("--rows", type=int, default=1 << 18, help="rows per chunk")
+                        help="tempat baris yang ditolak (bawaan: OUTPUT.errors.jsonl) / where "
+                        "to write refused rows (default: OUTPUT.errors.jsonl)")
+    parser.add_argument("--rows", type=int, default=1 << 18,
+                        help="baris per potongan / rows per chunk")
     parser.add_argument("--workers", type=int, default=1,
-                        help="processes deciding chunks (default 1; each keeps its own "
-                        "memos, so more pays off only on large inputs and more cores)")
+                        help="jumlah proses (bawaan 1) / processes deciding chunks (default 1; "
+                        "each keeps its own memos, so more pays off only on large inputs and "
+                        "more cores)")
     parser.add_argument("--dask", metavar="SCHEDULER", default=None,
-                        help="run on a Dask cluster (scheduler address, e.g. tcp://host:8786)")
-    parser.add_argument("--summary", choices=("text", "json"), default="text")
+                        help="jalankan di klaster Dask (alamat scheduler, mis. "
+                        "tcp://host:8786; perlu jknrules[dask]) / run on a Dask cluster "
+                        "(scheduler address, e.g. tcp://host:8786; needs jknrules[dask])")
+    parser.add_argument("--summary", choices=("text", "json"), default="text",
+                        help="format ringkasan / summary format (default text)")
+
+
+def missing(extra: str, exc: ImportError) -> str:
+    """One bilingual paragraph: which optional packages are missing, how to install them."""
+    text = str(exc)
+    if f"jknrules[{extra}]" in text:  # already explained (jknrules.batch's own check)
+        return f"jknrules {NAME}: {text}\n"
+    return (f"jknrules {NAME}: paket tambahan belum terpasang ({exc.name or text}); pasang "
+            f"dengan: pip install 'jknrules[{extra}]' / extra packages are not installed "
+            f"({exc.name or text}); install them with: pip install 'jknrules[{extra}]'\n")
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         from jknrules.batch import runner
-    except ImportError as exc:  # pragma: no cover - pyarrow is a dependency
-        raise CaseError([diag("JKN-F006", f"modul tidak tersedia: {exc}",
-                              f"a module is missing: {exc}")]) from None
+    except ImportError as exc:
+        err.write(missing("batch", exc))
+        return EXIT_INVALID
     if not args.input.exists():
         raise CaseError([diag("JKN-F001", f"berkas tidak ditemukan: {args.input}",
                               f"file not found: {args.input}", span=Span(str(args.input), 1, 1))])
     if args.trace and not args.full:
         args.full = True
     if args.dask:
+        try:
+            import distributed  # noqa: F401 - only to say which extra is missing
+        except ImportError as exc:
+            err.write(missing("dask", exc))
+            return EXIT_INVALID
         from jknrules.batch.dask_runner import run as run_on_dask
 
         summary = run_on_dask(args.input, args.out, args.dask, args.policies,

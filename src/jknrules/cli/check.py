@@ -11,22 +11,27 @@ from typing import TextIO
 
 from jknrules.analysis.check import check_policy
 from jknrules.analysis.report import findings_json, findings_text
+from jknrules.cli.common import policy_folder
 from jknrules.load.policyset import PolicySet
 
 NAME = "check"
-HELP = ("validate policies and analyse them for gaps, overlaps, dead rules and active "
-        "members accepted into a second segment")
+HELP = ("periksa kebijakan dan cari celah, tumpang tindih, aturan mati, serta peserta aktif "
+        "yang diterima di segmen kedua / validate policies and analyse them for gaps, "
+        "overlaps, dead rules and active members accepted into a second segment")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", type=Path,
-                        help="policy files or folders (default: the policies in use)")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
-    parser.add_argument("--lang", choices=("id", "en"), default="id")
+                        help="berkas atau folder kebijakan (bawaan: folder kebijakan yang "
+                        "dipakai) / policy files or folders (default: the policy folder in use)")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="format laporan / report format (default text)")
+    parser.add_argument("--lang", choices=("id", "en"), default="id",
+                        help="bahasa laporan / report language (default id)")
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    policies = PolicySet.load(args.paths or None)
+    policies = PolicySet.load(args.paths or policy_folder(None, err))
     findings = [f for policy in policies for f in check_policy(policy)]
     findings.sort(key=lambda f: (not f.blocking, f.regency, f.version, f.at, f.message_en))
     out.write(findings_json(findings) if args.format == "json" else

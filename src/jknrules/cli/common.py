@@ -1,11 +1,14 @@
-"""What several commands share: the located error report and placing diagnostics raised
-after parsing."""
+"""What several commands share: the located error report, placing diagnostics raised
+after parsing, and saying which policy folder is read."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from typing import TextIO
 
 from jknrules.errors import CaseError, Diagnostic, JknrulesError, PolicyError, Span
+from jknrules.load.policyset import PolicyFolder, find_policy_dir
 from jknrules.load.source import SourceText
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
@@ -33,3 +36,15 @@ def locate(diags: Sequence[Diagnostic], doc: SourceText) -> list[Diagnostic]:
                            d.hint_en, doc.line_text(span))
         out.append(d)
     return out
+
+
+def policy_folder(policies: str | os.PathLike[str] | None, err: TextIO) -> PolicyFolder:
+    """The policy folder a command reads (``--policies`` or the default order), announced
+    on stderr in one bilingual line, so an officer sees which copy was checked."""
+    folder = find_policy_dir(policies)
+    announce(folder, err)
+    return folder
+
+
+def announce(folder: PolicyFolder, err: TextIO) -> None:
+    err.write(folder.describe() + "\n")

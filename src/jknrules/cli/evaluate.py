@@ -20,10 +20,14 @@ HELP = "evaluasi satu kasus (berkas JSON/YAML, atau - untuk stdin) / evaluate on
 
 def configure(ev: argparse.ArgumentParser) -> None:
     ev.add_argument("case", help="berkas kasus (JSON/YAML), atau - untuk stdin / case file, or -")
-    ev.add_argument("--policies", type=Path, default=None,
-                    help="folder kebijakan / policy folder (default: $JKNRULES_POLICIES or "
-                    "the shipped policies)")
-    ev.add_argument("--format", choices=("json", "text"), default="json")
+    ev.add_argument("--policies", type=Path, default=None, metavar="DIR",
+                    help="folder kebijakan (bawaan: $JKNRULES_POLICIES, lalu policies/ di folder "
+                    "kerja atau induknya, lalu salinan paket) / policy folder (default: "
+                    "$JKNRULES_POLICIES, then policies/ in the working folder or a parent, "
+                    "then the installed copy)")
+    ev.add_argument("--format", choices=("json", "text"), default="json",
+                    help="JSON hasil (bawaan) atau ringkasan teks / the result JSON (default) "
+                    "or a text summary")
     ev.add_argument("--lang", choices=("id", "en"), default="id",
                     help="bahasa ringkasan teks dan pesan kesalahan / language of the text "
                     "summary and of error messages (default id)")

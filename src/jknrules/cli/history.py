@@ -3,6 +3,7 @@
 Effective dates, document title and number, who signed, legal basis, and a
 one-line count of what changed from the previous version. ``--as-of DATE``
 names the version in force on that date (exit 2 if none was). Exit 0.
+Reading the policy folder, it says which one on stderr.
 """
 
 from __future__ import annotations
@@ -13,23 +14,32 @@ from typing import TextIO
 
 from jknrules.audit.history import history, to_json, to_markdown
 from jknrules.audit.snapshot import from_file, from_folder, parse_date
+from jknrules.cli.common import policy_folder
 
 NAME = "history"
-HELP = "the versions of a regency's policy: dates, documents, signatories, changes"
+HELP = ("riwayat versi kebijakan kabupaten: tanggal, dokumen, penanda tangan, perubahan / "
+        "the versions of a regency's policy: dates, documents, signatories, changes")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("regency", help="regency id or BPS code (or a policy file)")
+    parser.add_argument("regency", help="id kabupaten atau kode BPS (atau berkas kebijakan) / "
+                        "regency id or BPS code (or a policy file)")
     parser.add_argument("--as-of", metavar="DATE", default=None,
-                        help="name the version in force on this date (YYYY-MM-DD)")
-    parser.add_argument("--policies", type=Path, default=None,
-                        help="policy folder (default: the policies in use)")
-    parser.add_argument("--format", choices=("md", "json"), default="md")
+                        help="sebut versi yang berlaku pada tanggal ini (YYYY-MM-DD) / name the "
+                        "version in force on this date")
+    parser.add_argument("--policies", type=Path, default=None, metavar="DIR",
+                        help="folder kebijakan (bawaan: $JKNRULES_POLICIES, lalu policies/ di folder kerja "
+                        "atau induknya, lalu salinan paket) / policy folder (default: "
+                        "$JKNRULES_POLICIES, then policies/ in the working folder or a parent, "
+                        "then the installed copy)")
+    parser.add_argument("--format", choices=("md", "json"), default="md",
+                        help="format keluaran / output format (default md)")
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     path = Path(args.regency)
-    source = from_file(path) if path.is_file() else from_folder(args.policies, args.regency)
+    source = from_file(path) if path.is_file() else \
+        from_folder(policy_folder(args.policies, err), args.regency)
     as_of = parse_date(args.as_of, "--as-of") if args.as_of else None
     if as_of is not None:
         source.require_at(as_of)

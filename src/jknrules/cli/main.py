@@ -1,9 +1,12 @@
 """The command line: ``main(argv, stdout, stderr, stdin) -> int``; each command is a module
 of this package, listed in :mod:`jknrules.cli.commands`.
 
-Exit codes: 0 a decision was made (whatever it is) / the input is valid / no findings;
-1 findings (``check``, ``test``, ``replay``); 2 invalid input (case or policy), with a
-located message on stderr; 3 an internal error (a bug: please report it).
+Exit codes: 0 a decision was made (whatever it is) / the input is valid / no findings /
+no semantic change (``diff``); 1 findings (``check``, ``test``, ``replay``) or a semantic
+change (``diff``, like diff(1)); 2 invalid input (case or policy), with a located message
+on stderr; 3 an internal error (a bug: please report it). From the console script only:
+141 when the reader of stdout went away (``jknrules render karangasem | head -1``), quietly,
+as a command stopped by SIGPIPE.
 """
 
 from __future__ import annotations
@@ -20,17 +23,24 @@ from jknrules.cli import commands
 from jknrules.cli.common import EXIT_INTERNAL, EXIT_INVALID, report
 from jknrules.errors import JknrulesError
 
+_HELP = "tampilkan bantuan ini / show this help"
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="jknrules",
+        prog="jknrules", add_help=False,
         description="Evaluasi kasus pendaftaran JKN terhadap kebijakan kabupaten yang berversi. / "
         "Evaluate JKN enrollment cases against versioned regency policies.",
     )
-    parser.add_argument("--version", action="version", version=f"jknrules {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("-h", "--help", action="help", help=_HELP)
+    parser.add_argument("--version", action="version", version=f"jknrules {__version__}",
+                        help="tampilkan versi program / show the program's version")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                title="perintah / commands")
     for module in commands.load_all():
-        command = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+        command = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP,
+                                 add_help=False)
+        command.add_argument("-h", "--help", action="help", help=_HELP)
         module.configure(command)
         command.set_defaults(command_module=module)
     return parser
@@ -51,6 +61,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
     lang = getattr(args, "lang", "id")
     try:
         return int(args.command_module.run(args, out, err))
+    except BrokenPipeError:  # the reader of stdout went away: not a bug (console_main)
+        raise
     except JknrulesError as exc:
         err.write(report(exc, lang))
         return EXIT_INVALID
@@ -62,5 +74,21 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
         return EXIT_INTERNAL
 
 
+#: Exit code when stdout is a closed pipe: 128 + SIGPIPE, as a shell reports a command
+#: stopped by it (``yes | head -1``).
+EXIT_BROKEN_PIPE = 141
+
+
 def console_main() -> None:
-    sys.exit(main())
+    """The ``jknrules`` console script (and ``python -m jknrules``)."""
+    try:
+        code = main()
+        sys.stdout.flush()  # inside the try: a closed pipe may only show at this flush
+    except BrokenPipeError:
+        # Nothing more can reach the reader. Point stdout at the null device so that the
+        # interpreter's own flush at exit does not fail again and print a message.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(EXIT_BROKEN_PIPE)
+    sys.exit(code)

@@ -2,7 +2,8 @@
 rendered as the Standar Pelayanan (Persyaratan, Sistem/Mekanisme/Prosedur, Waktu
 Pelayanan, Waktu Tanggapan, Biaya/Tarif, Produk Layanan, Penanganan Pengaduan,
 Dasar Hukum), with a flowchart of each route and the source clause of every line.
-Exit 0; 2 when no version is in force on DATE.
+Exit 0; 2 when no version is in force on DATE. Reading the policy folder, it says which
+one on stderr.
 """
 
 from __future__ import annotations
@@ -16,25 +17,36 @@ from zoneinfo import ZoneInfo
 from jknrules.audit.render.document import build, to_markdown
 from jknrules.audit.render.html import to_html
 from jknrules.audit.snapshot import from_file, from_folder, parse_date
+from jknrules.cli.common import policy_folder
 
 NAME = "render"
-HELP = "render the version in force as the Standar Pelayanan (Markdown or HTML)"
+HELP = ("tampilkan versi yang berlaku sebagai Standar Pelayanan (Markdown atau HTML) / "
+        "render the version in force as the Standar Pelayanan (Markdown or HTML)")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("regency", help="regency id or BPS code (or a policy file)")
+    parser.add_argument("regency", help="id kabupaten atau kode BPS (atau berkas kebijakan) / "
+                        "regency id or BPS code (or a policy file)")
     parser.add_argument("--as-of", metavar="DATE", default=None,
-                        help="the version in force on this date (default: today, local time)")
-    parser.add_argument("--policies", type=Path, default=None,
-                        help="policy folder (default: the policies in use)")
-    parser.add_argument("--format", choices=("md", "html"), default="md")
+                        help="versi yang berlaku pada tanggal ini (bawaan: hari ini, waktu "
+                        "setempat) / the version in force on this date (default: today, local "
+                        "time)")
+    parser.add_argument("--policies", type=Path, default=None, metavar="DIR",
+                        help="folder kebijakan (bawaan: $JKNRULES_POLICIES, lalu policies/ di folder kerja "
+                        "atau induknya, lalu salinan paket) / policy folder (default: "
+                        "$JKNRULES_POLICIES, then policies/ in the working folder or a parent, "
+                        "then the installed copy)")
+    parser.add_argument("--format", choices=("md", "html"), default="md",
+                        help="format keluaran / output format (default md)")
     parser.add_argument("--lang", choices=("id", "en"), default="id",
-                        help="language of the body text (headings are bilingual)")
+                        help="bahasa isi (judul selalu dwibahasa) / language of the body text "
+                        "(headings are bilingual)")
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     path = Path(args.regency)
-    source = from_file(path) if path.is_file() else from_folder(args.policies, args.regency)
+    source = from_file(path) if path.is_file() else \
+        from_folder(policy_folder(args.policies, err), args.regency)
     as_of = parse_date(args.as_of, "--as-of") if args.as_of else \
         dt.datetime.now(ZoneInfo(source.policy.time_zone)).date()
     doc = build(source.require_at(as_of), as_of)

@@ -16,27 +16,36 @@ from typing import TextIO
 from jknrules.audit import gitrev
 from jknrules.audit.records import ContentIndex, ReplayReport, read_records, replay
 from jknrules.load.loader import display_name
-from jknrules.load.policyset import PolicySet, default_policy_dir
+from jknrules.load.policyset import PolicySet, find_policy_dir
 
 NAME = "replay"
-HELP = "replay recorded decisions against the policy content that decided them"
+HELP = ("ulangi keputusan yang tercatat terhadap isi kebijakan yang memutuskannya / "
+        "replay recorded decisions against the policy content that decided them")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("records", type=Path, help="decision records (from evaluate --record)")
-    parser.add_argument("--policies", type=Path, default=None,
-                        help="policy folder: the rules in force today, and where to look for "
-                        "the deciding content (default: the policies in use)")
+    parser.add_argument("records", type=Path,
+                        help="catatan keputusan (dari evaluate --record) / decision records "
+                        "(from evaluate --record)")
+    parser.add_argument("--policies", type=Path, default=None, metavar="DIR",
+                        help="folder kebijakan: aturan yang berlaku hari ini, dan tempat mencari "
+                        "isi yang memutuskan (bawaan: folder kebijakan yang dipakai) / policy "
+                        "folder: the rules in force today, and where to look for the deciding "
+                        "content (default: the policy folder in use)")
     parser.add_argument("--git", metavar="REV", default=None,
-                        help="also look in the git history of the policy folder up to REV")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
-    parser.add_argument("--lang", choices=("id", "en"), default="id")
+                        help="cari juga di riwayat git folder kebijakan sampai REV / also look "
+                        "in the git history of the policy folder up to REV")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="format laporan / report format (default text)")
+    parser.add_argument("--lang", choices=("id", "en"), default="id",
+                        help="bahasa laporan / report language (default id)")
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    folder: Path = args.policies or default_policy_dir()
+    found = find_policy_dir(args.policies)
+    folder = found.path
     entries = read_records(args.records)
-    current = PolicySet.load(args.policies)
+    current = PolicySet.load(found)
     index = ContentIndex()
     for compiled in current:
         index.add(compiled, compiled.file)

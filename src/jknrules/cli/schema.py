@@ -13,7 +13,8 @@ HELP = "cetak JSON Schema / print a JSON Schema (policy, case, result, diff)"
 
 
 def configure(sc: argparse.ArgumentParser) -> None:
-    sc.add_argument("name", choices=tuple(schemas.MODELS))
+    sc.add_argument("name", choices=tuple(schemas.MODELS),
+                    help="skema yang dicetak / the schema to print")
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

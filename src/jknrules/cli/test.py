@@ -10,27 +10,38 @@ from typing import TextIO
 from jknrules.analysis.coverage import measure
 from jknrules.analysis.examples import example_files, load_examples, run_example
 from jknrules.analysis.report import coverage_text
+from jknrules.cli.common import policy_folder
 from jknrules.load.loader import display_name
-from jknrules.load.policyset import PolicySet, default_policy_dir
+from jknrules.load.policyset import PolicySet
 
 NAME = "test"
-HELP = "run example cases (policies/tests/<regency>/*.yaml) against the policies"
+HELP = ("jalankan contoh kasus (policies/tests/<kabupaten>/*.yaml) terhadap kebijakan / "
+        "run the example cases (policies/tests/<regency>/*.yaml) against the policies")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", type=Path,
-                        help="test files or folders (default: tests/ beside the policies)")
-    parser.add_argument("--policies", type=Path, default=None)
+                        help="berkas atau folder contoh kasus (bawaan: tests/ di folder "
+                        "kebijakan) / example-case files or folders (default: tests/ in the "
+                        "policy folder)")
+    parser.add_argument("--policies", type=Path, default=None, metavar="DIR",
+                        help="folder kebijakan (bawaan: $JKNRULES_POLICIES, lalu policies/ di folder kerja "
+                        "atau induknya, lalu salinan paket) / policy folder (default: "
+                        "$JKNRULES_POLICIES, then policies/ in the working folder or a parent, "
+                        "then the installed copy)")
     parser.add_argument("--coverage", action="store_true",
-                        help="report what no case exercised (exit 1 if anything)")
-    parser.add_argument("--lang", choices=("id", "en"), default="id")
-    parser.add_argument("-q", "--quiet", action="store_true", help="list failures only")
+                        help="laporkan yang tidak dijalankan contoh mana pun (exit 1 bila ada) / "
+                        "report what no case exercised (exit 1 if anything)")
+    parser.add_argument("--lang", choices=("id", "en"), default="id",
+                        help="bahasa keluaran / output language (default id)")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="hanya yang gagal / list failures only")
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    policies = PolicySet.load(args.policies)
-    root = args.policies or default_policy_dir()
-    files = example_files(args.paths or [Path(root) / "tests"])
+    folder = policy_folder(args.policies, err)
+    policies = PolicySet.load(folder)
+    files = example_files(args.paths or [folder.path / "tests"])
     lang = args.lang
     passed = failed = 0
     traces = []

@@ -8,12 +8,11 @@ from pathlib import Path
 from typing import TextIO
 
 from jknrules.analysis.examples import load_examples
-from jknrules.api import load_policies
-from jknrules.cli.common import EXIT_INVALID, EXIT_OK, locate, report
+from jknrules.cli.common import EXIT_INVALID, EXIT_OK, locate, policy_folder, report
 from jknrules.engine.evaluator import evaluate_compiled
 from jknrules.errors import CaseError, Diagnostic, JknrulesError, PolicyError, Span, diag
 from jknrules.load.loader import case_from_data, display_name, read_text
-from jknrules.load.policyset import PolicySet, default_policy_dir
+from jknrules.load.policyset import PolicyFolder, PolicySet, shipped_name
 from jknrules.load.source import SourceText, parse
 
 NAME = "validate"
@@ -22,18 +21,30 @@ HELP = "periksa berkas kebijakan dan kasus / check policy files and case files"
 
 def configure(va: argparse.ArgumentParser) -> None:
     va.add_argument("paths", nargs="*", type=Path,
-                    help="berkas/folder kebijakan dan berkas kasus / policy files/folders and "
-                    "case files (default: the policies in use)")
-    va.add_argument("--policies", type=Path, default=None,
-                    help="kebijakan untuk memeriksa kasus / policies to check case files "
-                    "against (default: the shipped policies)")
-    va.add_argument("--lang", choices=("id", "en"), default="id")
+                    help="berkas/folder kebijakan dan berkas kasus (bawaan: folder kebijakan "
+                    "yang dipakai) / policy files/folders and case files (default: the policy "
+                    "folder in use)")
+    va.add_argument("--policies", type=Path, default=None, metavar="DIR",
+                    help="folder kebijakan (bawaan: $JKNRULES_POLICIES, lalu policies/ di folder "
+                    "kerja atau induknya, lalu salinan paket) / policy folder (default: "
+                    "$JKNRULES_POLICIES, then policies/ in the working folder or a parent, "
+                    "then the installed copy)")
+    va.add_argument("--lang", choices=("id", "en"), default="id",
+                    help="bahasa pesan / language of the messages (default id)")
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    lang = args.lang
     """Policies (a top-level ``versions``), example files (``cases``) and cases."""
-    paths: list[Path] = args.paths or [args.policies or default_policy_dir()]
+    lang = args.lang
+    folder: PolicyFolder | None = None
+    if not args.paths:
+        folder = policy_folder(args.policies, err)
+    paths: list[Path] = args.paths or [folder.path if folder else Path()]
+    shipped = folder is not None and folder.named_as_shipped
+
+    def name(file: Path) -> str:
+        return shipped_name(file) if shipped else display_name(file)
+
     policy_problems: list[Diagnostic] = []
     case_problems: list[Diagnostic] = []
     policies_found: list[Path] = []
@@ -47,7 +58,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if path.is_dir() else [path]
         for file in listed:
             try:
-                doc = parse(read_text(file, CaseError), display_name(file), CaseError)
+                doc = parse(read_text(file, CaseError), name(file), CaseError)
             except JknrulesError as exc:
                 (policy_problems if path.is_dir() else case_problems).extend(exc.diagnostics)
                 continue
@@ -60,7 +71,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 other.append((file, doc))
     if policies_found:
         try:
-            PolicySet.load(policies_found)  # all errors of all files, and one file per regency
+            # all errors of all files, and one file per regency
+            PolicySet.load_files(policies_found, named_as_shipped=shipped)
         except PolicyError as exc:
             policy_problems += exc.diagnostics
     reference: PolicySet | None = None
@@ -75,7 +87,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                             "cases", i, "case", *d.path)) for d in exc.diagnostics], doc)
                 continue
             case = case_from_data(doc.data, doc)
-            reference = reference or load_policies(args.policies)
+            if reference is None:
+                folder = folder or policy_folder(args.policies, err)
+                reference = PolicySet.load(folder)
             evaluate_compiled(reference.get(case.regency), case, trace=False)
         except CaseError as exc:
             case_problems += locate(exc.diagnostics, doc)

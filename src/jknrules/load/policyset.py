@@ -1,34 +1,125 @@
 """Finding, loading and compiling the policies: the object integrators hold on to.
 
-Resolution order for the policy folder: the ``policies`` argument (CLI
-``--policies``), then the ``JKNRULES_POLICIES`` environment variable, then the
-copy shipped inside the package, then (in a source checkout) ``policies/``.
+Which policy folder is read when none is given (:func:`find_policy_dir`), first match wins:
+
+1. the ``policies`` argument (CLI ``--policies``);
+2. the ``JKNRULES_POLICIES`` environment variable, if set and not empty;
+3. a ``policies/`` folder in the working directory or the nearest of its parents
+   that holds policy files — so an officer who edits ``policies/batang.yaml`` in a
+   checkout and runs ``jknrules`` anywhere inside it reads the edited file, however
+   the package was installed;
+4. the copy installed with the package (``jknrules/_data/policies``);
+5. (an editable install run from outside the checkout) ``policies/`` beside the source.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 
 from jknrules.engine.compiler import compile_policy
 from jknrules.engine.ir import CompiledPolicy
 from jknrules.errors import CaseError, Diagnostic, PolicyError, Span, diag
 from jknrules.language.vocab import REGENCIES, normalize_regency
-from jknrules.load.loader import load_policy_file
+from jknrules.load.loader import display_name, load_policy_file
 
 ENV_VAR = "JKNRULES_POLICIES"
 
+#: Why a policy folder was chosen (see the module docstring for the order).
+Origin = Literal["argument", "environment", "working_folder", "packaged", "source"]
 
-def default_policy_dir() -> Path:
+_WHY: dict[Origin, tuple[str, str]] = {
+    "argument": ("--policies", "--policies"),
+    "environment": (ENV_VAR, ENV_VAR),
+    "working_folder": ("folder policies/ di folder kerja atau induknya",
+                       "policies/ folder in the working folder or a parent"),
+    "packaged": ("salinan yang terpasang bersama paket", "the copy installed with the package"),
+    "source": ("folder policies/ di samping kode sumber", "policies/ beside the source code"),
+}
+
+# a top-level key of a policy file, or the schema line its first line carries
+_POLICY_MARK = re.compile(rb"^(?:regency:|versions:|# yaml-language-server: .*policy\.schema)",
+                          re.MULTILINE)
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyFolder:
+    """A policy folder and why it was chosen."""
+
+    path: Path
+    origin: Origin
+
+    @property
+    def named_as_shipped(self) -> bool:
+        """Files are named ``policies/<file>`` in results and messages, whatever the folder's
+        place on this machine (the discovered, packaged and source folders), so results are
+        the same on every machine; a folder given explicitly keeps its real file names."""
+        return self.origin in ("working_folder", "packaged", "source")
+
+    def describe(self) -> str:
+        """One bilingual line saying which folder is read and why (the CLI prints it on
+        stderr)."""
+        where = display_name(self.path)
+        why_id, why_en = _WHY[self.origin]
+        return f"jknrules: kebijakan dibaca dari {where} ({why_id}) / policies read from " \
+               f"{where} ({why_en})"
+
+
+def holds_policies(folder: Path) -> bool:
+    """Whether ``folder`` has at least one ``*.yaml``/``*.yml`` file that looks like a
+    policy (a top-level ``regency:`` or ``versions:`` key, or the policy schema line)."""
+    try:
+        files = [p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()]
+    except OSError:
+        return False
+    for file in sorted(files):
+        try:
+            if _POLICY_MARK.search(file.read_bytes()):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def find_policy_dir(policies: str | os.PathLike[str] | None = None, *,
+                    cwd: Path | None = None) -> PolicyFolder:
+    """The policy folder to read (see the module docstring for the order)."""
+    if policies is not None:
+        return PolicyFolder(Path(policies), "argument")
     env = os.environ.get(ENV_VAR)
     if env:
-        return Path(env)
+        return PolicyFolder(Path(env), "environment")
+    here = (cwd or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / "policies"
+        if candidate.is_dir() and holds_policies(candidate):
+            return PolicyFolder(candidate, "working_folder")
+    packaged = packaged_policy_dir()
+    if packaged is not None:
+        return PolicyFolder(packaged, "packaged")
+    return PolicyFolder(Path(__file__).resolve().parents[3] / "policies", "source")
+
+
+def packaged_policy_dir() -> Path | None:
+    """The copy of the policies installed with the package (``jknrules/_data/policies``;
+    an editable install has none)."""
     packaged = resources.files("jknrules").joinpath("_data", "policies")
-    if packaged.is_dir():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parents[3] / "policies"
+    return Path(str(packaged)) if packaged.is_dir() else None
+
+
+def shipped_name(file: Path) -> str:
+    """How a file of a :attr:`PolicyFolder.named_as_shipped` folder is named."""
+    return f"policies/{file.name}"
+
+
+def default_policy_dir() -> Path:
+    """The folder :func:`find_policy_dir` chooses when none is given."""
+    return find_policy_dir().path
 
 
 def policy_files(paths: Iterable[Path]) -> list[Path]:
@@ -55,14 +146,15 @@ class PolicySet:
             self._by_regency[policy.policy.regency] = policy
 
     @classmethod
-    def load(cls, policies: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] | None = None
-             ) -> PolicySet:
-        """Load every policy file of a folder (default: the shipped policies)."""
-        # the shipped policies are named as in the source repository, wherever the
-        # package is installed, so results are the same on every machine
-        shipped = policies is None and not os.environ.get(ENV_VAR)
+    def load(cls, policies: PolicyFolder | str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
+             | None = None) -> PolicySet:
+        """Load every policy file of a folder (default: :func:`find_policy_dir`), one file,
+        or a list of them."""
         if policies is None:
-            paths = [default_policy_dir()]
+            policies = find_policy_dir()
+        shipped = isinstance(policies, PolicyFolder) and policies.named_as_shipped
+        if isinstance(policies, PolicyFolder):
+            paths = [policies.path]
         elif isinstance(policies, str | os.PathLike):
             paths = [Path(policies)]
         else:
@@ -79,12 +171,18 @@ class PolicySet:
                 "JKN-F004", f"tidak ada berkas kebijakan *.yaml di {', '.join(map(str, paths))}",
                 f"no *.yaml policy files in {', '.join(map(str, paths))}",
             )])
+        return cls.load_files(files, named_as_shipped=shipped)
+
+    @classmethod
+    def load_files(cls, files: Iterable[Path], *, named_as_shipped: bool = False) -> PolicySet:
+        """Load and compile these policy files, all errors collected, one file per regency;
+        ``named_as_shipped``: name them ``policies/<file>`` (see :class:`PolicyFolder`)."""
         errors: list[Diagnostic] = []
         compiled: list[CompiledPolicy] = []
         seen: dict[str, str] = {}
         for file in files:
             try:
-                loaded = load_policy_file(file, f"policies/{file.name}" if shipped else None)
+                loaded = load_policy_file(file, shipped_name(file) if named_as_shipped else None)
             except PolicyError as exc:
                 errors += exc.diagnostics
                 continue
