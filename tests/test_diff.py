@@ -605,3 +605,15 @@ def test_exit_code_is_1_for_a_semantic_change_and_0_for_none(tmp_path: Path) -> 
     assert run("diff", str(KARANGASEM), str(KARANGASEM), "--format", "json")[0] == 0
     status, out, err = run("diff", "karangasem@2023-05-22")  # usage: still 2
     assert status == 2 and out == "" and "JKN-A005" in err
+
+
+def test_a_changed_seed_file_name_is_no_semantic_change(tmp_path: Path) -> None:
+    """``seed`` names the transcriber's working file, not part of the signed document."""
+    text = KARANGASEM.read_text(encoding="utf-8")
+    seed = next(line for line in text.splitlines() if line.strip().startswith("seed:"))
+    path = tmp_path / "karangasem.yaml"
+    path.write_text(text.replace(seed, seed.split("seed:")[0] + "seed: renamed.txt"),
+                    encoding="utf-8")
+    code, md, err = run("diff", str(KARANGASEM), str(path))
+    assert code == 0, err
+    assert "Tidak ada perubahan semantik" in md and "renamed.txt" not in md

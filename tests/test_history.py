@@ -90,3 +90,20 @@ def test_history_golden() -> None:
     code, out, _ = run("history", "karangasem")
     assert code == 0
     assert_golden("history/karangasem.md", out)
+
+
+def test_documents_are_named_by_title_number_and_date_not_a_working_file() -> None:
+    """A user sees the signed document (title, number, date), never the name of the file
+    it was transcribed from (the policy's ``seed`` field stays data only)."""
+    seeds = [line.split("seed:")[1].strip() for line in
+             (POLICY_DIR / "karangasem.yaml").read_text(encoding="utf-8").splitlines()
+             if line.strip().startswith("seed:")]
+    assert seeds  # the policy does record them
+    code, md, _ = run("history", "karangasem")
+    data = history_json("karangasem")
+    assert code == 0
+    for seed in seeds:
+        assert seed not in md and seed not in json.dumps(data)
+    for version in data["versions"]:
+        for doc in version["documents"]:
+            assert "seed" not in doc and doc["title"]

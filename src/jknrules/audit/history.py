@@ -126,8 +126,6 @@ def _entry(e: VersionEntry) -> list[str]:
                 f"{doc.date.isoformat() if doc.date else 'tidak terbaca · *not legible*'}",
                 f"- Ditandatangani · *signed by*: {doc.signed_by.name}, {doc.signed_by.position}"
                 + (f", NIP {doc.signed_by.nip}" if doc.signed_by.nip else "")]
-        if doc.seed:
-            out.append(f"- Berkas sumber · *source file*: `{doc.seed}`")
         if doc.legal_basis:
             out.append("- Dasar hukum · *legal basis*:")
             out += [f"  {i}. {law}" for i, law in enumerate(doc.legal_basis, 1)]
@@ -152,7 +150,9 @@ def _entry_json(e: VersionEntry) -> dict[str, Any]:
         "effective_from": e.effective_from.isoformat(),
         "until": e.until.isoformat() if e.until else None,
         "sha256": e.sha256,
-        "documents": [{"id": k, **d.model_dump(mode="json")} for k, d in e.documents],
+        # documents by title, number and date; not the transcriber's working file (``seed``)
+        "documents": [{"id": k, **d.model_dump(mode="json", exclude={"seed"})}
+                      for k, d in e.documents],
         "defines": list(e.defines),
         "carries_over": [{"route": r, "from": d.isoformat()} for r, d in e.carries],
         "withdraws": list(e.withdraws),

@@ -222,7 +222,8 @@ def _documents(out: list[Change], old: dict[str, tuple[SourceDocument, str]],
                                                              _doc_cite(doc, at)))
             continue
         (da, at_a), (db, at_b) = a, b
-        for name in ("title", "short_title", "kind", "number", "date", "signed_by", "seed"):
+        # not ``seed``: the transcriber's working file is not part of the signed document
+        for name in ("title", "short_title", "kind", "number", "date", "signed_by"):
             va, vb = getattr(da, name), getattr(db, name)
             if va != vb:
                 out.append(change("changed", "document", None, f"documents/{key}",

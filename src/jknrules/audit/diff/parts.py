@@ -96,7 +96,7 @@ _FIELD = {
     "label": Words("label", "label"), "value": Words("nomor/alamat/akun", "number/address/handle"),
     "note": Words("keterangan", "remark"), "members": Words("anggota", "members"),
 }
-_FIELD_ORDER = (*_FIELD, "short_title", "kind", "number", "date", "signed_by", "seed")
+_FIELD_ORDER = (*_FIELD, "short_title", "kind", "number", "date", "signed_by")
 
 
 class Pair:
