@@ -6,15 +6,40 @@
 
 The decision columns (see :mod:`jknrules.batch.schema`) come from the vectorised
 path, identical to the scalar evaluator's; ``full=True`` adds the texts and reasons
-of the complete result through the scalar evaluator. Needs ``pyarrow`` (and
-``polars`` for :func:`evaluate_frame`, ``dask`` for :mod:`jknrules.batch.dask_runner`).
+of the complete result through the scalar evaluator. Needs the ``batch`` extra
+(``pip install 'jknrules[batch]'``: pyarrow, numpy, rich; importing this package
+without them raises :class:`ModuleNotFoundError` saying so), and ``polars`` for
+:func:`evaluate_frame`, ``dask`` for :mod:`jknrules.batch.dask_runner`.
 """
 
 from __future__ import annotations
 
 import os
+from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+#: The packages of the ``batch`` extra (``pyproject.toml``), checked before anything else.
+EXTRA: tuple[str, ...] = ("pyarrow", "numpy", "rich")
+
+
+def _require_extra() -> None:
+    missing = []
+    for name in EXTRA:
+        try:
+            import_module(name)
+        except ImportError:
+            missing.append(name)
+    if missing:
+        names = ", ".join(missing)
+        raise ModuleNotFoundError(
+            f"evaluasi batch memerlukan paket tambahan yang belum terpasang ({names}); "
+            "pasang dengan: pip install 'jknrules[batch]' / batch evaluation needs extra "
+            f"packages that are not installed ({names}); install them with: "
+            "pip install 'jknrules[batch]'", name=missing[0])
+
+
+_require_extra()
 
 import pyarrow as pa
 
