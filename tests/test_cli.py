@@ -169,3 +169,23 @@ def test_evaluate_reads_stdin() -> None:
     stdin = io.StringIO(json.dumps(CASE))
     assert main(["evaluate", "-"], out, err, stdin) == 0
     assert json.loads(out.getvalue())["outcome"] == "accepted"
+
+
+def test_validate_heads_a_policy_yaml_error_as_a_policy_error() -> None:
+    """A YAML syntax error in a policy file given by name is a policy error, not a case
+    error (the file cannot be parsed, but its top-level keys say what it is)."""
+    fixture = Path(__file__).parent / "fixtures" / "invalid" / "syntax-error.yaml"
+    code, _, err = run("validate", str(fixture))
+    assert code == 2
+    assert err.startswith("jknrules: kebijakan tidak valid / invalid policy\n"), err
+    assert "JKN-Y001" in err
+
+
+def test_validate_heads_a_case_yaml_error_as_a_case_error(tmp_path: Path) -> None:
+    code, _, err = run("validate", write(tmp_path, "regency: [batang\n", "case.yaml"))
+    assert code == 2 and err.startswith("jknrules: kasus tidak valid / invalid case\n"), err
+
+
+def test_schema_record_command() -> None:
+    code, out, _ = run("schema", "record")
+    assert code == 0 and json.loads(out)["title"].startswith("Catatan keputusan")

@@ -32,6 +32,10 @@ def test_invalid_policy_is_located(name: str) -> None:
         load_policy_file(FIXTURES / "invalid" / f"{name}.yaml")
     found = [(d.code, d.span.line, d.span.column) for d in info.value.diagnostics if d.span]
     assert (want["code"], want["line"], want["column"]) in found, found
+    [hit] = [d for d in info.value.diagnostics if d.span and (d.code, d.span.line,
+             d.span.column) == (want["code"], want["line"], want["column"])]
+    for key in ("message_id", "message_en", "hint_id", "hint_en"):
+        assert want.get(key, "") in getattr(hit, key), (key, hit)
     for d in info.value.diagnostics:
         assert d.message_id and d.message_en, d
         assert d.span is not None and d.span.file.endswith(f"{name}.yaml")

@@ -286,3 +286,121 @@ def test_append_record_rejects_a_folder(tmp_path: Path) -> None:
     with pytest.raises(JknrulesError) as exc:
         append_record(tmp_path, {"format": FORMAT})
     assert exc.value.diagnostics[0].code == "JKN-A034"
+
+
+# --- the public API: jknrules.DecisionLog --------------------------------------------------
+
+IDENTIFIED = dict(EMERGENCY, applicant={"nik": "5107014203900001", "kk_number": "5107010101900001",
+                                       "birth_date": "1990-03-02", "has_ktp": True})
+
+
+def test_decision_log_appends_reads_and_replays(tmp_path: Path) -> None:
+    policies = jknrules.load_policies(POLICY_DIR)
+    log = jknrules.DecisionLog(tmp_path / "decisions.jsonl")
+    for case in (TRANSFER, EMERGENCY):
+        written = log.append(case, jknrules.evaluate(case, policies))
+        assert written["case"] == case_from_data(case).model_dump(mode="json",
+                                                                  exclude_unset=True)
+        assert "redacted" not in written
+    assert [e.record for e in log.read()] == lines(log.path)
+    report = log.replay(policies)
+    assert report.clean and (report.records, report.reproduced) == (2, 2)
+
+
+def test_decision_log_takes_the_same_cases_as_evaluate(tmp_path: Path) -> None:
+    policies = jknrules.load_policies(POLICY_DIR)
+    path = write_case(tmp_path, TRANSFER)
+    result = jknrules.evaluate(path, policies)
+    log = jknrules.DecisionLog(tmp_path / "d.jsonl", engine="test")
+    assert log.record(path, result)["case"] == log.record(TRANSFER, result)["case"]
+    assert log.record(TRANSFER, result)["engine"] == {"name": "jknrules", "version": "test"}
+    with pytest.raises(jknrules.CaseError):
+        log.append(42, result)
+    assert not log.path.exists()
+
+
+def test_records_validate_against_the_record_schema(tmp_path: Path) -> None:
+    import jsonschema
+
+    from .conftest import ROOT
+
+    schema = json.loads((ROOT / "schemas" / "record.schema.json").read_text(encoding="utf-8"))
+    log = tmp_path / "decisions.jsonl"
+    record(tmp_path, TRANSFER, log)
+    record(tmp_path, IDENTIFIED, log, "--no-trace")
+    code, _, err = run("evaluate", write_case(tmp_path, IDENTIFIED),
+                       "--record-without-identity", str(log))
+    assert code == 0, err
+    for entry in lines(log):
+        jsonschema.validate(entry, schema)
+
+
+def test_record_without_identity_leaves_nik_kk_and_birth_date_out(tmp_path: Path) -> None:
+    log = tmp_path / "decisions.jsonl"
+    printed = record(tmp_path, IDENTIFIED, log)
+    code, out, err = run("evaluate", write_case(tmp_path, IDENTIFIED),
+                         "--record-without-identity", str(log))
+    assert code == 0, err
+    assert json.loads(out) == printed  # the printed result is the same either way
+    with_identity, without = lines(log)
+    assert with_identity["case"]["applicant"]["nik"] == "5107014203900001"
+    assert without["case"]["applicant"] == {"has_ktp": True}
+    assert without["redacted"] == ["applicant.nik", "applicant.kk_number",
+                                   "applicant.birth_date"]
+    text = log.read_text(encoding="utf-8").splitlines()[1]
+    for secret in ("5107014203900001", "5107010101900001", "1990-03-02"):
+        assert secret not in text
+    status, report, _ = run("replay", str(log), "--policies", str(POLICY_DIR), "--format",
+                            "json")
+    assert status == 0, report
+    assert json.loads(report)["reproduced"] == 2
+
+
+def test_record_and_record_without_identity_exclude_each_other(tmp_path: Path) -> None:
+    status, _, err = run("evaluate", write_case(tmp_path, TRANSFER), "--record", "a.jsonl",
+                         "--record-without-identity", "b.jsonl")
+    assert status == 2 and "not allowed with" in err
+
+
+def test_redaction_also_cleans_the_trace(tmp_path: Path) -> None:
+    """A policy whose condition reads the birth date shows it in the trace's facts; a record
+    without identity shows it nowhere, and replay says the decision needs it (JKN-A043)."""
+    folder = tmp_path / "reads-birth-date"
+    folder.mkdir()
+    minimal = (Path(__file__).parent / "fixtures" / "minimal.yaml").read_text(encoding="utf-8")
+    rule = ("          - id: tanpa_tanggal_lahir\n"
+            "            when: {field: applicant.birth_date, is_missing: true}\n"
+            "            outcome: needs_review\n"
+            "            message: {id: Tanggal lahir perlu., en: Birth date needed.}\n"
+            "            source: {clause: \"Persyaratan 1\"}\n")
+    (folder / "batang.yaml").write_text(minimal.replace("        rules:\n",
+                                                        "        rules:\n" + rule),
+                                        encoding="utf-8")
+    policies = jknrules.load_policies(folder)
+    case = {"regency": "batang", "submitted_at": "2026-02-03T08:00:00",
+            "applicant": {"birth_date": "1990-03-02", "nik": "3325016504880002"},
+            "welfare": {"dtks": "registered"}}
+    result = jknrules.evaluate(case, policies)
+    assert any("applicant.birth_date" in e["facts"] for e in result.trace)
+    log = jknrules.DecisionLog(tmp_path / "d.jsonl", redact=True)
+    written = log.append(case, result)
+    assert "1990-03-02" not in json.dumps(written)
+    assert written["result"]["outcome"] == result.outcome
+    assert any("applicant.birth_date" in e["facts"] for e in result.trace)  # not mutated
+    report = log.replay(policies)
+    assert [f.code for f in report.findings] == ["JKN-A043"]
+    assert "applicant.birth_date" in report.findings[0].message.en
+    # with identity, the same record replays cleanly
+    full = jknrules.DecisionLog(tmp_path / "full.jsonl")
+    full.append(case, result)
+    assert full.replay(policies).clean
+
+
+def test_a_malformed_redacted_list_is_reported(tmp_path: Path) -> None:
+    log = tmp_path / "decisions.jsonl"
+    record(tmp_path, TRANSFER, log)
+    [entry] = lines(log)
+    entry["redacted"] = ["applicant.name"]
+    log.write_text(json.dumps(entry) + "\n", encoding="utf-8")
+    assert read_records(log)[0].problem is not None
+    assert read_records(log)[0].problem.code == "JKN-A033"  # type: ignore[union-attr]

@@ -5,6 +5,11 @@ policies, and an evaluator whose every decision cites its clause.
     >>> policies = jknrules.load_policies()
     >>> result = jknrules.evaluate({"regency": "batang", ...}, policies)
     >>> result.outcome, result.to_json()
+    >>> jknrules.DecisionLog("decisions.jsonl").append(case, result)   # for audits
+
+``Result``'s fields are typed (``Literal`` outcomes, ``TypedDict`` parts; the
+types are in :mod:`jknrules.engine.result`), so ``mypy --strict`` checks code
+that reads them.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from jknrules.api import evaluate, load_policies
+from jknrules.audit.records import DecisionLog
 from jknrules.engine.result import Result
 from jknrules.errors import CaseError, Diagnostic, JknrulesError, PolicyError
 from jknrules.language.case import Case
@@ -25,6 +31,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
 __all__ = [
     "Case",
     "CaseError",
+    "DecisionLog",
     "Diagnostic",
     "JknrulesError",
     "PolicyError",

@@ -109,6 +109,9 @@ class JknrulesError(Exception):
             for other in langs[1:]:
                 msg = d.message_en if other == "en" else d.message_id
                 lines.append(f"    ({other}) {msg}")
+                hint = d.hint_en if other == "en" else d.hint_id
+                if hint:
+                    lines.append(f"    ({other}) {'hint' if other == 'en' else 'saran'}: {hint}")
         if self.total > len(self.diagnostics):
             lines.append(f"... {self.total - len(self.diagnostics)} more")
         return "\n".join(lines)

@@ -1,8 +1,12 @@
 """Decision records: each decision appended to a JSON Lines file, and replayed later.
 
-A record holds the case (exactly as given: absent fields stay absent), the
-result, the fingerprint (``sha256``) of the policy content that decided, and
-the engine version. :func:`append_record` writes one line with a single
+:class:`DecisionLog` is the public face (``jknrules.DecisionLog``; the CLI's
+``evaluate --record`` uses it). A record holds the case (exactly as given: absent
+fields stay absent), the result, the fingerprint (``sha256``) of the policy content
+that decided, and the engine version; its shape is
+:class:`jknrules.language.record.DecisionRecord` (``schemas/record.schema.json``).
+Written without identity (``redact=True``), the NIK, KK number and birth date are
+left out and listed under ``redacted``. :func:`append_record` writes one line with a single
 ``os.write`` on a file opened ``O_APPEND`` and ``fsync``s it, so a crash can at
 worst leave the *last* line incomplete; earlier records are never touched, and
 the next append starts on a fresh line. :func:`read_records` reports a
@@ -24,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jknrules.api import as_case
 from jknrules.audit.wording import Words
 from jknrules.engine.compiler import compile_policy
 from jknrules.engine.evaluator import evaluate_compiled
@@ -31,9 +36,11 @@ from jknrules.engine.ir import CompiledPolicy, CVersion
 from jknrules.engine.result import Result
 from jknrules.errors import CaseError, JknrulesError, PolicyError, Span, diag
 from jknrules.language.case import Case
+from jknrules.language.record import IDENTITY_FIELDS, RECORD_FORMAT
 from jknrules.load.loader import case_from_data, load_policy_text
+from jknrules.load.policyset import PolicySet
 
-FORMAT = "jknrules.record/1"
+FORMAT = RECORD_FORMAT
 #: The parts of a result that make the decision (the wording and trace do not).
 DECISION_FIELDS = ("outcome", "target_segment", "route", "required_documents",
                    "missing_documents", "deadlines")
@@ -78,17 +85,119 @@ def case_data(case: Case) -> dict[str, Any]:
 
 
 def make_record(case: Case, result: Result, engine: str,
-                now: dt.datetime | None = None) -> dict[str, Any]:
+                now: dt.datetime | None = None, *, redact: bool = False) -> dict[str, Any]:
+    """One decision record; ``redact`` leaves the NIK, KK number and birth date out of the
+    case (and out of the trace's facts) and lists what was left out under ``redacted``."""
     moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
-    return {
+    record: dict[str, Any] = {
         "format": FORMAT,
         "recorded_at": moment.isoformat(timespec="seconds").replace("+00:00", "Z"),
         "engine": {"name": "jknrules", "version": engine},
-        "policy": {k: result.policy.get(k) for k in ("regency", "effective_from", "sha256",
-                                                      "file", "document")},
+        "policy": {k: result.policy[k] for k in ("regency", "effective_from", "sha256",
+                                                 "file", "document")},
         "case": case_data(case),
         "result": result.to_dict(),
     }
+    if redact:
+        record["case"], removed = _without_identity(record["case"])
+        record["result"] = _result_without_identity(record["result"])
+        record["redacted"] = removed
+    return record
+
+
+def _without_identity(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The case data without the identity fields, and the names of those it gave."""
+    out = dict(data)
+    removed: list[str] = []
+    for name in IDENTITY_FIELDS:
+        part, field_name = name.split(".")
+        section = out.get(part)
+        if isinstance(section, dict) and field_name in section:
+            out[part] = {k: v for k, v in section.items() if k != field_name}
+            removed.append(name)
+    return out, removed
+
+
+def _result_without_identity(result: dict[str, Any]) -> dict[str, Any]:
+    """A result whose trace no longer shows identity values (a policy that reads them
+    puts them in ``facts``); the decision itself holds no identity."""
+    trace = result.get("trace") or []
+    if not any(name in entry.get("facts", {}) for entry in trace for name in IDENTITY_FIELDS):
+        return result
+    cleaned = [entry | {"facts": {k: v for k, v in entry["facts"].items()
+                                  if k not in IDENTITY_FIELDS}} for entry in trace]
+    return result | {"trace": cleaned}
+
+
+class DecisionLog:
+    """A JSON Lines file of decision records, for audits: append each decision, read the
+    records back, replay them against the policies.
+
+        >>> log = jknrules.DecisionLog("decisions.jsonl", redact=True)
+        >>> result = jknrules.evaluate(case, policies)
+        >>> log.append(case, result)
+
+    ``redact=True`` writes records without the applicant's identity: the NIK, the KK
+    number and the birth date are left out of the recorded case and out of the trace,
+    and the record lists them under ``redacted``. Replay still works: it re-evaluates
+    the recorded case, and a decision never depends on these fields unless the policy's
+    conditions read them (replay then says so, ``JKN-A043``, instead of reporting a
+    changed decision).
+
+    Appends are atomic (one ``write`` on an ``O_APPEND`` file, then ``fsync``), so
+    several processes or threads may append to one file. The log keeps no state
+    besides its path and options.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, redact: bool = False,
+                 engine: str | None = None) -> None:
+        self.path = Path(path)
+        self.redact = redact
+        self.engine = engine
+
+    def __repr__(self) -> str:
+        return f"DecisionLog({str(self.path)!r}, redact={self.redact})"
+
+    def record(self, case: object, result: Result, *, now: dt.datetime | None = None
+               ) -> dict[str, Any]:
+        """The record :meth:`append` would write (the case as given, the result, the
+        policy fingerprint, the engine version), without writing it."""
+        return make_record(as_case(case), result, self.engine or _engine_version(), now,
+                           redact=self.redact)
+
+    def append(self, case: object, result: Result, *, now: dt.datetime | None = None
+               ) -> dict[str, Any]:
+        """Append the decision ``result`` about ``case`` (a ``Case``, a mapping or a case
+        file, as :func:`jknrules.evaluate` takes it); returns the record written.
+
+        Raises :class:`~jknrules.JknrulesError` ``JKN-A034`` when it cannot be written.
+        """
+        entry = self.record(case, result, now=now)
+        append_record(self.path, entry)
+        return entry
+
+    def read(self) -> list[Entry]:
+        """Every line of the file: a record, or the problem of a damaged line."""
+        return read_records(self.path)
+
+    def replay(self, policies: PolicySet | None = None) -> ReplayReport:
+        """Re-evaluate every record against the policy content that decided it (found by
+        fingerprint in ``policies``, default the shipped ones) and against the rules in
+        force today. ``report.clean`` is true when every decision is reproduced and
+        unchanged; ``report.findings`` says what differs (``jknrules replay`` prints
+        the same report, and can also search a policy folder's git history)."""
+        current = policies if policies is not None else PolicySet.load()
+        index = ContentIndex()
+        for compiled in current:
+            index.add(compiled, compiled.file)
+        return replay(self.read(), str(self.path), index,
+                      {p.policy.regency: p for p in current}, "policies")
+
+
+def _engine_version() -> str:
+    from jknrules import __version__
+
+    return __version__
 
 
 def append_record(path: Path, record: Mapping[str, Any]) -> None:
@@ -192,6 +301,11 @@ def _shape(data: Any) -> Words | None:
             or not isinstance(policy, dict) or not isinstance(policy.get("sha256"), str):
         return Words("catatan tidak memuat case, result dan policy.sha256",
                      "the record lacks case, result or policy.sha256")
+    redacted = data.get("redacted")
+    if redacted is not None and (not isinstance(redacted, list) or any(
+            not isinstance(name, str) or name not in IDENTITY_FIELDS for name in redacted)):
+        return Words("'redacted' harus berupa daftar kolom identitas",
+                     "'redacted' must be a list of identity fields")
     return None
 
 
@@ -284,7 +398,11 @@ def _replay_one(line: int, record: Mapping[str, Any], index: ContentIndex,
             f"mesin saat itu {engine}",
             f"the policy content that decided (sha256 {sha[:12]}…) can no longer be found; "
             f"engine then {engine}"), sha))
-    else:
+    redacted = set(record.get("redacted") or ())
+    blind = redacted & set(hit[1].reads) if hit is not None else set()
+    if hit is not None and blind:
+        out.append(_needs_identity(line, sha, blind, f"({hit[2]})", f"({hit[2]})"))
+    elif hit is not None:
         compiled, version, where = hit
         replayed = _evaluate(dataclasses.replace(compiled, versions=(version,)), case)
         diffs = _diff(recorded, replayed)
@@ -295,7 +413,13 @@ def _replay_one(line: int, record: Mapping[str, Any], index: ContentIndex,
                 "record"), sha, tuple(diffs)))
         ok = not diffs
     today = current.get(case.regency)
-    if today is not None:
+    in_force = today.version_at(today.calendar.local(case.submitted_at).date()) \
+        if today is not None else None
+    today_blind = redacted & set(in_force.reads) if in_force is not None else set()
+    if today_blind and not blind:
+        out.append(_needs_identity(line, sha, today_blind, "yang berlaku kini",
+                                   "in force today"))
+    elif today is not None and not blind:
         result = _evaluate(today, case)
         today_sha = (result or {}).get("policy", {}).get("sha256")
         diffs = _diff(recorded, result) if today_sha != sha else []
@@ -307,6 +431,18 @@ def _replay_one(line: int, record: Mapping[str, Any], index: ContentIndex,
                 f"under the rules in force today ({case.regency} version {label}, sha256 "
                 f"{str(today_sha)[:12]}…) the decision would differ"), sha, tuple(diffs)))
     return out, ok
+
+
+def _needs_identity(line: int, sha: str, fields: set[str], which_id: str,
+                    which_en: str) -> ReplayFinding:
+    """A record written without identity, replayed against content whose conditions
+    read an identity field: the decision cannot be reproduced without it."""
+    names = ", ".join(sorted(fields))
+    return ReplayFinding(line, "JKN-A043", Words(
+        f"catatan ditulis tanpa identitas, tetapi isi kebijakan {which_id} membaca {names}: "
+        "keputusan tidak dapat diulang tanpa data itu",
+        f"the record was written without identity, but the policy content {which_en} reads "
+        f"{names}: the decision cannot be replayed without it"), sha)
 
 
 def _evaluate(policy: CompiledPolicy, case: Case) -> dict[str, Any] | None:

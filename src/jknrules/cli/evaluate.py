@@ -33,9 +33,15 @@ def configure(ev: argparse.ArgumentParser) -> None:
                     "summary and of error messages (default id)")
     ev.add_argument("--no-trace", action="store_true",
                     help="tanpa jejak aturan / leave the trace out of the JSON")
-    ev.add_argument("--record", type=Path, default=None, metavar="FILE.jsonl",
-                    help="catat keputusan / append the decision (case, result, policy sha256, "
-                    "engine version) to this JSON Lines file, atomically")
+    record = ev.add_mutually_exclusive_group()
+    record.add_argument("--record", type=Path, default=None, metavar="FILE.jsonl",
+                        help="catat keputusan (kasus, hasil, sha256 kebijakan, versi mesin) ke "
+                        "berkas JSON Lines ini / append the decision (case, result, policy "
+                        "sha256, engine version) to this JSON Lines file, atomically")
+    record.add_argument("--record-without-identity", type=Path, default=None,
+                        metavar="FILE.jsonl",
+                        help="seperti --record, tanpa NIK, nomor KK dan tanggal lahir / like "
+                        "--record, leaving the NIK, KK number and birth date out of the record")
 
 
 def _read_case(name: str, stdin: TextIO) -> tuple[str, str]:
@@ -53,10 +59,12 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         result = evaluate_compiled(policies.get(case.regency), case, trace=not args.no_trace)
     except CaseError as exc:
         raise CaseError(locate(exc.diagnostics, doc)) from None
-    if args.record is not None:
-        from jknrules.audit.records import append_record, make_record
+    log_path = args.record or args.record_without_identity
+    if log_path is not None:
+        from jknrules.audit.records import DecisionLog
 
-        append_record(args.record, make_record(case, result, __version__))
+        DecisionLog(log_path, redact=args.record is None, engine=__version__).append(
+            case, result)
     if args.format == "text":
         out.write(render_text(result, args.lang))
     else:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from jknrules.engine.result import Result
+from jknrules.engine.result import RequiredDocument, Result
 from jknrules.language.vocab import DOCUMENTS, OUTCOME_LABELS
 
 _DEADLINE = {
@@ -19,11 +17,11 @@ _CHANNEL = {"counter": ("loket", "counter"), "online_group": (
     "grup WhatsApp 'Tim Koordinasi JKN' (di luar jam kerja)", "after-hours WhatsApp group")}
 
 
-def _doc_line(item: dict[str, Any], lang: int) -> str:
+def _doc_line(item: RequiredDocument, lang: int) -> str:
     ids = item["any_of"] if "any_of" in item else [item["id"]]
     joiner = " atau " if lang == 0 else " or "
     name = joiner.join(DOCUMENTS[d][lang] for d in ids)
-    why = item.get("why", {}).get("id" if lang == 0 else "en", "")
+    why = item["why"]["id"] if lang == 0 else item["why"]["en"]
     return f"  - {name}" + (f" — {why}" if why else "") + f" [{item['source']}]"
 
 

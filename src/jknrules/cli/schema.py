@@ -1,4 +1,4 @@
-"""``jknrules schema NAME``: print a JSON Schema (policy, case, result, diff)."""
+"""``jknrules schema NAME``: print a JSON Schema (policy, case, result, diff, record)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from jknrules.cli.common import EXIT_OK
 from jknrules.language import schemas
 
 NAME = "schema"
-HELP = "cetak JSON Schema / print a JSON Schema (policy, case, result, diff)"
+HELP = "cetak JSON Schema / print a JSON Schema (policy, case, result, diff, record)"
 
 
 def configure(sc: argparse.ArgumentParser) -> None:

@@ -11,7 +11,7 @@ from jknrules.analysis.examples import load_examples
 from jknrules.cli.common import EXIT_INVALID, EXIT_OK, locate, policy_folder, report
 from jknrules.engine.evaluator import evaluate_compiled
 from jknrules.errors import CaseError, Diagnostic, JknrulesError, PolicyError, Span, diag
-from jknrules.load.loader import case_from_data, display_name, read_text
+from jknrules.load.loader import case_from_data, display_name, looks_like_policy, read_text
 from jknrules.load.policyset import PolicyFolder, PolicySet, shipped_name
 from jknrules.load.source import SourceText, parse
 
@@ -60,7 +60,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             try:
                 doc = parse(read_text(file, CaseError), name(file), CaseError)
             except JknrulesError as exc:
-                (policy_problems if path.is_dir() else case_problems).extend(exc.diagnostics)
+                is_policy = path.is_dir() or looks_like_policy(file)
+                (policy_problems if is_policy else case_problems).extend(exc.diagnostics)
                 continue
             data = doc.data if isinstance(doc.data, dict) else {}
             is_policy = "versions" in data or (

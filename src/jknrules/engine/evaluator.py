@@ -9,15 +9,22 @@ is a candidate; the contract's precedence picks the one that binds.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from jknrules.engine.deadlines import calendar_phase
 from jknrules.engine.ir import SEGMENT_CURRENT, CChannel, CompiledPolicy, CService, CVersion
-from jknrules.engine.result import Result
+from jknrules.engine.result import (
+    Deadlines,
+    Reason,
+    RequiredDocument,
+    Result,
+    Route,
+    TraceEntry,
+)
 from jknrules.engine.state import Work, reason
 from jknrules.errors import CaseError, diag
 from jknrules.language.case import Case, case_facts
-from jknrules.language.vocab import DOCUMENTS, OUTCOME_PRECEDENCE
+from jknrules.language.vocab import DOCUMENTS, OUTCOME_PRECEDENCE, DocumentId, Segment
 
 _RANK = {name: i for i, name in enumerate(OUTCOME_PRECEDENCE)}
 _PROCEEDS = ("accepted", "incomplete", "outside_intake_window", "needs_review")
@@ -80,6 +87,8 @@ def evaluate_compiled(policy: CompiledPolicy, case: Case, *, trace: bool = True)
     # a case that does not proceed is told why, not what to bring or when to come back
     reasons = [c[2] for c in sorted(work.candidates, key=lambda c: _RANK[c[0]])
                if proceeds or not (_procedural(c[2]["code"]) or c[0] in _ALONG_THE_ROUTE)]
+    # the parts are built as plain dicts (see state.py); their shapes are the TypedDicts
+    # of engine/result.py, checked against the result schema by the tests
     return Result(
         policy={
             "regency": policy.policy.regency,
@@ -90,13 +99,14 @@ def evaluate_compiled(policy: CompiledPolicy, case: Case, *, trace: bool = True)
             "file": policy.file,
         },
         outcome=outcome,
-        target_segment=target,
-        route=_route(service, channel, office) if proceeds and service is not None else None,
-        required_documents=required,
-        missing_documents=missing,
-        deadlines=deadlines,
-        reasons=reasons,
-        trace=work.trace,
+        target_segment=cast("Segment | None", target),
+        route=cast("Route", _route(service, channel, office))
+        if proceeds and service is not None else None,
+        required_documents=cast("list[RequiredDocument]", required),
+        missing_documents=cast("list[DocumentId] | None", missing),
+        deadlines=cast("Deadlines", deadlines),
+        reasons=cast("list[Reason]", reasons),
+        trace=cast("list[TraceEntry]", work.trace),
     )
 
 

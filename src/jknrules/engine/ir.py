@@ -24,6 +24,7 @@ from jknrules.language.policy import (
     Step,
     Text,
 )
+from jknrules.language.vocab import RuleOutcome
 from jknrules.load.source import SourceText
 
 SEGMENT_CURRENT = "current"
@@ -55,7 +56,7 @@ class Citation:
 class CRule:
     key: str
     id: str
-    outcome: str
+    outcome: RuleOutcome
     target_segment: str | None
     message: Text
     cite: Citation

@@ -5,12 +5,13 @@ A :class:`Work` belongs to one call of the evaluator and is never shared.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from jknrules.engine.ir import Citation
-from jknrules.language.vocab import CASE_FIELDS
+from jknrules.language.vocab import CASE_FIELDS, Outcome
 
 
 @dataclass
@@ -19,13 +20,13 @@ class Work:
 
     facts: Mapping[str, Any]
     with_trace: bool
-    candidates: list[tuple[str, str | None, dict[str, Any]]] = field(default_factory=list)
+    candidates: list[tuple[Outcome, str | None, dict[str, Any]]] = field(default_factory=list)
     trace: list[dict[str, Any]] = field(default_factory=list)
 
     unknowns: dict[tuple[str, ...], list[tuple[str, str, Citation | None]]] = field(
         default_factory=dict)
 
-    def propose(self, outcome: str, reason: dict[str, Any], segment: str | None = None) -> None:
+    def propose(self, outcome: Outcome, reason: dict[str, Any], segment: str | None = None) -> None:
         self.candidates.append((outcome, segment, reason))
 
     def unknown(self, fields: frozenset[str] | set[str], what_id: str, what_en: str,
@@ -43,7 +44,8 @@ class Work:
         if not self.with_trace:
             return
         entry: dict[str, Any] = {"rule": key, "kind": kind, "fired": fired}
-        entry["facts"] = {f: self.facts[f] for f in fields if f in self.facts}
+        # JSON values: a date fact (applicant.birth_date) is written as ISO text
+        entry["facts"] = {f: _json_value(self.facts[f]) for f in fields if f in self.facts}
         absent = [f for f in fields if f not in self.facts]
         if absent:
             entry["absent"] = absent
@@ -52,6 +54,10 @@ class Work:
             entry["source"] = cite.text
             entry["at"] = cite.at
         self.trace.append(entry)
+
+
+def _json_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 def reason(code: str, msg_id: str, msg_en: str, cite: Citation | None = None) -> dict[str, Any]:

@@ -9,16 +9,39 @@ hover. Policies are data only: conditions use the small vocabulary in
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from jknrules.language.policy_help import add_help
 from jknrules.language.vocab import ChannelId, DocumentId, RegencyId, RouteId, RuleOutcome, Segment
 
-_HOURS = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-(([01]\d|2[0-3]):[0-5]\d|24:00)$")
-Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+HOURS_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d-(([01]\d|2[0-3]):[0-5]\d|24:00)$"
+ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+BPS_CODE_PATTERN = r"^\d{4}$"
+Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=64)]
+
+#: Each text pattern of the policy language in words, for messages: (Indonesian, English).
+PATTERN_WORDS: dict[str, tuple[str, str]] = {
+    HOURS_PATTERN: ("tulis jam sebagai HH:MM-HH:MM, mis. 07:30-10:30",
+                    "write hours as HH:MM-HH:MM, e.g. 07:30-10:30"),
+    ID_PATTERN: ("tulis id dengan huruf kecil, angka dan garis bawah, diawali huruf "
+                 "(mis. sop_2023)",
+                 "write an id in lower-case letters, digits and underscores, starting with "
+                 "a letter (e.g. sop_2023)"),
+    BPS_CODE_PATTERN: ('tulis kode BPS sebagai 4 angka dalam tanda kutip, mis. "5107"',
+                       'write the BPS code as 4 digits in quotes, e.g. "5107"'),
+}
+
+#: The error type of :func:`invalid`; ``load/validation.py`` reads its two texts.
+BILINGUAL_ERROR = "jknrules_invalid"
+
+
+def invalid(message_id: str, message_en: str) -> PydanticCustomError:
+    """A validation error with the project's own words in both languages (raise it from a
+    validator; pydantic reports it like any other error)."""
+    return PydanticCustomError(BILINGUAL_ERROR, "{en}", {"id": message_id, "en": message_en})
 
 
 class Frozen(BaseModel):
@@ -98,22 +121,32 @@ class Condition(Frozen):
         groups = [self.all is not None, self.any is not None, self.not_ is not None,
                   self.field is not None]
         if sum(groups) != 1:
-            raise ValueError(
-                "a condition needs exactly one of: all, any, not, field"
+            raise invalid(
+                "kondisi harus memakai tepat satu dari: all, any, not, field",
+                "a condition needs exactly one of: all, any, not, field",
             )
         tests = [name for name in TESTS if self._test_value(name) is not None]
         if self.field is not None:
             if len(tests) != 1:
-                raise ValueError(
+                found_id = ", ".join(tests) if tests else "tidak ada"
+                found_en = ", ".join(tests) if tests else "none"
+                raise invalid(
+                    f"'field: {self.field}' perlu tepat satu uji dari {', '.join(TESTS)} "
+                    f"(ditemukan: {found_id})",
                     f"'field: {self.field}' needs exactly one test of {', '.join(TESTS)}"
-                    f" (found {len(tests) or 'none'})"
+                    f" (found: {found_en})",
                 )
         elif tests or self.if_missing is not None:
-            raise ValueError("tests (equals, in, …) and if_missing belong next to 'field'")
+            raise invalid(
+                "uji (equals, in, …) dan if_missing ditulis di samping 'field'",
+                "tests (equals, in, …) and if_missing belong next to 'field'",
+            )
         if self.all is not None and not self.all or self.any is not None and not self.any:
-            raise ValueError("'all' and 'any' need at least one condition")
+            raise invalid("'all' dan 'any' perlu paling sedikit satu kondisi",
+                          "'all' and 'any' need at least one condition")
         if self.between is not None and self.between[0] > self.between[1]:
-            raise ValueError("'between' needs [min, max] with min <= max")
+            raise invalid("'between' ditulis [min, max] dengan min <= max",
+                          "'between' needs [min, max] with min <= max")
         return self
 
     def _test_value(self, name: str) -> Any:
@@ -186,11 +219,12 @@ class Requirement(Frozen):
     @model_validator(mode="after")
     def _one_kind(self) -> Requirement:
         if (self.require is None) == (self.any_of is None):
-            raise ValueError("a requirement needs exactly one of 'require' or 'any_of'")
+            raise invalid("persyaratan perlu tepat satu dari 'require' atau 'any_of'",
+                          "a requirement needs exactly one of 'require' or 'any_of'")
         return self
 
 
-HourRange = Annotated[str, Field(pattern=_HOURS.pattern, description="HH:MM-HH:MM, local time")]
+HourRange = Annotated[str, Field(pattern=HOURS_PATTERN, description="HH:MM-HH:MM, local time")]
 
 
 class Hours(Frozen):
@@ -507,7 +541,7 @@ class Policy(Frozen):
 
     regency: RegencyId = Field(title="Kabupaten (id)")
     name: str = Field(title="Nama kabupaten", min_length=1)
-    bps_code: Annotated[str, Field(pattern=r"^\d{4}$")] = Field(title="Kode BPS")
+    bps_code: Annotated[str, Field(pattern=BPS_CODE_PATTERN)] = Field(title="Kode BPS")
     time_zone: Literal["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"] = Field(
         title="Zona waktu"
     )

@@ -17,16 +17,19 @@ from pydantic import BaseModel
 from jknrules.audit.diff.model import DiffReport
 from jknrules.language.case import Case
 from jknrules.language.policy import Policy
+from jknrules.language.record import DecisionRecord
 from jknrules.language.result import ResultModel
 
 MODELS: dict[str, type[BaseModel]] = {
     "policy": Policy, "case": Case, "result": ResultModel, "diff": DiffReport,
+    "record": DecisionRecord,
 }
 TITLES = {
     "policy": "Kebijakan pendaftaran JKN kabupaten (jknrules policy)",
     "case": "Kasus pemohon (jknrules case)",
     "result": "Hasil evaluasi (jknrules result)",
     "diff": "Perbedaan semantik kebijakan (jknrules diff)",
+    "record": "Catatan keputusan (jknrules record)",
 }
 
 

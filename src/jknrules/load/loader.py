@@ -8,6 +8,7 @@ Stages (each a small function, run in order, all errors collected):
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,6 +73,20 @@ def load_policy_text(text: str, file: str) -> LoadedPolicy:
     if problems:
         raise PolicyError(problems)
     return LoadedPolicy(policy, doc)
+
+
+#: Top-level keys only a policy has (a case or an example file never does).
+_POLICY_KEYS = re.compile(r"^[\"']?(versions|bps_code|time_zone|offices)[\"']?\s*:", re.MULTILINE)
+
+
+def looks_like_policy(path: Path) -> bool:
+    """Whether a file that could not be parsed was meant as a policy (it has a policy's
+    top-level keys), so its error is reported as a policy error, not a case error."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return _POLICY_KEYS.search(text) is not None
 
 
 def load_policy_file(path: Path, display: str | None = None) -> LoadedPolicy:

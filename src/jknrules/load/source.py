@@ -174,6 +174,48 @@ class _Limit(Exception):
         self.deep = deep
 
 
+#: The YAML parser's usual complaints, said for an officer: (start of the parser's
+#: text, Indonesian, English). The parser's own text is kept beside them.
+_SYNTAX_WORDS: tuple[tuple[str, str, str], ...] = (
+    ("expected <block end>, but found '-'",
+     "butir daftar '-' tidak sejajar dengan baris di atasnya",
+     "a list item '-' does not line up with the lines above"),
+    ("expected <block end>, but found '<scalar>'",
+     "ada teks sesudah nilai yang sudah selesai (mis. sesudah tanda kutip penutup), atau "
+     "indentasi tidak sejajar",
+     "text after a finished value (e.g. after a closing quote), or indentation that does "
+     "not line up"),
+    ("expected <block end>",
+     "indentasi tidak sejajar dengan baris di atasnya",
+     "the indentation does not line up with the lines above"),
+    ("mapping values are not allowed here",
+     "titik dua di dalam nilai: beri tanda kutip pada teks yang memuat ': '",
+     "a colon inside a value: put text that contains ': ' in quotes"),
+    ("could not find expected ':'",
+     "tanda ':' tidak ditemukan (kunci tanpa titik dua, atau tanda kutip yang tidak ditutup)",
+     "a ':' is missing (a key without a colon, or a quote that is not closed)"),
+    ("found character '\\t' that cannot start any token",
+     "tab tidak boleh dipakai untuk indentasi; pakai spasi",
+     "tabs cannot indent YAML; use spaces"),
+    ("found unexpected end of stream",
+     "berkas berakhir sebelum tanda kutip atau kurung ditutup",
+     "the file ends before a quote or bracket is closed"),
+    ("expected ',' or ']'",
+     "daftar dalam kurung [ ] tidak ditutup atau butirnya tidak dipisah koma",
+     "a [ ] list is not closed, or its items are not separated by commas"),
+    ("expected ',' or '}'",
+     "pemetaan dalam kurung { } tidak ditutup atau isinya tidak dipisah koma",
+     "a { } mapping is not closed, or its entries are not separated by commas"),
+)
+
+
+def _syntax_in_words(problem: str) -> tuple[str, str]:
+    for start, words_id, words_en in _SYNTAX_WORDS:
+        if problem.startswith(start):
+            return words_id, words_en
+    return "kesalahan penulisan", "syntax error"
+
+
 def parse(
     text: str,
     file: str,
@@ -206,10 +248,11 @@ def parse(
         mark = exc.problem_mark or exc.context_mark
         span = Span(file, mark.line + 1, mark.column + 1) if mark else Span(file, 1, 1)
         problem = exc.problem or exc.context or "syntax error"
+        said_id, said_en = _syntax_in_words(problem)
         raise error([diag(
             "JKN-Y001",
-            f"YAML tidak valid: {problem}",
-            f"invalid YAML: {problem}",
+            f"YAML tidak valid: {said_id} (pengurai: {problem})",
+            f"invalid YAML: {said_en} (parser: {problem})",
             span=span,
             source_line=lines[span.line - 1] if 0 < span.line <= len(lines) else "",
             hint_id="periksa indentasi, titik dua dan tanda kutip di baris ini",

@@ -1,67 +1,262 @@
-"""pydantic validation errors -> located, bilingual diagnostics."""
+"""pydantic validation errors -> located, bilingual diagnostics.
+
+Every message is the project's own wording in both languages (``_MESSAGES``), never
+pydantic's English: an officer reads "tulis jam sebagai HH:MM-HH:MM", not a regular
+expression. Hints add what the officer most likely meant: a known key or value close
+to the one written ("maksud Anda …? / did you mean …?"), quotes around a number that
+must be text (YAML reads ``5107`` as a number), a colon for the dotted hours of the
+signed documents (``07.30``).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from collections.abc import Sequence
 from difflib import get_close_matches
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from jknrules.errors import Diagnostic
+from jknrules.language.policy import BILINGUAL_ERROR, HOURS_PATTERN, PATTERN_WORDS
+from jknrules.language.vocab import DOCUMENTS
 from jknrules.load.source import SourceText
 
-# pydantic error type -> Indonesian message (``{ctx}`` filled from the error context)
-_ID = {
-    "missing": "kolom wajib '{field}' tidak diisi",
-    "extra_forbidden": "kolom '{field}' tidak dikenal",
-    "literal_error": "nilai {input!r} tidak diizinkan; harus salah satu dari {expected}",
-    "enum": "nilai {input!r} tidak diizinkan; harus salah satu dari {expected}",
-    "string_pattern_mismatch": "nilai {input!r} tidak sesuai format ({pattern})",
-    "string_type": "harus berupa teks, bukan {input!r}",
-    "string_too_short": "teks tidak boleh kosong",
-    "string_too_long": "teks terlalu panjang",
-    "int_type": "harus berupa bilangan bulat, bukan {input!r}",
-    "int_parsing": "harus berupa bilangan bulat, bukan {input!r}",
-    "int_from_float": "harus berupa bilangan bulat, bukan {input!r}",
-    "bool_type": "harus true atau false, bukan {input!r}",
-    "bool_parsing": "harus true atau false, bukan {input!r}",
-    "greater_than_equal": "nilai {input!r} terlalu kecil; paling kecil {ge}",
-    "less_than_equal": "nilai {input!r} terlalu besar; paling besar {le}",
-    "greater_than": "nilai {input!r} harus lebih besar dari {gt}",
-    "less_than": "nilai {input!r} harus lebih kecil dari {lt}",
-    "date_type": "harus berupa tanggal (YYYY-MM-DD), bukan {input!r}",
-    "date_parsing": "harus berupa tanggal (YYYY-MM-DD), bukan {input!r}",
-    "date_from_datetime_inexact": "harus berupa tanggal tanpa jam, bukan {input!r}",
-    "date_from_datetime_parsing": "harus berupa tanggal (YYYY-MM-DD), bukan {input!r}",
-    "datetime_type": "harus berupa waktu ISO 8601, bukan {input!r}",
-    "datetime_parsing": "harus berupa waktu ISO 8601 (mis. 2026-02-03T09:00:00+08:00), "
-    "bukan {input!r}",
-    "datetime_from_date_parsing": "harus berupa waktu ISO 8601, bukan {input!r}",
-    "list_type": "harus berupa daftar (list), bukan {input!r}",
-    "dict_type": "harus berupa pemetaan (kunci: nilai), bukan {input!r}",
-    "model_type": "harus berupa pemetaan (kunci: nilai), bukan {input!r}",
-    "model_attributes_type": "harus berupa pemetaan (kunci: nilai), bukan {input!r}",
-    "too_short": "daftar terlalu pendek (paling sedikit {min_length})",
-    "too_long": "daftar terlalu panjang (paling banyak {max_length})",
-    "tuple_type": "harus berupa daftar [min, max]",
-    "value_error": "nilai tidak valid: {msg}",
-    "none_required": "harus null",
-    "null_not_allowed": "null tidak berlaku di sini; hapus kolom ini bila nilainya tidak diketahui",
-    "union_tag_invalid": "nilai tidak valid",
+# pydantic error type -> (Indonesian, English); ``{…}`` filled from the error and its context
+_MESSAGES: dict[str, tuple[str, str]] = {
+    "missing": ("kolom wajib '{field}' tidak diisi", "required field '{field}' is missing"),
+    "extra_forbidden": ("kolom '{field}' tidak dikenal", "unknown field '{field}'"),
+    "literal_error": ("nilai {input} tidak diizinkan; harus salah satu dari {expected_id}",
+                      "value {input} is not allowed; expected one of {expected_en}"),
+    "enum": ("nilai {input} tidak diizinkan; harus salah satu dari {expected_id}",
+             "value {input} is not allowed; expected one of {expected_en}"),
+    "string_pattern_mismatch": ("nilai {input} tidak sesuai format ({pattern})",
+                                "value {input} does not have the expected form ({pattern})"),
+    "string_type": ("harus berupa teks, bukan {input}", "must be text, not {input}"),
+    "string_too_short": ("teks tidak boleh kosong", "the text must not be empty"),
+    "string_too_long": ("teks terlalu panjang (paling banyak {max_length} karakter)",
+                        "the text is too long (at most {max_length} characters)"),
+    "int_type": ("harus berupa bilangan bulat, bukan {input}",
+                 "must be a whole number, not {input}"),
+    "int_parsing": ("harus berupa bilangan bulat, bukan {input}",
+                    "must be a whole number, not {input}"),
+    "int_from_float": ("harus berupa bilangan bulat, bukan {input}",
+                       "must be a whole number, not {input}"),
+    "finite_number": ("harus berupa bilangan bulat, bukan {input}",
+                      "must be a whole number, not {input}"),
+    "bool_type": ("harus true atau false, bukan {input}", "must be true or false, not {input}"),
+    "bool_parsing": ("harus true atau false, bukan {input}",
+                     "must be true or false, not {input}"),
+    "greater_than_equal": ("nilai {input} terlalu kecil; paling kecil {ge}",
+                           "value {input} is too small; the smallest allowed is {ge}"),
+    "less_than_equal": ("nilai {input} terlalu besar; paling besar {le}",
+                        "value {input} is too large; the largest allowed is {le}"),
+    "greater_than": ("nilai {input} harus lebih besar dari {gt}",
+                     "value {input} must be greater than {gt}"),
+    "less_than": ("nilai {input} harus lebih kecil dari {lt}",
+                  "value {input} must be less than {lt}"),
+    "date_type": ("harus berupa tanggal (YYYY-MM-DD), bukan {input}",
+                  "must be a date (YYYY-MM-DD), not {input}"),
+    "date_parsing": ("harus berupa tanggal (YYYY-MM-DD), bukan {input}",
+                     "must be a date (YYYY-MM-DD), not {input}"),
+    "date_from_datetime_inexact": ("harus berupa tanggal tanpa jam, bukan {input}",
+                                   "must be a date without a time, not {input}"),
+    "date_from_datetime_parsing": ("harus berupa tanggal (YYYY-MM-DD), bukan {input}",
+                                   "must be a date (YYYY-MM-DD), not {input}"),
+    "datetime_type": ("harus berupa waktu ISO 8601, bukan {input}",
+                      "must be an ISO 8601 date and time, not {input}"),
+    "datetime_parsing": ("harus berupa waktu ISO 8601 (mis. 2026-02-03T09:00:00+08:00), "
+                         "bukan {input}",
+                         "must be an ISO 8601 date and time (e.g. 2026-02-03T09:00:00+08:00), "
+                         "not {input}"),
+    "datetime_from_date_parsing": ("harus berupa waktu ISO 8601, bukan {input}",
+                                   "must be an ISO 8601 date and time, not {input}"),
+    "datetime_object_invalid": ("harus berupa waktu ISO 8601, bukan {input}",
+                                "must be an ISO 8601 date and time, not {input}"),
+    "list_type": ("harus berupa daftar (list), bukan {input}", "must be a list, not {input}"),
+    "tuple_type": ("harus berupa daftar [min, max], bukan {input}",
+                   "must be a list [min, max], not {input}"),
+    "dict_type": ("harus berupa pemetaan (kunci: nilai), bukan {input}",
+                  "must be a mapping (key: value), not {input}"),
+    "model_type": ("harus berupa pemetaan (kunci: nilai), bukan {input}",
+                   "must be a mapping (key: value), not {input}"),
+    "model_attributes_type": ("harus berupa pemetaan (kunci: nilai), bukan {input}",
+                              "must be a mapping (key: value), not {input}"),
+    "too_short": ("isinya terlalu sedikit (paling sedikit {min_length})",
+                  "too few items (at least {min_length})"),
+    "too_long": ("isinya terlalu banyak (paling banyak {max_length})",
+                 "too many items (at most {max_length})"),
+    "none_required": ("harus null", "must be null"),
+    "null_not_allowed": ("null tidak berlaku di sini; hapus kolom ini bila nilainya tidak "
+                         "diketahui",
+                         "null is not a value here; leave the field out if it is unknown"),
+    "union_tag_invalid": ("nilai {input} tidak valid", "invalid value {input}"),
+    # a validator's own check (``ValueError``): its message is already the project's words
+    "value_error": ("nilai tidak valid: {msg}", "{msg}"),
+    "assertion_error": ("nilai tidak valid: {msg}", "{msg}"),
 }
+_FALLBACK = ("nilai {input} tidak valid ({type})", "invalid value {input} ({type})")
+
+#: Text patterns outside the policy language, in words (the case's NIK and KK number).
+_OTHER_PATTERNS: dict[str, tuple[str, str]] = {
+    r"^\d{16}$": ("tulis 16 angka", "write 16 digits"),
+}
+#: Hours as the signed documents write them: 07.30-10.30, 7:30 - 10:30, 07.30–10.30.
+_LOOSE_HOURS = re.compile(r"^(\d{1,2})[.:](\d{2})\s*[-–—]\s*(\d{1,2})[.:](\d{2})$")
 
 
-def _fill(template: str, err: Any, field: str) -> str:
+def _show(value: Any, lang: str = "en") -> str:
+    """A value as the officer wrote it, short enough for a one-line message."""
+    if isinstance(value, dict):
+        return ("sebuah pemetaan" if lang == "id" else "a mapping") if value else "{}"
+    if isinstance(value, list):
+        return ("sebuah daftar" if lang == "id" else "a list") if value else "[]"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = repr(value.isoformat()) if isinstance(value, dt.date) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _choices(expected: str) -> list[str]:
+    """The allowed values pydantic lists in a literal error's context (``'a', 'b' or 'c'``)."""
+    return re.findall(r"'([^']*)'", expected)
+
+
+def _listed(values: Sequence[str], last: str) -> str:
+    quoted = [f"'{v}'" for v in values]
+    if len(quoted) < 2:
+        return "".join(quoted)
+    return ", ".join(quoted[:-1]) + f" {last} " + quoted[-1]
+
+
+def _texts(err: Any, field: str) -> tuple[str, str]:
+    """The error in the project's words, Indonesian and English."""
+    kind = err["type"]
     ctx = dict(err.get("ctx") or {})
-    ctx.setdefault("expected", "")
-    msg = err.get("msg", "")
-    if err["type"] == "value_error":
-        msg = msg.removeprefix("Value error, ")
-    values = {"field": field, "input": err.get("input"), "msg": msg, **ctx}
+    if kind == BILINGUAL_ERROR:
+        return str(ctx["id"]), str(ctx["en"])
+    shown_id = _show(err.get("input"), "id")
+    values: dict[str, Any] = {
+        "field": field, "input": _show(err.get("input")), "type": kind,
+        "msg": str(err.get("msg", "")).removeprefix("Value error, ").removeprefix(
+            "Assertion failed, "),
+        **{k: v for k, v in ctx.items() if k not in ("expected", "pattern")},
+    }
+    choices = _choices(str(ctx.get("expected", "")))
+    values["expected_id"] = _listed(choices, "atau") or str(ctx.get("expected", ""))
+    values["expected_en"] = _listed(choices, "or") or str(ctx.get("expected", ""))
+    pattern = str(ctx.get("pattern", ""))
+    words = PATTERN_WORDS.get(pattern) or _OTHER_PATTERNS.get(pattern)
+    if kind == "string_pattern_mismatch" and words is not None:
+        if pattern == HOURS_PATTERN:
+            return (f"jam {values['input']} tidak sesuai format: {words[0]}",
+                    f"hours {values['input']} are not in the expected form: {words[1]}")
+        return (f"nilai {values['input']} tidak sesuai format: {words[0]}",
+                f"value {values['input']} is not in the expected form: {words[1]}")
+    values["pattern"] = pattern
+    template_id, template_en = _MESSAGES.get(kind, _FALLBACK)
     try:
-        return template.format(**values)
+        return (template_id.format(**(values | {"input": shown_id})),
+                template_en.format(**values))
     except (KeyError, IndexError, ValueError):
-        return str(err.get("msg", ""))
+        return (_FALLBACK[0].format(**(values | {"input": shown_id})),
+                _FALLBACK[1].format(**values))
+
+
+def _hint(err: Any, field: str, siblings: Sequence[str] | None) -> tuple[str, str]:
+    """What the officer most likely meant, or ``("", "")``."""
+    kind = err["type"]
+    value = err.get("input", ...)
+    ctx = dict(err.get("ctx") or {})
+    if value is None and kind != "missing":
+        return ("null bukan nilai di sini; hapus kolom ini bila nilainya tidak diketahui",
+                "null is not a value here; leave the field out if it is unknown")
+    if kind == "extra_forbidden" and siblings:
+        close = get_close_matches(field, siblings, n=1)
+        if close:
+            return f"maksud Anda '{close[0]}'?", f"did you mean '{close[0]}'?"
+        listed = ", ".join(siblings)
+        return f"kolom yang dikenal: {listed}", f"known fields: {listed}"
+    if kind in ("literal_error", "enum") and isinstance(value, str):
+        return _closest_value(value, _choices(str(ctx.get("expected", ""))))
+    if kind == "string_type" and isinstance(value, bool | int | float | dt.date):
+        return _quote_hint(value, field)
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == HOURS_PATTERN \
+            and isinstance(value, str):
+        return _hours_hint(value)
+    if kind in ("date_parsing", "date_type", "date_from_datetime_parsing"):
+        return ("tulis tanggal sebagai YYYY-MM-DD, mis. 2025-12-31",
+                "write a date as YYYY-MM-DD, e.g. 2025-12-31")
+    return "", ""
+
+
+def _closest_value(value: str, choices: list[str]) -> tuple[str, str]:
+    """'did you mean' for a value outside a fixed list; a document id is also found by
+    the words of its name ('kartu_keluarga' -> 'kk', 'surat_keterangan_tidak_mampu' ->
+    'sktm')."""
+    if not choices:
+        return "", ""
+    close: list[str] = []
+    if set(choices) <= set(DOCUMENTS):
+        words = [w for w in re.split(r"[\s_\-]+", value.lower()) if len(w) > 2]
+        named = [doc for doc in choices
+                 if words and all(w in DOCUMENTS[doc][0].lower() for w in words)]
+        close = named if len(named) == 1 else []
+    if not close:
+        close = sorted(get_close_matches(value, choices, n=3),
+                       key=lambda c: _edits(value, c))[:1]  # stable: difflib's order on ties
+    if close:
+        return f"maksud Anda '{close[0]}'?", f"did you mean '{close[0]}'?"
+    return "", ""
+
+
+def _edits(a: str, b: str) -> int:
+    """Edit distance counting a swap of two neighbouring letters as one edit
+    ('pbi_apdb' is one edit from 'pbi_apbd', two from 'pbi_apbn')."""
+    rows = [list(range(len(b) + 1))]
+    for i, ca in enumerate(a, 1):
+        row = [i]
+        for j, cb in enumerate(b, 1):
+            cost = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, rows[-2][j - 2] + 1)
+            row.append(cost)
+        rows.append(row)
+    return rows[-1][-1]
+
+
+def _quote_hint(value: bool | int | float | dt.date, field: str) -> tuple[str, str]:
+    """YAML read a scalar as a number, yes/no or a date where text is expected."""
+    if isinstance(value, bool):
+        what = ("true/false", "true/false")
+        text = "yes" if value else "no"
+    elif isinstance(value, dt.date):
+        what, text = ("tanggal", "a date"), value.isoformat()
+    else:
+        what, text = ("angka", "a number"), str(value)
+    written = f'{field}: "{text}"' if field and not field.isdigit() else f'"{text}"'
+    return (f"YAML membaca {text} sebagai {what[0]}; tulis dalam tanda kutip: {written}",
+            f"YAML reads {text} as {what[1]}; put it in quotes: {written}")
+
+
+def _hours_hint(text: str) -> tuple[str, str]:
+    """The hours in the policy's form, when the officer's text is recognisably hours."""
+    match = _LOOSE_HOURS.match(text.strip())
+    if match is None:
+        return "", ""
+    h1, m1, h2, m2 = match.groups()
+    fixed = f"{int(h1):02d}:{m1}-{int(h2):02d}:{m2}"
+    if not re.match(HOURS_PATTERN, fixed):
+        return "", ""
+    if "." in text:
+        return (f"dokumen yang ditandatangani menulis jam dengan titik ({h1}.{m1}); di "
+                f"kebijakan pakai titik dua: '{fixed}'",
+                f"the signed documents write hours with a dot ({h1}.{m1}); in a policy use a "
+                f"colon: '{fixed}'")
+    return f"tulis '{fixed}'", f"write '{fixed}'"
 
 
 def diagnostics_from(
@@ -83,25 +278,10 @@ def diagnostics_from(
         if kind in ("none_required",) or (path, kind) in seen:
             continue
         seen.add((path, kind))
-        template = _ID.get(kind, "nilai tidak valid: {msg}")
-        message_id = _fill(template, err, field)
-        message_en = err.get("msg", "invalid value").removeprefix("Value error, ")
-        if kind == "missing":
-            message_en = f"required field '{field}' is missing"
-        elif kind == "extra_forbidden":
-            message_en = f"unknown field '{field}'"
-        hint_id = hint_en = ""
-        if err.get("input", ...) is None and kind != "missing":
-            hint_id = "null bukan nilai di sini; hapus kolom ini bila nilainya tidak diketahui"
-            hint_en = "null is not a value here; leave the field out if it is unknown"
-        if kind == "extra_forbidden" and model is not None:
-            siblings = _sibling_fields(model, loc[:-1])
-            close = get_close_matches(field, siblings, n=1)
-            if close:
-                hint_id, hint_en = f"maksud Anda '{close[0]}'?", f"did you mean '{close[0]}'?"
-            elif siblings:
-                listed = ", ".join(siblings)
-                hint_id, hint_en = f"kolom yang dikenal: {listed}", f"known fields: {listed}"
+        message_id, message_en = _texts(err, field)
+        siblings = _sibling_fields(model, loc[:-1]) if (
+            kind == "extra_forbidden" and model is not None) else None
+        hint_id, hint_en = _hint(err, field, siblings)
         out.append(doc.diag(code, message_id, message_en, path, hint_id=hint_id, hint_en=hint_en))
     return out
 
