@@ -1,8 +1,10 @@
 """The service calendar of one service over arrays of moments (see ``vtime``).
 
 This mirrors ``deadlines.calendar_phase`` step by step; every date-level value (working
-days, cut-offs, windows, month ends) comes from the scalar ``ServiceCalendar`` once
-per distinct day, so holidays and closed days are the scalar ones. Durations run in
+days, month ends) comes from the scalar ``ServiceCalendar`` once per distinct day, and
+the intake window and cut-off from the functions the scalar path calls
+(``engine/windows.py``), so holidays, closed days and the window arithmetic are the
+scalar ones. Durations run in
 the chosen channel's service time as ``ServiceCalendar.add`` does, over the channel's
 opening intervals as sorted arrays (``_forward``, ``_onto_day``, ``_open_time``); a row
 whose result lies past the intervals built is marked unsure and goes to the scalar path. ``vectorised``
@@ -19,8 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from jknrules.batch.vtime import US_PER_DAY, date_of, day_number, per_day, to_us
-from jknrules.engine.calendar import ServiceCalendar, WeeklyHours, end_of_month, month_days, next_month
+from jknrules.engine.calendar import ServiceCalendar, WeeklyHours, end_of_month
 from jknrules.engine.ir import CService
+from jknrules.engine.windows import cutoff_plan, window_plan
 from jknrules.language.policy import Duration
 
 _NONE = np.iinfo(np.int64).max
@@ -215,20 +218,10 @@ def service_times(cal: ServiceCalendar, service: CService, t: np.ndarray,
         hours = [c.hours for c in service.channels]
 
         def month_plan(d: int) -> tuple[int, int, int, int]:
-            day = date_of(d)
-            first, last = month_days(day.year, day.month, window.from_day, window.to_day)
-            inside_ = int(first <= day <= last)
-            month = (day.year, day.month)
-            if day > last:
-                month = next_month(day.year, day.month)
-                first, last = month_days(*month, window.from_day, window.to_day)
-            opens = min((o for h in hours if (o := cal.first_open_between(h, first, last))),
-                        default=None)
-            closes = max((c for h in hours if (c := cal.last_close_between(h, first, last))),
-                         default=None)
-            return (inside_, month[0] * 12 + month[1] - 1,
-                    _NONE if opens is None else to_us(opens),
-                    _NONE if closes is None else to_us(closes))
+            plan = window_plan(cal, hours, window, date_of(d))
+            return (int(plan.inside), plan.month[0] * 12 + plan.month[1] - 1,
+                    _NONE if plan.opens is None else to_us(plan.opens),
+                    _NONE if plan.closes is None else to_us(plan.closes))
 
         plans: dict[int, tuple[int, int, int, int]] = {}
         for what, index in (("inside", 0), ("month", 1), ("intake_opens", 2),
@@ -279,11 +272,8 @@ def service_times(cal: ServiceCalendar, service: CService, t: np.ndarray,
         def cutoff_of(key: int) -> int:
             month, d = divmod(key, 1 << 32)
             year, mon = divmod(month, 12)
-            day = cal.previous_working_day(month_days(year, mon + 1, cutoff.day, cutoff.day)[0])
-            if not has_window and date_of(d) > day:
-                year, mon1 = next_month(year, mon + 1)
-                day = cal.previous_working_day(month_days(year, mon1, cutoff.day, cutoff.day)[0])
-            return day_number(day)
+            return day_number(cutoff_plan(cal, cutoff.day, (year, mon + 1), date_of(d),
+                                          has_window).day)
 
         # the scalar code compares the start before any move to the next window
         keys = window_month * (1 << 32) + start0_day

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from jknrules.engine.calendar import ServiceCalendar, WeeklyHours, end_of_month, month_days, next_month
+from jknrules.engine.calendar import ServiceCalendar, WeeklyHours, end_of_month
 from jknrules.engine.ir import CompiledPolicy, CService
 from jknrules.engine.state import Work, reason
+from jknrules.engine.windows import cutoff_plan, window_plan
 from jknrules.language.policy import Activation, IntakeWindow
 
 
@@ -123,38 +124,23 @@ def _activation(cal: ServiceCalendar, act: Activation, start: dt.datetime,
 def _window_of(cal: ServiceCalendar, service: CService, window: IntakeWindow, day: dt.date
                ) -> tuple[bool, tuple[int, int], dt.datetime | None, dt.datetime | None,
                           str | None, str | None]:
-    """The intake window for a service starting on ``day``: inside it?, the window's month,
-    its opening and closing moments (and their ISO text)."""
-    first, last = month_days(day.year, day.month, window.from_day, window.to_day)
-    inside = first <= day <= last
-    window_month = (day.year, day.month)
-    if day > last:
-        window_month = next_month(day.year, day.month)
-        first, last = month_days(*window_month, window.from_day, window.to_day)
-    hours = [c.hours for c in service.channels]
-    opens = min((o for h in hours if (o := cal.first_open_between(h, first, last))),
-                default=None)
-    closes = max((c for h in hours if (c := cal.last_close_between(h, first, last))),
-                 default=None)
-    return (inside, window_month, opens, closes, _iso(opens) if opens else None,
+    """The intake window for a service starting on ``day`` (``windows.window_plan``): inside
+    it?, the window's month, its opening and closing moments (and their ISO text)."""
+    plan = window_plan(cal, [c.hours for c in service.channels], window, day)
+    opens, closes = plan.opens, plan.closes
+    return (plan.inside, plan.month, opens, closes, _iso(opens) if opens else None,
             _iso(closes) if closes else None)
 
 
 def _cutoff_of(cal: ServiceCalendar, service: CService, cutoff: int,
                window_month: tuple[int, int], day: dt.date
                ) -> tuple[dt.date, str, tuple[str, str] | None]:
-    """The cut-off day for the month of ``window_month`` (the next one when the service has
-    no window and starts after it), the ISO text of its end, and, when the month's day fell
-    on a closed day and moved back, the message saying so (Indonesian, English)."""
-    year, month = window_month
-    nominal = month_days(year, month, cutoff, cutoff)[0]
-    cutoff_day = cal.previous_working_day(nominal)
-    if service.window is None and day > cutoff_day:
-        year, month = next_month(year, month)
-        nominal = month_days(year, month, cutoff, cutoff)[0]
-        cutoff_day = cal.previous_working_day(nominal)
-    moved = None if cutoff_day == nominal else _moved_text(cal, nominal, cutoff_day)
-    return cutoff_day, _iso(cal.end_of_day(cutoff_day)), moved
+    """The cut-off day (``windows.cutoff_plan``), the ISO text of its end, and, when the
+    month's day fell on a closed day and moved back, the message saying so (Indonesian,
+    English)."""
+    plan = cutoff_plan(cal, cutoff, window_month, day, service.window is not None)
+    moved = _moved_text(cal, plan.nominal, plan.day) if plan.moved else None
+    return plan.day, _iso(cal.end_of_day(plan.day)), moved
 
 
 _DAY_NAMES = (("Senin", "Monday"), ("Selasa", "Tuesday"), ("Rabu", "Wednesday"),
