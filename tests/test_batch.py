@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import json
@@ -11,14 +12,20 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+import yaml
 
 import jknrules
-from jknrules.batch import evaluate_frame, evaluate_table
+from jknrules.batch import Decider, evaluate_frame, evaluate_table
+from jknrules.batch.cases import from_dicts
 from jknrules.batch.io import _clean
 from jknrules.batch.schema import case_schema
 from jknrules.cli.main import main
+from jknrules.engine.compiler import compile_policy
+from jknrules.language.fields import CASE_FIELDS, CaseField
+from jknrules.load.loader import load_policy_text
 
-from .conftest import POLICY_DIR
+from .conftest import POLICY_DIR, ROOT
+from .generated import policy_set
 from .test_properties import sample_cases
 
 POLICIES = jknrules.load_policies(POLICY_DIR)
@@ -175,3 +182,133 @@ def test_python_api_for_arrow_and_polars() -> None:
     polars = pytest.importorskip("polars")
     frame = evaluate_frame(polars.from_arrow(table), POLICIES)
     assert frame["outcome"].to_list() == [w["outcome"] for w in want]
+
+
+# --- conditions on every case field: the batch path never answers differently -----------
+
+MINIMAL = ROOT / "tests" / "fixtures" / "minimal.yaml"
+NIK_REQUIREMENT = """          - require: kk
+            source: {clause: "Persyaratan 2"}
+          - require: ktp
+            when: {field: applicant.nik, is_missing: true}
+            source: {clause: "Persyaratan 3"}"""
+
+
+def test_batch_and_evaluate_disagreed_on_a_requirement_when_nik_is_missing(tmp_path: Path
+                                                                           ) -> None:
+    """Regression: ``when: {field: applicant.nik, is_missing: true}`` on a document
+    requirement passed ``jknrules validate``, then ``evaluate`` and ``batch`` disagreed on
+    the same row: the batch key did not carry the NIK, so rows with and without one shared
+    the decision of whichever row represented them."""
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    text = MINIMAL.read_text().replace(
+        """          - require: kk
+            source: {clause: "Persyaratan 2"}""", NIK_REQUIREMENT)
+    assert "applicant.nik" in text
+    (folder / "batang.yaml").write_text(text)
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["validate", str(folder / "batang.yaml"), "--policies", str(folder)],
+                out, err) == 0, err.getvalue()
+    base = {"regency": "batang", "submitted_at": "2026-02-03T09:00:00",
+            "welfare": {"dtks": "registered"}, "documents": ["kk"]}
+    cases = [base, {**base, "applicant": {"nik": "3325016504880002"}}, base]
+    source = write_jsonl(tmp_path / "cases.jsonl", cases)
+    target = tmp_path / "out.jsonl"
+    assert main(["batch", str(source), "--out", str(target), "--policies", str(folder)],
+                io.StringIO(), io.StringIO()) == 0
+    batch = [json.loads(line) for line in target.read_text().splitlines()]
+    for i, case in enumerate(cases):
+        path = write_jsonl(tmp_path / f"case{i}.json", [case])
+        out = io.StringIO()
+        assert main(["evaluate", str(path), "--policies", str(folder)], out,
+                    io.StringIO()) == 0
+        single = json.loads(out.getvalue())
+        assert batch[i]["outcome"] == single["outcome"]
+        assert batch[i]["missing_documents"] == single["missing_documents"]
+        assert batch[i]["required_documents"] == [
+            {"id": d["id"]} if "id" in d else {"any_of": d["any_of"]}
+            for d in single["required_documents"]]
+    assert [r["outcome"] for r in batch] == ["incomplete", "accepted", "incomplete"]
+
+
+def _value(field: CaseField) -> Any:
+    """A valid value of the field."""
+    return {"enum": lambda: field.values[0], "bool": lambda: True,
+            "int": lambda: field.minimum or 0, "text": lambda: "3325016504880002",
+            "date": lambda: "2001-02-03", "regency": lambda: "batang"}[field.kind]()
+
+
+def _tests(field: CaseField) -> list[dict[str, Any]]:
+    """Presence tests (any field), and one value test where the field's kind has one."""
+    out: list[dict[str, Any]] = [{"is_missing": True}, {"is_missing": False},
+                                 {"is_null": False}, {"is_null": False, "if_missing": True}]
+    if field.nullable:
+        out.append({"is_null": True})
+    if field.value_tested:
+        out.append({"equals": _value(field), "if_missing": False})
+    return out
+
+
+@pytest.mark.parametrize("field", list(CASE_FIELDS.values()), ids=list(CASE_FIELDS))
+def test_batch_agrees_with_evaluate_on_every_field_and_test(field: CaseField) -> None:
+    """Each condition field under each test it admits, on a requirement, on a rule and in
+    ``applies_when``: rows that give the field, leave it out or give ``null`` decide alike."""
+    data = yaml.safe_load(MINIMAL.read_text())
+    service = data["versions"][0]["services"]["regular_registration"]
+    part, _, key = field.name.rpartition(".")
+    given = [{}, {part: {key: _value(field)}} if part else {key: _value(field)}]
+    if field.nullable:
+        given.append({part: {key: None}})
+    rows = []
+    for test in _tests(field):
+        cond = {"field": field.name, **test}
+        for where in ("requirement", "rule", "applies"):
+            variant = copy.deepcopy(data)
+            svc = variant["versions"][0]["services"]["regular_registration"]
+            if where == "requirement":
+                svc["documents"].append({"require": "ktp", "when": cond,
+                                         "source": {"clause": "x"}})
+            elif where == "rule":
+                svc["rules"].append({"id": "uji", "when": cond, "outcome": "needs_review",
+                                     "message": {"id": "uji", "en": "test"},
+                                     "source": {"clause": "x"}})
+            else:
+                svc["applies_when"] = {"all": [service["applies_when"], cond]}
+            policies = policy_set(variant)
+            objects = [{"regency": "batang", "submitted_at": "2026-02-03T09:00:00",
+                        "welfare": {"dtks": "registered"}, "documents": ["kk"], **extra}
+                       for extra in given for _ in range(2)]
+            decider = Decider(policies)
+            table, _ = decider.decide(from_dicts(objects, 1))
+            for got, obj in zip(table.to_pylist(), objects, strict=True):
+                want = jknrules.evaluate(obj, policies, trace=False).to_dict()
+                got = {k: v for k, v in _clean(got).items() if k not in ("row", "error")}
+                assert got == as_decision(want), (cond, where, obj)
+            rows.append(decider.stats["rows_uncoded"])
+    assert not any(rows), "every catalogue field is coded"
+
+
+def test_a_field_the_key_cannot_carry_sends_its_rows_to_the_scalar_path(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no room in the key for the fields a version reads, its rows are decided one by
+    one (and counted in the summary), never by a guess."""
+    from jknrules.batch import coding, runner
+
+    text = MINIMAL.read_text().replace(
+        """          - require: kk
+            source: {clause: "Persyaratan 2"}""", NIK_REQUIREMENT)
+    policies = jknrules.PolicySet([compile_policy(load_policy_text(text, "batang.yaml"))])
+    monkeypatch.setattr(coding, "_CODE_BITS", 3)  # room for the request only
+    base = {"regency": "batang", "submitted_at": "2026-02-03T09:00:00",
+            "welfare": {"dtks": "registered"}, "documents": ["kk"]}
+    cases = [base, {**base, "applicant": {"nik": "3325016504880002"}}] * 3
+    decider = Decider(policies)
+    assert "applicant.nik" not in decider.coder.coded
+    table, _ = decider.decide(from_dicts(cases, 1))
+    assert decider.stats["rows_uncoded"] == len(cases)
+    assert table.column("outcome").to_pylist() == ["incomplete", "accepted"] * 3
+    summary = runner.run(write_jsonl(tmp_path / "c.jsonl", cases), tmp_path / "o.jsonl",
+                         loaded=policies)
+    assert summary.uncoded_rows == summary.scalar_rows == len(cases)
+    assert "one by one" in summary.text() and summary.to_json()["uncoded_rows"] == 6

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,8 +20,10 @@ from jknrules.batch.schema import case_schema, decision_schema
 from jknrules.batch.vectorised import Decider
 from jknrules.batch.vtime import iso_bytes, parse_iso
 from jknrules.language.case import case_facts
+from jknrules.language.vocab import REGENCIES
 
-from .conftest import POLICY_DIR
+from .conftest import POLICY_DIR, ROOT
+from .generated import FIRST, catalogue_cases, policies, policy_set
 from .test_properties import cases, sample_cases, to_case
 
 POLICIES = jknrules.load_policies(POLICY_DIR)
@@ -182,3 +185,78 @@ def test_results_share_no_mutable_data() -> None:
     assert first.route is not None
     first.route["steps"].clear()
     assert jknrules.evaluate(case, POLICIES).to_json() == want
+
+
+# --- every fixture policy, and a generated family of small policies -------------------
+
+def _loadable_fixtures() -> list[tuple[Path, jknrules.PolicySet]]:
+    """Every policy under tests/fixtures that loads (the invalid ones do not)."""
+    out = []
+    for path in sorted((ROOT / "tests" / "fixtures").rglob("*.yaml")):
+        try:
+            out.append((path, jknrules.load_policies(path)))
+        except jknrules.PolicyError:
+            continue
+    return out
+
+
+FIXTURES = _loadable_fixtures()
+
+
+def differential(policies: jknrules.PolicySet, objects: list[Any], arrow: bool = False
+                 ) -> Decider:
+    """Decide ``objects`` on both paths under ``policies`` and require the same rows."""
+    decider = Decider(policies)
+    if arrow:
+        chunk = from_arrow(pa.Table.from_pylist(objects, schema=case_schema()), 1)
+        objects = chunk.cases(np.arange(chunk.length))
+    else:
+        chunk = from_dicts(objects, 1)
+    table, _ = decider.decide(chunk)
+    rows = [evaluate_row(policies, obj, i + 1)[0] for i, obj in enumerate(objects)]
+    assert_same(table.to_pylist(), pa.Table.from_pylist(rows, schema=SCHEMA).to_pylist(),
+                objects)
+    return decider
+
+
+def test_the_differential_test_sees_every_loadable_fixture() -> None:
+    names = {path.relative_to(ROOT / "tests" / "fixtures").as_posix() for path, _ in FIXTURES}
+    assert "minimal.yaml" in names
+    assert {n for n in names if n.startswith("analysis/")} == {
+        f"analysis/{p.name}" for p in (ROOT / "tests" / "fixtures" / "analysis").glob("*.yaml")
+        if p.name != "expected.yaml"}
+
+
+@pytest.mark.parametrize(("path", "policies"), FIXTURES,
+                         ids=[p.relative_to(ROOT / "tests" / "fixtures").as_posix()
+                              for p, _ in FIXTURES])
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_vectorised_equals_scalar_on_fixture_policies(path: Path, policies: jknrules.PolicySet,
+                                                      data: st.DataObject) -> None:
+    regencies = [p.policy.regency for p in policies]
+    first = min(p.versions[0].effective_from for p in policies) - dt.timedelta(days=30)
+    objects = data.draw(st.lists(catalogue_cases(
+        [*regencies, *(REGENCIES[r] for r in regencies)], first), min_size=1, max_size=30))
+    differential(policies, objects)
+    valid = data.draw(st.lists(catalogue_cases(regencies, first, bad=False), min_size=1,
+                               max_size=20))
+    differential(policies, valid, arrow=True)
+
+
+@settings(max_examples=120, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(policy=policies(), data=st.data())
+def test_vectorised_equals_scalar_on_generated_policies(policy: dict[str, Any],
+                                                        data: st.DataObject) -> None:
+    """Random services whose conditions read random catalogue fields, random requirements,
+    hours, windows, cut-offs and durations: the batch path gives the scalar answer."""
+    generated = policy_set(policy)
+    regency = policy["regency"]
+    objects = data.draw(st.lists(catalogue_cases([regency, REGENCIES[regency]], FIRST),
+                                 min_size=1, max_size=30))
+    differential(generated, objects, arrow=False)
+    valid = data.draw(st.lists(catalogue_cases([regency], FIRST, bad=False), min_size=1,
+                               max_size=15))
+    differential(generated, valid, arrow=True)

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from itertools import product
 from typing import Any
 
+from jknrules.language.fields import CASE_FIELDS
 from jknrules.language.policy import Condition
-from jknrules.language.vocab import CASE_FIELDS, REGENCIES
+from jknrules.language.vocab import REGENCIES
 
 
 class _Absent:

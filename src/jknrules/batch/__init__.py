@@ -67,8 +67,8 @@ def evaluate_table(table: pa.Table | pa.RecordBatch,
     """One output row per case row (nested structs or dotted column names), in order."""
     refuse_unknown(Path("<table>"), table.schema.names, table.schema)
     decider = decider or Decider(_policy_set(policies))
-    out, errors, _ = decide_chunk(decider, from_arrow(table, 1), full, trace)
-    return out, errors
+    done = decide_chunk(decider, from_arrow(table, 1), full, trace)
+    return done.table, done.errors
 
 
 def evaluate_frame(frame: polars.DataFrame,

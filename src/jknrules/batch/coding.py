@@ -1,16 +1,21 @@
 """Typed case columns -> small integer codes, one key per row for the vectorised path.
 
 A row's key holds its policy version and, for each field that version's conditions
-read, a code: 0 not given, 1 null, 2… a value (int fields by the breakpoints of their
-comparisons, so values that no condition tells apart share a code). Rows whose values
-the codes cannot carry exactly (a wrong type, an unusual form, an invalid NIK …) are
-marked ``fallback`` for the scalar path. Codes are stable for the run.
+read, a code: 0 not given, 1 null, 2… a value. How a field is coded follows its kind
+in the catalogue (``language/fields.py``): enums and booleans by their values, ints by
+the breakpoints of their comparisons (values that no condition tells apart share a
+code), regencies and other ints by a book of the values met, text and dates by
+whether they are given (conditions may only ask ``is_missing``/``is_null`` of them).
+Rows whose values the codes cannot carry exactly (a wrong type, an unusual form, an
+invalid NIK …) are marked ``fallback`` for the scalar path, and so are all rows of a
+version that reads a field the key has no room for (``Keys.uncoded``): the batch path
+never answers a question it cannot ask. Codes are stable for the run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from bisect import bisect_right
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,36 +24,33 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from jknrules.batch.cases import Chunk
+from jknrules.batch.schema import NULLABLE
 from jknrules.batch.vtime import US_PER_DAY, day_number, fixed_offset, parse_iso
 from jknrules.engine.ir import CompiledPolicy
+from jknrules.language.fields import BY_NAME, CASE_FIELDS, FIELDS, CaseField
 from jknrules.language.policy import Condition
-from jknrules.language.vocab import DOCUMENTS, REGENCIES, SEGMENTS, normalize_regency
+from jknrules.language.vocab import DOCUMENTS, REGENCIES, normalize_regency
 
 DOC_IDS: tuple[str, ...] = tuple(DOCUMENTS)
 DOC_BIT = {d: 1 << i for i, d in enumerate(DOC_IDS)}
-#: Coded case fields: value -> code (0 = not given, 1 = null); ints are coded separately.
-_ENUMS: dict[str, tuple[Any, ...]] = {
-    "request": ("register", "transfer", "reactivate"),
-    "welfare.dtks": ("registered", "proposed", "none"),
-    "membership.status": ("none", "active", "inactive"),
-    "membership.segment": SEGMENTS,
-}
-_BOOLS = ("applicant.has_ktp", "health.emergency", "health.inpatient",
-          "newborn.parents_registered", "employment.deactivated_by_employer",
-          "household.has_ppu_member", "payment.mandiri_paid_current_month")
-CODED = ("request", "applicant.domicile_regency", *_BOOLS, "welfare.desil", "welfare.dtks",
-         "newborn.age_days", "membership.status", "membership.segment")
-#: bits of each field's code in a row's key (codes that do not fit go to the scalar path)
-_BITS = {name: 2 for name in _BOOLS} | {
-    "request": 3, "applicant.domicile_regency": 6, "welfare.desil": 4, "welfare.dtks": 3,
-    "newborn.age_days": 12, "membership.status": 3, "membership.segment": 4}
+#: fields every row's key carries, whether or not a condition reads them: the request,
+#: the current segment (the target segment of a refused transfer) and the membership
+#: status (a status and a segment that disagree make the case invalid)
+ALWAYS = ("request", "membership.segment", "membership.status")
 _PV_BITS = 8
+#: room for codes in a key (an int64, the version in the top bits)
+_CODE_BITS = 63 - _PV_BITS
+#: bits of a code looked up in a book of the values met in the run
+_BOOK_BITS = {"regency": 6, "int": 12}
+#: text and date fields: valid when given (others go to the scalar path)
+_CHECKED = tuple(f for f in FIELDS if f.kind in ("text", "date"))
 
 
 @dataclass
 class Keys:
     """What the coder finds in a chunk: per row its policy, local moment (and offset
-    text), version, key, documents brought (bit mask) and whether any were given."""
+    text), version, key, documents brought (bit mask) and whether any were given, and
+    whether its version reads a field the key cannot carry (those rows are ``fallback``)."""
 
     policy_index: np.ndarray
     local: np.ndarray
@@ -57,6 +59,7 @@ class Keys:
     key: np.ndarray
     docs: np.ndarray
     docs_given: np.ndarray
+    uncoded: np.ndarray
 
 
 class Coder:
@@ -64,8 +67,7 @@ class Coder:
 
     def __init__(self, compiled: list[CompiledPolicy]) -> None:
         self.compiled = compiled
-        self.books: dict[str, dict[Any, int]] = {"applicant.domicile_regency": {},
-                                                 "newborn.age_days": {}}
+        self.books: dict[str, dict[Any, int]] = {}
         self.offsets_checked: dict[int, tuple[int, int, int]] = {}
         self.by_regency: dict[str, int] = {
             p.policy.regency: i for i, p in enumerate(self.compiled)}
@@ -74,20 +76,42 @@ class Coder:
         self.max_versions = max((len(p.versions) for p in self.compiled), default=1)
         #: for int fields: the values where some condition's answer can change
         self.breaks = _breakpoints(self.compiled)
-        # which coded fields each (policy, version) reads
-        self.reads = {name: np.zeros(len(self.compiled) * self.max_versions, dtype=bool)
-                      for name in CODED}
+        slots = len(self.compiled) * self.max_versions
+        read_by: list[set[str]] = [set() for _ in range(slots)]
         for pi, policy in enumerate(self.compiled):
             for vi, version in enumerate(policy.versions):
-                read = {"request", "membership.segment"}
-                for service in version.services:
-                    read |= set(service.applies_fields)
-                    for rule in service.rules:
-                        read |= set(rule.fields)
-                    for req in service.requirements:
-                        read |= set(req.fields)
-                for name in CODED:
-                    self.reads[name][pi * self.max_versions + vi] = name in read
+                read_by[pi * self.max_versions + vi] = {*version.reads, *ALWAYS}
+        read_any = set().union(*read_by)
+        #: the fields the key carries, in catalogue order, and each code's bits
+        self.bits: dict[str, int] = {}
+        room = _CODE_BITS
+        for name, field in CASE_FIELDS.items():
+            bits = self._bits(field)
+            if name in read_any and bits <= room:
+                self.bits[name] = bits
+                room -= bits
+        self.coded: tuple[str, ...] = tuple(self.bits)
+        #: which coded fields each (policy, version) reads
+        self.reads = {name: np.array([name in r for r in read_by], dtype=bool)
+                      for name in self.coded}
+        #: the (policy, version)s reading a field the key cannot carry: the scalar path's
+        self.uncoded = np.array([bool(r - set(self.coded)) for r in read_by], dtype=bool)
+        self.patterns = {f.name: re.compile(f.pattern) for f in FIELDS
+                         if f.pattern is not None}
+
+    def _bits(self, field: CaseField) -> int:
+        """Bits of the largest code the field can take (0 not given, 1 null, 2… values)."""
+        if field.kind == "enum":
+            return (len(field.values) + 1).bit_length()
+        if field.kind in ("bool", "text", "date"):
+            return 2
+        if field.kind == "int":
+            breaks = self.breaks.get(field.name)
+            if breaks is not None:
+                return (len(breaks) + 2).bit_length()
+            if field.minimum is not None and field.maximum is not None:
+                return (field.maximum - field.minimum + 2).bit_length()
+        return _BOOK_BITS.get(field.kind, _CODE_BITS + 1)
 
     def keys(self, chunk: Chunk, fallback: np.ndarray) -> Keys:
         n = chunk.length
@@ -103,13 +127,16 @@ class Coder:
         codes = self.codes(chunk, fallback)
         pv = policy_index * self.max_versions + np.maximum(version, 0)
         fallback |= pv >= (1 << _PV_BITS)
+        uncoded = self.uncoded[pv] & ~fallback
+        fallback |= uncoded
         key = pv.copy()
-        for name in CODED:
+        for name in self.coded:
+            bits = self.bits[name]
             code = np.where(self.reads[name][pv], codes[name], 0)
-            fallback |= code >= (1 << _BITS[name])
-            key = (key << _BITS[name]) | code
+            fallback |= code >= (1 << bits)
+            key = (key << bits) | code
         docs, docs_given = self.documents(chunk, fallback)
-        return Keys(policy_index, local, offset_text, version, key, docs, docs_given)
+        return Keys(policy_index, local, offset_text, version, key, docs, docs_given, uncoded)
 
     def policies_of(self, chunk: Chunk, fallback: np.ndarray) -> np.ndarray:
         n = chunk.length
@@ -167,64 +194,87 @@ class Coder:
         return offset
 
     def validate_text(self, chunk: Chunk, fallback: np.ndarray) -> None:
-        """Fields no condition reads must still be valid: rows in doubt go to the scalar path."""
-        for name in ("applicant.nik", "applicant.kk_number"):
-            column = chunk.columns.get(name)
-            if column is not None and column.null_count < len(column):
-                ok = pc.fill_null(pc.match_substring_regex(column, r"^[0-9]{16}$"), True)
+        """Text and date fields must be valid whether or not a condition reads them: rows
+        in doubt go to the scalar path."""
+        for field in _CHECKED:
+            column = chunk.columns.get(field.name)
+            if column is None or column.null_count == len(column):
+                continue
+            if field.kind == "text":
+                assert field.pattern is not None
+                ok = pc.fill_null(pc.match_substring_regex(column, field.pattern), True)
                 fallback |= ~ok.to_numpy(zero_copy_only=False)
-        column = chunk.columns.get("applicant.birth_date")
-        if column is not None and column.null_count < len(column):
-            encoded = column.dictionary_encode()
-            good = [_is_date(v) for v in encoded.dictionary.to_pylist()] + [True]
-            indices = pc.fill_null(encoded.indices, len(good) - 1).to_numpy(zero_copy_only=False)
-            fallback |= ~np.array(good)[indices]
+            else:
+                encoded = column.dictionary_encode()
+                good = [_is_date(v) for v in encoded.dictionary.to_pylist()] + [True]
+                indices = pc.fill_null(encoded.indices, len(good) - 1).to_numpy(
+                    zero_copy_only=False)
+                fallback |= ~np.array(good)[indices]
 
     def codes(self, chunk: Chunk, fallback: np.ndarray) -> dict[str, np.ndarray]:
-        """Each coded field as small integers: 0 not given, 1 null, 2… a value; the same
-        value has the same code in every chunk of a run."""
+        """Each condition field as small integers: 0 not given, 1 null, 2… a value; the same
+        value has the same code in every chunk of a run. Every field is coded, read or not,
+        so that a value the case model would refuse always reaches the scalar path."""
         n = chunk.length
         codes: dict[str, np.ndarray] = {}
-        for name in CODED:
+        for name, field in CASE_FIELDS.items():
             column = chunk.columns.get(name)
             if column is None:
-                codes[name] = np.zeros(n, dtype=np.int64)
-                continue
-            if name == "welfare.desil":
-                code = _desil_codes(column, fallback)
-                breaks = self.breaks.get(name)
-                if breaks is not None:
-                    code = np.where(code > 0, 2 + np.searchsorted(
-                        np.array(breaks), code - 2, side="right"), 0)
-                codes[name] = np.where(chunk.desil_null, 1, code)
-                continue
-            encoded = column.dictionary_encode()
-            mapping = [self.code(name, v) for v in encoded.dictionary.to_pylist()] + [0]
-            indices = pc.fill_null(encoded.indices, len(mapping) - 1).to_numpy(
-                zero_copy_only=False)
-            code = np.array(mapping, dtype=np.int64)[indices]
-            fallback |= code < 0
-            codes[name] = np.maximum(code, 0)
-            if name == "request":
-                codes[name] = np.where(code == 0, 2, codes[name])  # not given: register
+                code = np.zeros(n, dtype=np.int64)
+            elif field.kind == "int":
+                code = self._int_codes(field, column, fallback)
+            elif field.kind in ("text", "date"):  # valid (validate_text): given or not
+                code = np.where(column.is_valid().to_numpy(zero_copy_only=False), 2, 0)
+            else:
+                encoded = column.dictionary_encode()
+                mapping = [self.code(field, v) for v in encoded.dictionary.to_pylist()] + [0]
+                indices = pc.fill_null(encoded.indices, len(mapping) - 1).to_numpy(
+                    zero_copy_only=False)
+                code = np.array(mapping, dtype=np.int64)[indices]
+                fallback |= code < 0
+                code = np.maximum(code, 0)
+            if name == NULLABLE:
+                code = np.where(chunk.desil_null, 1, code)
+            if field.default is not None:  # not given: the default
+                code = np.where(code == 0, self.code(field, field.default), code)
+            codes[name] = code
         return codes
 
-    def code(self, name: str, value: Any) -> int:
-        """The code of a value, or -1 when only the scalar path can judge it."""
-        if name == "applicant.domicile_regency":
-            if not (isinstance(value, str) and _regency_pattern(value)):
+    def _int_codes(self, field: CaseField, column: pa.Array, fallback: np.ndarray
+                   ) -> np.ndarray:
+        """Ints outside the field's bounds go to the scalar path (which refuses them)."""
+        valid = column.is_valid().to_numpy(zero_copy_only=False)
+        raw = pc.fill_null(column, 0).to_numpy(zero_copy_only=False).astype(np.int64)
+        ok = valid.copy()
+        if field.minimum is not None:
+            ok &= raw >= field.minimum
+        if field.maximum is not None:
+            ok &= raw <= field.maximum
+        fallback |= valid & ~ok
+        breaks = self.breaks.get(field.name)
+        if breaks is not None:  # values between two breakpoints decide alike
+            code = 2 + np.searchsorted(np.array(breaks, dtype=np.int64), raw, side="right")
+        else:
+            unique, inverse = np.unique(raw[ok], return_inverse=True)
+            book = self.books.setdefault(field.name, {})
+            mapped = np.array([book.setdefault(int(v), len(book) + 2) for v in unique],
+                              dtype=np.int64)
+            code = np.zeros(len(raw), dtype=np.int64)
+            code[ok] = mapped[inverse] if len(unique) else 0
+        out: np.ndarray = np.where(ok, code, 0)
+        return out
+
+    def code(self, field: CaseField, value: Any) -> int:
+        """The code of an enum, bool or regency value, or -1 when only the scalar path can
+        judge it."""
+        if field.kind == "regency":
+            pattern = self.patterns.get(field.name)
+            if not (isinstance(value, str) and value.isascii()
+                    and (pattern is None or pattern.fullmatch(value))):
                 return -1
-            book = self.books[name]
+            book = self.books.setdefault(field.name, {})
             return book.setdefault(normalize_regency(value), len(book) + 2)
-        if name == "newborn.age_days":
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                return -1
-            breaks = self.breaks.get(name)
-            if breaks is not None:  # values between two breakpoints decide alike
-                return 2 + bisect_right(breaks, value)
-            book = self.books[name]
-            return book.setdefault(value, len(book) + 2)
-        values: tuple[Any, ...] = (False, True) if name in _BOOLS else _ENUMS[name]
+        values: tuple[Any, ...] = (False, True) if field.kind == "bool" else field.values
         if value in values and type(value) is type(values[0]):
             return values.index(value) + 2
         return -1
@@ -274,23 +324,6 @@ def _is_date(value: Any) -> bool:
 
 
 
-def _regency_pattern(value: str) -> bool:
-    if value.isascii() and value.isdigit() and len(value) == 4:
-        return True
-    return bool(value) and value.isascii() and value[0].isalpha() and value[0].islower() and \
-        all(c.islower() or c == "_" for c in value)
-
-
-
-def _desil_codes(column: pa.Array, fallback: np.ndarray) -> np.ndarray:
-    valid = column.is_valid().to_numpy(zero_copy_only=False)
-    raw = pc.fill_null(column, 0).to_numpy(zero_copy_only=False).astype(np.int64)
-    ok = (raw >= 1) & (raw <= 10)
-    fallback |= valid & ~ok
-    return np.where(valid & ok, raw + 2, 0)
-
-
-
 def _breakpoints(policies: list[CompiledPolicy]) -> dict[str, list[int] | None]:
     """For each int field the conditions test, the sorted values at which a test's answer
     may change (``None`` when a test is not one of the known comparisons)."""
@@ -299,10 +332,12 @@ def _breakpoints(policies: list[CompiledPolicy]) -> dict[str, list[int] | None]:
     def walk(cond: Condition) -> None:
         for child in cond.children():
             walk(child)
-        if cond.field not in ("welfare.desil", "newborn.age_days"):
+        field = BY_NAME.get(cond.field or "")
+        if field is None or field.kind != "int":
             return
+        name = field.name
         op, operand = cond.test
-        points = found.setdefault(cond.field, set())
+        points = found.setdefault(name, set())
         if points is None:
             return
         if op in ("below", "at_least") and type(operand) is int:
@@ -314,9 +349,9 @@ def _breakpoints(policies: list[CompiledPolicy]) -> dict[str, list[int] | None]:
             if all(type(x) is int for x in values):
                 points.update(v for x in values for v in (x, x + 1))
             else:
-                found[cond.field] = None
+                found[name] = None
         elif op not in ("is_null", "is_missing"):
-            found[cond.field] = None
+            found[name] = None
 
     for policy in policies:
         for version in policy.versions:
@@ -328,4 +363,7 @@ def _breakpoints(policies: list[CompiledPolicy]) -> dict[str, list[int] | None]:
                 for req in model.documents:
                     if req.when is not None:
                         walk(req.when)
+                for notice in model.notices:
+                    if notice.when is not None:
+                        walk(notice.when)
     return {k: None if v is None else sorted(v) for k, v in found.items()}

@@ -59,14 +59,16 @@ def _decider() -> Decider:
 
 
 def _write(chunk: Chunk, out: str, full: bool, trace: bool) -> dict[str, Any]:
-    table, errors, _ = decide_chunk(_decider(), chunk, full, trace)
+    done = decide_chunk(_decider(), chunk, full, trace)
+    table, errors = done.table, done.errors
     pq.write_table(table, out)
     outcomes: dict[str, int] = {}
     for item in table.column("outcome").value_counts().to_pylist():
         if item["values"] is not None:
             outcomes[item["values"]] = int(item["counts"])
     return {"cases": table.num_rows, "outcomes": outcomes,
-            "errors": [e.to_json() for e in errors]}
+            "errors": [e.to_json() for e in errors], "scalar_rows": done.scalar_rows,
+            "uncoded_rows": done.uncoded_rows}
 
 
 def _parquet_part(path: str, group: int, start: int, length: int, first_row: int, out: str,
@@ -125,6 +127,8 @@ def run(input_path: Path | str, output_dir: Path | str, scheduler: Any,
                 summary.cases += done["cases"]
                 summary.outcomes.update(done["outcomes"])
                 summary.errors += len(done["errors"])
+                summary.scalar_rows += done["scalar_rows"]
+                summary.uncoded_rows += done["uncoded_rows"]
                 for error in done["errors"]:
                     errors_file.write(json.dumps(error, ensure_ascii=False) + "\n")
         if not futures:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -31,6 +31,18 @@ DEFAULT_ROWS = 1 << 18
 PolicyPaths = str | os.PathLike[str] | list[str | os.PathLike[str]] | None
 
 
+class Decided(NamedTuple):
+    """One decided chunk: its output rows, the rows refused, the full results (``--full``)
+    and how many rows the case-at-a-time evaluator decided (``scalar_rows``), of which
+    ``uncoded_rows`` because their version reads a field the vectorised path cannot code."""
+
+    table: pa.Table
+    errors: list[RowError]
+    objects: list[dict[str, Any]] | None
+    scalar_rows: int
+    uncoded_rows: int
+
+
 @dataclass
 class Summary:
     cases: int = 0
@@ -38,10 +50,17 @@ class Summary:
     errors: int = 0
     seconds: float = 0.0
     errors_file: str = ""
+    #: rows the case-at-a-time evaluator decided, and among them the rows whose version
+    #: reads a field the vectorised path cannot code
+    scalar_rows: int = 0
+    uncoded_rows: int = 0
 
-    def add(self, table: pa.Table, errors: int) -> None:
+    def add(self, table: pa.Table, errors: int, scalar_rows: int = 0,
+            uncoded_rows: int = 0) -> None:
         self.cases += table.num_rows
         self.errors += errors
+        self.scalar_rows += scalar_rows
+        self.uncoded_rows += uncoded_rows
         counts = pc.value_counts(table.column("outcome").combine_chunks())
         for item in counts.to_pylist():
             if item["values"] is not None:
@@ -54,10 +73,15 @@ class Summary:
             lines.append(f"  {outcome:<24} {count:>12,}")
         lines.append(f"  {'error':<24} {self.errors:>12,}"
                      + (f"  -> {self.errors_file}" if self.errors else ""))
+        lines.append(f"  {'satu per satu / one by one':<24} {self.scalar_rows:>12,}"
+                     + (f"  ({self.uncoded_rows:,}: kolom yang tidak dapat dikodekan / "
+                        f"a condition reads a field the vectorised path cannot code)"
+                        if self.uncoded_rows else ""))
         return "\n".join(lines) + "\n"
 
     def to_json(self) -> dict[str, Any]:
         return {"cases": self.cases, "outcomes": dict(self.outcomes), "errors": self.errors,
+                "scalar_rows": self.scalar_rows, "uncoded_rows": self.uncoded_rows,
                 "seconds": round(self.seconds, 3)}
 
 
@@ -68,11 +92,12 @@ class Summary:
 _WORKER: dict[str, Any] = {}
 
 
-def decide_chunk(decider: Decider, chunk: Chunk, full: bool, trace: bool
-                 ) -> tuple[pa.Table, list[RowError], list[dict[str, Any]] | None]:
+def decide_chunk(decider: Decider, chunk: Chunk, full: bool, trace: bool) -> Decided:
     if not full:
+        before = decider.stats["rows_scalar"], decider.stats["rows_uncoded"]
         table, errors = decider.decide(chunk)
-        return table, errors, None
+        return Decided(table, errors, None, decider.stats["rows_scalar"] - before[0],
+                       decider.stats["rows_uncoded"] - before[1])
     rows: list[dict[str, Any]] = []
     objects: list[dict[str, Any]] = []
     errors = []
@@ -96,15 +121,14 @@ def decide_chunk(decider: Decider, chunk: Chunk, full: bool, trace: bool
         rows.append(row)
     schema = full_schema(trace)
     check_keys(rows, schema)  # a result key without a column must not vanish unseen
-    return pa.Table.from_pylist(rows, schema=schema), errors, objects
+    return Decided(pa.Table.from_pylist(rows, schema=schema), errors, objects, chunk.length, 0)
 
 
 def _worker_init(policies: PolicyPaths) -> None:
     _WORKER["decider"] = Decider(PolicySet.load(policies))
 
 
-def _worker_decide(chunk: Chunk, full: bool, trace: bool
-                   ) -> tuple[pa.Table, list[RowError], list[dict[str, Any]] | None]:
+def _worker_decide(chunk: Chunk, full: bool, trace: bool) -> Decided:
     return decide_chunk(_WORKER["decider"], chunk, full, trace)
 
 
@@ -127,13 +151,12 @@ def run(input_path: Path, output_path: Path, policies: PolicyPaths = None, *,
     bar = _progress(progress, total)
     try:
         with errors_path.open("w", encoding="utf-8") as errors_file:
-            for table, errors, objects in _decided(chunks, policy_set, policies, full, trace,
-                                                   workers):
-                writer.write(table, objects)
-                for error in errors:
+            for done in _decided(chunks, policy_set, policies, full, trace, workers):
+                writer.write(done.table, done.objects)
+                for error in done.errors:
                     errors_file.write(json.dumps(error.to_json(), ensure_ascii=False) + "\n")
-                summary.add(table, len(errors))
-                bar(table.num_rows)
+                summary.add(done.table, len(done.errors), done.scalar_rows, done.uncoded_rows)
+                bar(done.table.num_rows)
     finally:
         writer.close()
         bar(None)
@@ -142,15 +165,14 @@ def run(input_path: Path, output_path: Path, policies: PolicyPaths = None, *,
 
 
 def _decided(chunks: Iterator[Chunk], policy_set: PolicySet, policies: PolicyPaths,
-             full: bool, trace: bool, workers: int
-             ) -> Iterator[tuple[pa.Table, list[RowError], list[dict[str, Any]] | None]]:
+             full: bool, trace: bool, workers: int) -> Iterator[Decided]:
     if workers <= 1:
         decider = Decider(policy_set)
         for chunk in chunks:
             yield decide_chunk(decider, chunk, full, trace)
         return
     with ProcessPoolExecutor(workers, initializer=_worker_init, initargs=(policies,)) as pool:
-        pending: list[Future[tuple[pa.Table, list[RowError], list[dict[str, Any]] | None]]] = []
+        pending: list[Future[Decided]] = []
         for chunk in chunks:
             pending.append(pool.submit(_worker_decide, chunk, full, trace))
             if len(pending) >= 2 * workers:

@@ -24,34 +24,20 @@ from typing import Any
 
 import pyarrow as pa
 
+from jknrules.language import fields as catalogue
 from jknrules.language.vocab import DEADLINES
 
-#: Case fields by dotted name -> kind ("str", "bool", "int", "docs").
-FIELDS: dict[str, str] = {
-    "regency": "str",
-    "submitted_at": "str",
-    "request": "str",
-    "applicant.nik": "str",
-    "applicant.kk_number": "str",
-    "applicant.birth_date": "str",
-    "applicant.domicile_regency": "str",
-    "applicant.has_ktp": "bool",
-    "welfare.desil": "int",
-    "welfare.dtks": "str",
-    "health.emergency": "bool",
-    "health.inpatient": "bool",
-    "newborn.age_days": "int",
-    "newborn.parents_registered": "bool",
-    "employment.deactivated_by_employer": "bool",
-    "household.has_ppu_member": "bool",
-    "membership.status": "str",
-    "membership.segment": "str",
-    "payment.mandiri_paid_current_month": "bool",
-    "documents": "docs",
-}
-PARTS: tuple[str, ...] = tuple(dict.fromkeys(f.split(".")[0] for f in FIELDS if "." in f))
+#: Arrow column kind of each catalogue kind (the others are text)
+_COLUMN_KINDS = {"bool": "bool", "int": "int", "documents": "docs"}
+#: Case fields by dotted name -> column kind ("str", "bool", "int", "docs"), from the
+#: catalogue (``language/fields.py``)
+FIELDS: dict[str, str] = {f.name: _COLUMN_KINDS.get(f.kind, "str") for f in catalogue.FIELDS}
+PARTS: tuple[str, ...] = catalogue.PARTS
+_NULL_VALUED = [f.name for f in catalogue.CASE_FIELDS.values() if f.nullable]
+if len(_NULL_VALUED) != 1:  # pragma: no cover - a new null-valued field needs more masks
+    raise RuntimeError("batch.cases keeps one null mask (Chunk.desil_null)")
 #: The one field whose null is a value (not found), not an absence.
-NULLABLE = "welfare.desil"
+NULLABLE = _NULL_VALUED[0]
 ARROW_TYPES: dict[str, pa.DataType] = {
     "str": pa.string(), "bool": pa.bool_(), "int": pa.int64(), "docs": pa.list_(pa.string()),
 }

@@ -76,7 +76,10 @@ class Decider:
         self.services: list[CService] = []
         self.service_ids: dict[int, int] = {}
         self.intervals = Intervals()
-        self.stats = {"groups_evaluated": 0, "groups_refused": 0, "rows_scalar": 0}
+        #: groups evaluated and refused; rows the scalar path decided, and among them
+        #: the rows whose version reads a field the key cannot carry (``Keys.uncoded``)
+        self.stats = {"groups_evaluated": 0, "groups_refused": 0, "rows_scalar": 0,
+                      "rows_uncoded": 0}
         self.group_rows: list[dict[str, Any]] = []
         self.group_table: pa.Table = decision_schema().empty_table()
 
@@ -87,6 +90,7 @@ class Decider:
         for i in chunk.bad_json:
             fallback[i] = True
         keys = self.coder.keys(chunk, fallback)
+        self.stats["rows_uncoded"] += int(keys.uncoded.sum())
         sel = np.nonzero(~fallback)[0]
         result = Assembly(chunk.length)
         if len(sel):

@@ -14,8 +14,9 @@ from difflib import get_close_matches
 from typing import Any
 
 from jknrules.errors import Diagnostic
+from jknrules.language.fields import CASE_FIELDS, CaseField
 from jknrules.language.policy import Condition
-from jknrules.language.vocab import CASE_FIELDS, REGENCIES, FieldDomain
+from jknrules.language.vocab import REGENCIES
 
 Tri = bool | None
 #: A compiled condition: facts -> (value, fields whose absence made it unknown).
@@ -153,7 +154,7 @@ def check_condition(
     return out
 
 
-def _operand_problem(domain: FieldDomain, op: str, operand: Any) -> tuple[str, str] | None:
+def _operand_problem(domain: CaseField, op: str, operand: Any) -> tuple[str, str] | None:
     if op == "is_missing":
         return None
     if op == "is_null":

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jknrules.engine.ir import Citation
-from jknrules.language.vocab import CASE_FIELDS, Outcome
+from jknrules.language.fields import CASE_FIELDS
+from jknrules.language.vocab import Outcome
 
 
 @dataclass

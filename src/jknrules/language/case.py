@@ -3,21 +3,22 @@
 Unknown fields are an error. A field the case does not give is *absent*, which
 is not the same as ``null``: ``welfare.desil: null`` means "not found in
 SIKS-NG" (tidak terlacak), an absent desil means "unknown".
+
+The models are generated from the catalogue of case fields (``language/fields.py``):
+one part model per part (``Applicant``, ``Welfare``, …) and :class:`Case`. What the
+catalogue cannot say (a membership's status and segment agree; ``regency`` names a
+known regency) is checked by the base classes here.
 """
 
-# Fields are typed without ``| None`` so that an explicit null is refused, while their
-# default stays None (never read: only fields in ``model_fields_set`` are facts).
-# mypy: disable-error-code="assignment, arg-type"
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
-from jknrules.language.vocab import REGENCIES, DocumentId, Request, Segment, normalize_regency
-
-Digits16 = Annotated[str, Field(pattern=r"^\d{16}$", description="16 digits")]
+from jknrules.language.fields import FIELDS, PARTS, CaseField
+from jknrules.language.vocab import REGENCIES, DocumentId, Request, normalize_regency
 
 
 class Part(BaseModel):
@@ -32,102 +33,35 @@ class Part(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
 
-class Applicant(Part):
-    nik: Digits16 = Field(None, title="NIK", description="Nomor Induk Kependudukan")
-    kk_number: Digits16 = Field(None, title="Nomor KK")
-    birth_date: dt.date = Field(None, title="Tanggal lahir", strict=False)
-    domicile_regency: Annotated[str, Field(pattern=r"^([a-z][a-z_]*|\d{4})$")] = Field(
-        None, title="Domisili (kabupaten)", description="Regency id or BPS code"
-    )
-    has_ktp: bool = Field(None, title="Sudah memiliki KTP")
-
-    @field_validator("domicile_regency")
-    @classmethod
-    def _normalize(cls, value: str | None) -> str | None:
-        return None if value is None else normalize_regency(value)
-
-
-class Welfare(Part):
-    desil: Annotated[int, Field(ge=1, le=10)] | None = Field(
-        None, title="Desil", description="1-10, or null = not found in SIKS-NG (tidak terlacak)"
-    )
-    dtks: Annotated[str, Field(pattern=r"^(registered|proposed|none)$")] = Field(
-        None, title="Status DTKS"
-    )
-
-
-class Health(Part):
-    emergency: bool = Field(None, title="Emergency")
-    inpatient: bool = Field(None, title="Rawat inap")
-
-
-class Newborn(Part):
-    age_days: Annotated[int, Field(ge=0)] = Field(None, title="Umur bayi (hari)")
-    parents_registered: bool = Field(None, title="Orang tua terdaftar PBPU BP Pemda")
-
-
-class Employment(Part):
-    deactivated_by_employer: bool = Field(None, title="Dinonaktifkan pemberi kerja")
-
-
-class Household(Part):
-    has_ppu_member: bool = Field(None, title="Ada anggota keluarga PPU")
-
-
-class Membership(Part):
-    status: Annotated[str, Field(pattern=r"^(none|active|inactive)$")] = Field(
-        None, title="Status kepesertaan"
-    )
-    segment: Segment = Field(None, title="Segmen saat ini")
+class _MembershipRules(Part):
+    """What a membership part checks beyond its fields' domains."""
 
     @model_validator(mode="after")
-    def _consistent(self) -> Membership:
-        given = self.__pydantic_fields_set__
+    def _consistent(self) -> _MembershipRules:
+        given, values = self.__pydantic_fields_set__, self.__dict__
         if "status" in given and "segment" in given:
-            if self.status == "none" and self.segment != "none":
+            status, segment = values["status"], values["segment"]
+            if status == "none" and segment != "none":
                 raise ValueError(
                     f"status 'none' (belum pernah terdaftar / never registered) cannot have "
-                    f"segment '{self.segment}'; expected segment 'none'")
-            if self.status != "none" and self.segment == "none":
+                    f"segment '{segment}'; expected segment 'none'")
+            if status != "none" and segment == "none":
                 raise ValueError(
-                    f"status '{self.status}' needs the member's segment, not 'none'")
+                    f"status '{status}' needs the member's segment, not 'none'")
         return self
 
 
-class Payment(Part):
-    mandiri_paid_current_month: bool = Field(None, title="Iuran Mandiri bulan ini lunas")
+class _CaseRules(Part):
+    """What a case checks beyond its fields' domains (the fields come from the catalogue)."""
 
-
-class Case(Part):
-    """An applicant's case. Only ``regency`` and ``submitted_at`` are required."""
-
-    regency: str = Field(title="Kabupaten", description="karangasem | batang | malinau, or BPS code")
-    submitted_at: dt.datetime = Field(
-        strict=False,
-        title="Waktu pengajuan",
-        description="ISO 8601; without an offset it is the regency's local time",
-    )
-    request: Request = Field("register", title="Permohonan")
-    applicant: Applicant = Field(None)
-    welfare: Welfare = Field(None)
-    health: Health = Field(None)
-    newborn: Newborn = Field(None)
-    employment: Employment = Field(None)
-    household: Household = Field(None)
-    membership: Membership = Field(None)
-    payment: Payment = Field(None)
-    documents: list[DocumentId] | None = Field(
-        None, title="Dokumen yang dibawa", description="Omitted: 'what must I bring?'"
-    )
-
-    @field_validator("submitted_at", mode="before")
+    @field_validator("submitted_at", mode="before", check_fields=False)
     @classmethod
     def _iso_text(cls, value: Any) -> Any:
         if isinstance(value, bool | int | float):
             raise ValueError("expected an ISO 8601 datetime such as 2026-02-03T09:00:00+08:00")
         return value
 
-    @field_validator("regency")
+    @field_validator("regency", check_fields=False)
     @classmethod
     def _known_regency(cls, value: str) -> str:
         rid = normalize_regency(value)
@@ -135,6 +69,103 @@ class Case(Part):
             known = ", ".join(f"{k} ({v})" for k, v in REGENCIES.items())
             raise ValueError(f"unknown regency {value!r}; expected one of {known}")
         return rid
+
+
+class _Typed:
+    """The fields typed code reads from a case directly (``tests/test_fields.py`` checks
+    them against the generated model)."""
+
+    regency: str
+    submitted_at: dt.datetime
+    request: Request
+    documents: list[DocumentId] | None
+
+
+_CASE_DOC = "An applicant's case. Only ``regency`` and ``submitted_at`` are required."
+#: A part's extra checks, by part name (a part without any is a plain :class:`Part`)
+_PART_RULES: dict[str, type[Part]] = {"membership": _MembershipRules}
+
+
+def _annotation(f: CaseField) -> Any:
+    """The pydantic type of a catalogue field."""
+    ann: Any
+    if f.kind == "enum":
+        ann = Literal[f.values]
+    elif f.kind == "bool":
+        ann = bool
+    elif f.kind == "int":
+        ann = Annotated[int, Field(ge=f.minimum, le=f.maximum)]
+    elif f.kind == "date":
+        ann = dt.date
+    elif f.kind == "datetime":
+        ann = dt.datetime
+    elif f.kind == "documents":
+        ann = list.__class_getitem__(Literal[f.values])  # list[Literal[...]]
+    else:  # text, regency
+        ann = Annotated[str, Field(pattern=f.pattern)] if f.pattern else str
+    return ann | None if f.nullable else ann
+
+
+def _field(f: CaseField) -> tuple[Any, Any]:
+    """(type, ``Field``) of a catalogue field. A field that is not nullable is typed
+    without ``None`` so that an explicit null is refused, while its default stays
+    ``None`` (never read: only fields in ``model_fields_set`` are facts)."""
+    description = f.description_en + (f": {f.note}" if f.note else "")
+    if f.nullable:
+        description += f"; null = {f.null_en} ({f.null_id})"
+    info = Field(
+        ... if f.required else f.default,
+        title=f.description_id[:1].upper() + f.description_id[1:],
+        description=description,
+        strict=False if f.kind in ("date", "datetime") else None,
+    )
+    return _annotation(f), info
+
+
+def _normalized(value: str | None) -> str | None:
+    return None if value is None else normalize_regency(value)
+
+
+def _validators(fields: list[CaseField]) -> dict[str, Any]:
+    """Regency ids and BPS codes are read as the regency id."""
+    names = [f.key for f in fields if f.kind == "regency"]
+    if not names:
+        return {}
+    return {"_normalize": field_validator(*names)(_normalized)}
+
+
+def _build() -> tuple[type[_CaseRules], dict[str, type[Part]]]:
+    parts: dict[str, type[Part]] = {}
+    for part in PARTS:
+        members = [f for f in FIELDS if f.part == part]
+        definitions: dict[str, Any] = {f.key: _field(f) for f in members}
+        parts[part] = create_model(
+            part.capitalize(), __base__=_PART_RULES.get(part, Part), __module__=__name__,
+            __validators__=_validators(members), **definitions)
+    top: dict[str, Any] = {}
+    for f in FIELDS:
+        if f.part is None:
+            top[f.name] = _field(f)
+        elif f.part not in top:
+            top[f.part] = (parts[f.part], Field(None))
+    case = create_model(
+        "Case", __base__=_CaseRules, __module__=__name__,
+        __doc__=_CASE_DOC,
+        __validators__=_validators([f for f in FIELDS if f.part is None]), **top)
+    return case, parts
+
+
+_CASE, PART_MODELS = _build()
+# the generated models are module attributes, so they pickle and have a name to cite
+globals().update({model.__name__: model for model in PART_MODELS.values()})
+
+if TYPE_CHECKING:
+
+    class Case(_CaseRules, _Typed):
+        """The generated model as typed code sees it (:data:`_CASE_DOC`)."""
+
+else:
+    Case = _CASE
 
 
 def case_facts(case: Case) -> dict[str, Any]:
@@ -158,8 +189,5 @@ def case_facts(case: Case) -> dict[str, Any]:
 
 #: "part" -> {"field": "part.field"} for every part of a case (constant)
 _FACT_NAMES: dict[str, dict[str, str]] = {
-    name: {sub: f"{name}.{sub}" for sub in annotation.model_fields}
-    for name, info in Case.model_fields.items()
-    for annotation in getattr(info.annotation, "__args__", (info.annotation,))
-    if isinstance(annotation, type) and issubclass(annotation, Part)
+    part: {f.key: f.name for f in FIELDS if f.part == part} for part in PARTS
 }

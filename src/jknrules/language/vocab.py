@@ -1,5 +1,5 @@
 """The contract's fixed vocabulary: ids of regencies, segments, documents, routes,
-channels, outcomes and deadlines, and the case fields a policy condition may read.
+channels, outcomes, requests and deadlines (the case fields are in ``language/fields.py``).
 
 These names are API (see ``shared/spec/CONTRACT.md``): integrators and the
 acceptance cases use them. Nothing here is configurable by a policy.
@@ -7,8 +7,7 @@ acceptance cases use them. Nothing here is configurable by a policy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 RegencyId = Literal["karangasem", "batang", "malinau"]
 REGENCIES: dict[str, str] = {"karangasem": "5107", "batang": "3325", "malinau": "6502"}
@@ -129,85 +128,7 @@ DEADLINES: tuple[str, ...] = (
 )
 
 Request = Literal["register", "transfer", "reactivate"]
-
-
-@dataclass(frozen=True, slots=True)
-class FieldDomain:
-    """What values a case field can take, so conditions can be checked and enumerated."""
-
-    kind: Literal["enum", "bool", "int", "date", "text", "regency"]
-    values: tuple[object, ...] = ()
-    minimum: int | None = None
-    maximum: int | None = None
-    nullable: bool = False
-    description_id: str = ""
-    description_en: str = ""
-
-
-#: Every case field a policy condition may read, with its domain.
-CASE_FIELDS: dict[str, FieldDomain] = {
-    "request": FieldDomain(
-        "enum", ("register", "transfer", "reactivate"),
-        description_id="jenis permohonan", description_en="what the applicant asks for",
-    ),
-    "applicant.nik": FieldDomain("text", description_id="NIK", description_en="NIK"),
-    "applicant.kk_number": FieldDomain(
-        "text", description_id="nomor KK", description_en="family card number"
-    ),
-    "applicant.birth_date": FieldDomain(
-        "date", description_id="tanggal lahir", description_en="birth date"
-    ),
-    "applicant.domicile_regency": FieldDomain(
-        "regency", description_id="domisili (kabupaten)", description_en="domicile regency"
-    ),
-    "applicant.has_ktp": FieldDomain(
-        "bool", description_id="sudah memiliki KTP", description_en="already holds a KTP"
-    ),
-    "welfare.desil": FieldDomain(
-        "int", minimum=1, maximum=10, nullable=True,
-        description_id="desil SIKS-NG/DTSEN", description_en="SIKS-NG/DTSEN desil",
-    ),
-    "welfare.dtks": FieldDomain(
-        "enum", ("registered", "proposed", "none"),
-        description_id="status DTKS", description_en="DTKS status",
-    ),
-    "health.emergency": FieldDomain(
-        "bool", description_id="kondisi emergency", description_en="emergency"
-    ),
-    "health.inpatient": FieldDomain(
-        "bool", description_id="sedang rawat inap", description_en="hospitalised"
-    ),
-    "newborn.age_days": FieldDomain(
-        "int", minimum=0, description_id="umur bayi (hari)", description_en="newborn age (days)"
-    ),
-    "newborn.parents_registered": FieldDomain(
-        "bool",
-        description_id="kedua orang tua sudah terdaftar",
-        description_en="both parents already registered",
-    ),
-    "employment.deactivated_by_employer": FieldDomain(
-        "bool",
-        description_id="dinonaktifkan pemberi kerja",
-        description_en="deactivated by the employer",
-    ),
-    "household.has_ppu_member": FieldDomain(
-        "bool",
-        description_id="ada anggota KK peserta PPU",
-        description_en="a household member is a wage worker (PPU)",
-    ),
-    "membership.status": FieldDomain(
-        "enum", ("none", "active", "inactive"),
-        description_id="status kepesertaan JKN", description_en="JKN membership status",
-    ),
-    "membership.segment": FieldDomain(
-        "enum", SEGMENTS, description_id="segmen kepesertaan", description_en="current segment"
-    ),
-    "payment.mandiri_paid_current_month": FieldDomain(
-        "bool",
-        description_id="iuran Mandiri bulan pengajuan sudah dibayar",
-        description_en="Mandiri premium paid for the month of application",
-    ),
-}
+REQUESTS: tuple[str, ...] = get_args(Request)
 
 
 def normalize_regency(value: str) -> str:
