@@ -246,7 +246,7 @@ def test_replay_catches_a_tampered_record(tmp_path: Path) -> None:
     log.write_text(json.dumps(entry) + "\n", encoding="utf-8")
     status, out, _ = run("replay", str(log), "--format", "json")
     codes = [f["code"] for f in json.loads(out)["findings"]]
-    assert status == 1 and codes == ["JKN-A041"]
+    assert status == 1 and codes == ["JKN-A051", "JKN-A041"]  # the hash, then the decision
 
 
 def test_replay_reports_damaged_and_foreign_lines(tmp_path: Path) -> None:
@@ -262,7 +262,9 @@ def test_replay_reports_damaged_and_foreign_lines(tmp_path: Path) -> None:
     report = json.loads(out)
     assert status == 1 and report["reproduced"] == 1
     assert [(f["line"], f["code"]) for f in report["findings"]] == [
-        (2, "JKN-A033"), (3, "JKN-A033"), (4, "JKN-A032")]
+        (2, "JKN-A033"),
+        (3, "JKN-A051"), (3, "JKN-A052"), (3, "JKN-A033"),  # a copy of line 1, edited
+        (4, "JKN-A032")]
 
 
 @pytest.mark.parametrize(("argv", "code"), [

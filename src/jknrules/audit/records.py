@@ -3,81 +3,51 @@
 :class:`DecisionLog` is the public face (``jknrules.DecisionLog``; the CLI's
 ``evaluate --record`` uses it). A record holds the case (exactly as given: absent
 fields stay absent), the result, the fingerprint (``sha256``) of the policy content
-that decided, and the engine version; its shape is
+that decided, the engine version and the holiday data (the ``holidays`` release and
+the national closed days the deadlines ran over); its shape is
 :class:`jknrules.language.record.DecisionRecord` (``schemas/record.schema.json``).
 Written without identity (``redact=True``), the NIK, KK number and birth date are
-left out and listed under ``redacted``. :func:`append_record` writes one line with a single
-``os.write`` on a file opened ``O_APPEND`` and ``fsync``s it, so a crash can at
-worst leave the *last* line incomplete; earlier records are never touched, and
-the next append starts on a fresh line. :func:`read_records` reports a
-damaged line and goes on with the others.
+left out and listed under ``redacted``.
 
-Replay (:func:`replay`) re-evaluates each recorded case against the policy
-content that decided it, found by fingerprint in the given policies or in git
-history, and against the rules in force today; see ``docs/audit-guide.md``.
+Each record is linked into a hash chain and, with a signing key, followed by a signed
+checkpoint (:mod:`jknrules.audit.chain`); appends are atomic and undone on a failed
+write (:mod:`jknrules.audit.logfile`). Replay lives in :mod:`jknrules.audit.replay`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import json
 import os
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from jknrules.api import as_case
-from jknrules.audit.wording import Words
-from jknrules.engine.compiler import compile_policy
-from jknrules.engine.evaluator import evaluate_compiled
-from jknrules.engine.ir import CompiledPolicy, CVersion
+from jknrules.audit import holidaydata
+from jknrules.audit.chain import ChainCheck, append_chained, append_checkpoint
+from jknrules.audit.keys import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+    key_id,
+    load_private_key,
+    load_public_key,
+    published_keys,
+)
+from jknrules.audit.logfile import Entry, append_record, iter_entries, read_records
+from jknrules.audit.replay import ContentIndex, ReplayReport, decision, differences, replay
+from jknrules.engine.calendar import ServiceCalendar
 from jknrules.engine.result import Result
-from jknrules.errors import CaseError, JknrulesError, PolicyError, Span, diag
+from jknrules.errors import JknrulesError, diag
 from jknrules.language.case import Case
 from jknrules.language.record import IDENTITY_FIELDS, RECORD_FORMAT
-from jknrules.load.loader import case_from_data, load_policy_text
-from jknrules.load.policyset import PolicySet
+from jknrules.load.policyset import PolicySet, find_policy_dir
 
 FORMAT = RECORD_FORMAT
-#: The parts of a result that make the decision (the wording and trace do not).
-DECISION_FIELDS = ("outcome", "target_segment", "route", "required_documents",
-                   "missing_documents", "deadlines")
 
+# the names this module has always offered (tests and the diff's impact import them here)
+__all__ = ["FORMAT", "DecisionLog", "Entry", "append_record", "case_data", "decision",
+           "differences", "make_record", "read_records"]
 
-def decision(result: Mapping[str, Any]) -> dict[str, Any]:
-    """A result reduced to its decision, in a form that compares equal when equal."""
-    route = result.get("route")
-    missing = result.get("missing_documents")
-    return {
-        "outcome": result.get("outcome"),
-        "target_segment": result.get("target_segment"),
-        "route": None if route is None else f"{route.get('id')}/{route.get('channel')}",
-        "required_documents": sorted(
-            "|".join(d["any_of"]) if "any_of" in d else str(d.get("id"))
-            for d in result.get("required_documents") or []),
-        "missing_documents": None if missing is None else sorted(missing),
-        "deadlines": dict(sorted((result.get("deadlines") or {}).items())),
-    }
-
-
-def differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Difference]:
-    a, b = decision(old), decision(new)
-    return [Difference(name, a[name], b[name]) for name in DECISION_FIELDS if a[name] != b[name]]
-
-
-@dataclass(frozen=True, slots=True)
-class Difference:
-    field: str
-    recorded: Any
-    replayed: Any
-
-    def to_json(self) -> dict[str, Any]:
-        return {"field": self.field, "recorded": self.recorded, "replayed": self.replayed}
-
-
-# --- writing ----------------------------------------------------------------------
 
 def case_data(case: Case) -> dict[str, Any]:
     """The case as given: fields the case did not set are left out (absent is not null)."""
@@ -85,9 +55,11 @@ def case_data(case: Case) -> dict[str, Any]:
 
 
 def make_record(case: Case, result: Result, engine: str,
-                now: dt.datetime | None = None, *, redact: bool = False) -> dict[str, Any]:
-    """One decision record; ``redact`` leaves the NIK, KK number and birth date out of the
-    case (and out of the trace's facts) and lists what was left out under ``redacted``."""
+                now: dt.datetime | None = None, *, redact: bool = False,
+                calendar: ServiceCalendar | None = None) -> dict[str, Any]:
+    """One decision record (not yet linked into a chain); ``redact`` leaves the NIK, KK
+    number and birth date out of the case (and out of the trace's facts) and lists what
+    was left out under ``redacted``."""
     moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     record: dict[str, Any] = {
         "format": FORMAT,
@@ -98,6 +70,8 @@ def make_record(case: Case, result: Result, engine: str,
         "case": case_data(case),
         "result": result.to_dict(),
     }
+    record["holidays"] = holidaydata.record_holidays(record["case"], record["result"],
+                                                     calendar)
     if redact:
         record["case"], removed = _without_identity(record["case"])
         record["result"] = _result_without_identity(record["result"])
@@ -129,11 +103,15 @@ def _result_without_identity(result: dict[str, Any]) -> dict[str, Any]:
     return result | {"trace": cleaned}
 
 
+KeyInput = str | os.PathLike[str] | Ed25519PrivateKey
+PublicKeyInput = str | os.PathLike[str] | Ed25519PublicKey
+
+
 class DecisionLog:
     """A JSON Lines file of decision records, for audits: append each decision, read the
-    records back, replay them against the policies.
+    records back, replay and verify them.
 
-        >>> log = jknrules.DecisionLog("decisions.jsonl", redact=True)
+        >>> log = jknrules.DecisionLog("decisions.jsonl", redact=True, key="office.key")
         >>> result = jknrules.evaluate(case, policies)
         >>> log.append(case, result)
 
@@ -144,315 +122,114 @@ class DecisionLog:
     conditions read them (replay then says so, ``JKN-A043``, instead of reporting a
     changed decision).
 
-    Appends are atomic (one ``write`` on an ``O_APPEND`` file, then ``fsync``), so
-    several processes or threads may append to one file. The log keeps no state
-    besides its path and options.
+    Every record is linked into a hash chain. With ``key`` (an Ed25519 private key or
+    its file, PEM or raw 32 bytes) a signed checkpoint follows every
+    ``checkpoint_every`` records, in the same write; :meth:`checkpoint` signs the tail
+    on demand (e.g. at the end of a batch). The key is read once and never written
+    anywhere, nor shown by ``repr``.
+
+    Appends are atomic (one ``write`` on an ``O_APPEND`` file under a lock, then
+    ``fsync``; a failed write is undone), so several processes or threads may append to
+    one file. The log keeps no state besides its path, options and key.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, redact: bool = False,
-                 engine: str | None = None) -> None:
+                 engine: str | None = None, key: KeyInput | None = None,
+                 checkpoint_every: int = 1) -> None:
+        if checkpoint_every < 1:
+            raise ValueError("checkpoint_every must be at least 1")
         self.path = Path(path)
         self.redact = redact
         self.engine = engine
+        self.checkpoint_every = checkpoint_every
+        self._key = key if isinstance(key, Ed25519PrivateKey) or key is None \
+            else load_private_key(key)
+        self._calendar = holidaydata.new_calendar()
 
     def __repr__(self) -> str:
-        return f"DecisionLog({str(self.path)!r}, redact={self.redact})"
+        signed = f", key_id={key_id(self._key.public_key())!r}" if self._key else ""
+        return f"DecisionLog({str(self.path)!r}, redact={self.redact}{signed})"
 
     def record(self, case: object, result: Result, *, now: dt.datetime | None = None
                ) -> dict[str, Any]:
         """The record :meth:`append` would write (the case as given, the result, the
-        policy fingerprint, the engine version), without writing it."""
+        policy fingerprint, the engine version, the holiday data), before it is linked
+        into the chain, without writing it."""
         return make_record(as_case(case), result, self.engine or _engine_version(), now,
-                           redact=self.redact)
+                           redact=self.redact, calendar=self._calendar)
 
     def append(self, case: object, result: Result, *, now: dt.datetime | None = None
                ) -> dict[str, Any]:
         """Append the decision ``result`` about ``case`` (a ``Case``, a mapping or a case
-        file, as :func:`jknrules.evaluate` takes it); returns the record written.
+        file, as :func:`jknrules.evaluate` takes it); returns the record written, with
+        its ``chain``.
 
-        Raises :class:`~jknrules.JknrulesError` ``JKN-A034`` when it cannot be written.
+        Raises :class:`~jknrules.JknrulesError` ``JKN-A034`` when it cannot be written
+        (the file is then left as it was).
         """
         entry = self.record(case, result, now=now)
-        append_record(self.path, entry)
-        return entry
+        return append_chained(self.path, entry, key=self._key,
+                              checkpoint_every=self.checkpoint_every, now=now)
+
+    def checkpoint(self, *, now: dt.datetime | None = None) -> dict[str, Any] | None:
+        """Sign the records not yet covered by a checkpoint (needs ``key``); returns the
+        checkpoint written, or ``None`` when there was nothing to sign."""
+        if self._key is None:
+            raise JknrulesError([diag(
+                "JKN-A035", "checkpoint memerlukan kunci penanda tangan (key=...)",
+                "a checkpoint needs a signing key (key=...)")])
+        return append_checkpoint(self.path, self._key, now)
 
     def read(self) -> list[Entry]:
-        """Every line of the file: a record, or the problem of a damaged line."""
+        """Every line of the file: a record, a checkpoint, or the problem of a damaged
+        line."""
         return read_records(self.path)
 
-    def replay(self, policies: PolicySet | None = None) -> ReplayReport:
+    def entries(self) -> Iterator[Entry]:
+        """The lines of the file one at a time (bounded memory), as :meth:`read`."""
+        return iter_entries(self.path)
+
+    def replay(self, policies: PolicySet | None = None, *, verify: bool = False,
+               public_keys: Iterable[PublicKeyInput] | None = None) -> ReplayReport:
         """Re-evaluate every record against the policy content that decided it (found by
         fingerprint in ``policies``, default the shipped ones) and against the rules in
-        force today. ``report.clean`` is true when every decision is reproduced and
-        unchanged; ``report.findings`` says what differs (``jknrules replay`` prints
-        the same report, and can also search a policy folder's git history)."""
+        force today, and check the hash chain. ``verify=True`` also checks every
+        checkpoint's signature against ``public_keys`` (default: the keys published in
+        the policy folder, ``keys/*.pub``) and requires every record to be covered by
+        one. ``report.clean`` is true when nothing was found (``jknrules replay
+        [--verify]`` prints the same report)."""
         current = policies if policies is not None else PolicySet.load()
         index = ContentIndex()
         for compiled in current:
             index.add(compiled, compiled.file)
-        return replay(self.read(), str(self.path), index,
-                      {p.policy.regency: p for p in current}, "policies")
+        keys = public_key_table(public_keys) if verify else {}
+        return replay(self.entries(), str(self.path), index,
+                      {p.policy.regency: p for p in current}, "policies",
+                      chain=ChainCheck(keys, signatures=verify))
+
+
+def public_key_table(keys: Iterable[PublicKeyInput] | None,
+                     folder: Path | None = None) -> dict[str, Ed25519PublicKey]:
+    """Public keys by key id: those given, else those published in ``folder`` (default:
+    the policy folder in use). None at all is an error (``JKN-A036``)."""
+    if keys is not None:
+        loaded = [k if isinstance(k, Ed25519PublicKey) else load_public_key(k) for k in keys]
+        table = {key_id(k): k for k in loaded}
+    else:
+        where = folder if folder is not None else find_policy_dir().path
+        table = published_keys(where)
+    if not table:
+        raise JknrulesError([diag(
+            "JKN-A036", "tidak ada kunci publik untuk memeriksa tanda tangan",
+            "no public key to verify the signatures with",
+            hint_id="berikan --public-key BERKAS, atau terbitkan kunci di keys/*.pub pada "
+                    "folder kebijakan",
+            hint_en="give --public-key FILE, or publish the key as keys/*.pub in the policy "
+                    "folder")])
+    return table
 
 
 def _engine_version() -> str:
     from jknrules import __version__
 
     return __version__
-
-
-def append_record(path: Path, record: Mapping[str, Any]) -> None:
-    """Append one record as one line: a single write on an O_APPEND file, then fsync."""
-    line = (json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-            + "\n").encode("utf-8")
-    try:
-        # O_BINARY (Windows only): no newline translation, so one record is one line
-        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0),
-                     0o644)
-    except OSError as exc:
-        raise _write_error(path, exc.strerror or str(exc)) from None
-    try:
-        _lock(fd)
-        size = os.fstat(fd).st_size
-        if size and _last_byte(fd, size) != b"\n":
-            line = b"\n" + line  # an earlier write was cut short: do not glue onto it
-        written = os.write(fd, line)
-        if written != len(line):
-            raise _write_error(path, f"only {written} of {len(line)} bytes written")
-        os.fsync(fd)
-    except OSError as exc:
-        raise _write_error(path, exc.strerror or str(exc)) from None
-    finally:
-        os.close(fd)
-
-
-def _last_byte(fd: int, size: int) -> bytes:
-    """The file's last byte, by a seek and a read, which every platform has (a positioned read
-    is POSIX only); the write that follows still goes to the end (``O_APPEND``)."""
-    os.lseek(fd, size - 1, os.SEEK_SET)
-    return os.read(fd, 1)
-
-
-def _lock(fd: int) -> None:
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX: O_APPEND alone orders the writes
-        return
-    fcntl.flock(fd, fcntl.LOCK_EX)  # released by close
-
-
-def _write_error(path: Path, why: str) -> JknrulesError:
-    return JknrulesError([diag(
-        "JKN-A034", f"catatan keputusan tidak dapat ditulis ke {path}: {why}",
-        f"cannot write the decision record to {path}: {why}", span=Span(str(path), 1, 1),
-    )])
-
-
-# --- reading ------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Entry:
-    """One line of a record file: a record, or the problem that stops reading it."""
-
-    line: int
-    record: Mapping[str, Any] | None
-    problem: ReplayFinding | None = None
-
-
-def read_records(path: Path) -> list[Entry]:
-    """Every line of a record file; a damaged line is an entry with its problem."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        code = "JKN-F001" if isinstance(exc, FileNotFoundError) else "JKN-F003"
-        raise JknrulesError([diag(
-            code, f"berkas catatan tidak dapat dibaca: {path} ({exc.strerror})",
-            f"cannot read the record file: {path} ({exc.strerror})", span=Span(str(path), 1, 1),
-        )]) from None
-    lines = data.split(b"\n")
-    out: list[Entry] = []
-    for number, raw in enumerate(lines, 1):
-        if not raw.strip():
-            continue
-        last = number == len(lines)  # text after the final newline: a cut-short write
-        try:
-            record = json.loads(raw.decode("utf-8"))
-        except ValueError:
-            code, why = ("JKN-A032", Words(
-                "baris terakhir tidak lengkap (penulisan terputus); catatan sebelumnya utuh",
-                "the last line is incomplete (an interrupted write); earlier records are intact",
-            )) if last else ("JKN-A031", Words(
-                "baris bukan catatan JSON yang utuh (mungkin penulisan terputus)",
-                "the line is not a complete JSON record (perhaps an interrupted write)"))
-            out.append(Entry(number, None, ReplayFinding(number, code, why)))
-            continue
-        problem = _shape(record)
-        if problem is not None:
-            out.append(Entry(number, None, ReplayFinding(number, "JKN-A033", problem)))
-            continue
-        out.append(Entry(number, record))
-    return out
-
-
-def _shape(data: Any) -> Words | None:
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        return Words(f"bukan catatan keputusan ({FORMAT})", f"not a decision record ({FORMAT})")
-    policy = data.get("policy")
-    if not isinstance(data.get("case"), dict) or not isinstance(data.get("result"), dict) \
-            or not isinstance(policy, dict) or not isinstance(policy.get("sha256"), str):
-        return Words("catatan tidak memuat case, result dan policy.sha256",
-                     "the record lacks case, result or policy.sha256")
-    redacted = data.get("redacted")
-    if redacted is not None and (not isinstance(redacted, list) or any(
-            not isinstance(name, str) or name not in IDENTITY_FIELDS for name in redacted)):
-        return Words("'redacted' harus berupa daftar kolom identitas",
-                     "'redacted' must be a list of identity fields")
-    return None
-
-
-# --- replay ---------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class ReplayFinding:
-    line: int
-    code: str
-    message: Words
-    sha256: str | None = None
-    differences: tuple[Difference, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        return {"line": self.line, "code": self.code,
-                "message": {"id": self.message.id, "en": self.message.en},
-                "sha256": self.sha256, "differences": [d.to_json() for d in self.differences]}
-
-
-@dataclass
-class ContentIndex:
-    """Policy contents by fingerprint: sha256 -> (compiled policy, version, where)."""
-
-    by_sha: dict[str, tuple[CompiledPolicy, CVersion, str]] = field(default_factory=dict)
-    unreadable: list[str] = field(default_factory=list)
-
-    def add(self, compiled: CompiledPolicy, where: str) -> None:
-        for version in compiled.versions:
-            self.by_sha.setdefault(version.sha256, (compiled, version, where))
-
-    def add_text(self, text: str, where: str) -> None:
-        try:
-            self.add(compile_policy(load_policy_text(text, where)), where)
-        except PolicyError:
-            self.unreadable.append(where)
-
-
-@dataclass(frozen=True)
-class ReplayReport:
-    file: str
-    records: int
-    reproduced: int
-    findings: tuple[ReplayFinding, ...]
-    contents: int
-    searched: str
-
-    @property
-    def clean(self) -> bool:
-        return not self.findings
-
-    def to_json(self) -> dict[str, Any]:
-        return {"file": self.file, "records": self.records, "reproduced": self.reproduced,
-                "contents_searched": self.contents, "searched": self.searched,
-                "findings": [f.to_json() for f in self.findings]}
-
-
-def replay(entries: Iterable[Entry], file: str, index: ContentIndex,
-           current: Mapping[str, CompiledPolicy], searched: str) -> ReplayReport:
-    findings: list[ReplayFinding] = []
-    records = reproduced = 0
-    for entry in entries:
-        if entry.problem is not None:
-            findings.append(entry.problem)
-            continue
-        assert entry.record is not None
-        records += 1
-        found, ok = _replay_one(entry.line, entry.record, index, current)
-        findings += found
-        reproduced += ok
-    return ReplayReport(file, records, reproduced, tuple(findings), len(index.by_sha), searched)
-
-
-def _replay_one(line: int, record: Mapping[str, Any], index: ContentIndex,
-                current: Mapping[str, CompiledPolicy]) -> tuple[list[ReplayFinding], bool]:
-    sha = str(record["policy"]["sha256"])
-    recorded = record["result"]
-    try:
-        case = case_from_data(record["case"])
-    except CaseError as exc:
-        return [ReplayFinding(line, "JKN-A033", Words(
-            f"kasus dalam catatan tidak valid: {exc.summary('id')}",
-            f"the recorded case is invalid: {exc.summary('en')}"), sha)], False
-    out: list[ReplayFinding] = []
-    ok = False
-    hit = index.by_sha.get(sha)
-    if hit is None:
-        engine = record.get("engine", {}).get("version", "?")
-        out.append(ReplayFinding(line, "JKN-A040", Words(
-            f"isi kebijakan yang memutuskan (sha256 {sha[:12]}…) tidak ditemukan lagi; "
-            f"mesin saat itu {engine}",
-            f"the policy content that decided (sha256 {sha[:12]}…) can no longer be found; "
-            f"engine then {engine}"), sha))
-    redacted = set(record.get("redacted") or ())
-    blind = redacted & set(hit[1].reads) if hit is not None else set()
-    if hit is not None and blind:
-        out.append(_needs_identity(line, sha, blind, f"({hit[2]})", f"({hit[2]})"))
-    elif hit is not None:
-        compiled, version, where = hit
-        replayed = _evaluate(dataclasses.replace(compiled, versions=(version,)), case)
-        diffs = _diff(recorded, replayed)
-        if diffs:
-            out.append(ReplayFinding(line, "JKN-A041", Words(
-                f"dengan isi kebijakan yang sama ({where}) keputusan kini berbeda dari catatan",
-                f"with the same policy content ({where}) the decision now differs from the "
-                "record"), sha, tuple(diffs)))
-        ok = not diffs
-    today = current.get(case.regency)
-    in_force = today.version_at(today.calendar.local(case.submitted_at).date()) \
-        if today is not None else None
-    today_blind = redacted & set(in_force.reads) if in_force is not None else set()
-    if today_blind and not blind:
-        out.append(_needs_identity(line, sha, today_blind, "yang berlaku kini",
-                                   "in force today"))
-    elif today is not None and not blind:
-        result = _evaluate(today, case)
-        today_sha = (result or {}).get("policy", {}).get("sha256")
-        diffs = _diff(recorded, result) if today_sha != sha else []
-        if diffs:
-            label = (result or {}).get("policy", {}).get("effective_from", "-")
-            out.append(ReplayFinding(line, "JKN-A042", Words(
-                f"menurut aturan yang berlaku kini ({case.regency} versi {label}, sha256 "
-                f"{str(today_sha)[:12]}…) keputusan akan berbeda",
-                f"under the rules in force today ({case.regency} version {label}, sha256 "
-                f"{str(today_sha)[:12]}…) the decision would differ"), sha, tuple(diffs)))
-    return out, ok
-
-
-def _needs_identity(line: int, sha: str, fields: set[str], which_id: str,
-                    which_en: str) -> ReplayFinding:
-    """A record written without identity, replayed against content whose conditions
-    read an identity field: the decision cannot be reproduced without it."""
-    names = ", ".join(sorted(fields))
-    return ReplayFinding(line, "JKN-A043", Words(
-        f"catatan ditulis tanpa identitas, tetapi isi kebijakan {which_id} membaca {names}: "
-        "keputusan tidak dapat diulang tanpa data itu",
-        f"the record was written without identity, but the policy content {which_en} reads "
-        f"{names}: the decision cannot be replayed without it"), sha)
-
-
-def _evaluate(policy: CompiledPolicy, case: Case) -> dict[str, Any] | None:
-    try:
-        return evaluate_compiled(policy, case, trace=False).to_dict()
-    except CaseError:
-        return None
-
-
-def _diff(recorded: Mapping[str, Any], replayed: Mapping[str, Any] | None) -> list[Difference]:
-    if replayed is None:
-        return [Difference("outcome", recorded.get("outcome"), "error")]
-    return differences(recorded, replayed)

@@ -11,7 +11,7 @@ from jknrules.api import load_policies
 from jknrules.cli.common import EXIT_OK, locate
 from jknrules.cli.present import render_text
 from jknrules.engine.evaluator import evaluate_compiled
-from jknrules.errors import CaseError
+from jknrules.errors import CaseError, JknrulesError, diag
 from jknrules.load.loader import display_name, load_case_source, read_text
 
 NAME = "evaluate"
@@ -42,6 +42,10 @@ def configure(ev: argparse.ArgumentParser) -> None:
                         metavar="FILE.jsonl",
                         help="seperti --record, tanpa NIK, nomor KK dan tanggal lahir / like "
                         "--record, leaving the NIK, KK number and birth date out of the record")
+    ev.add_argument("--key", type=Path, default=None, metavar="FILE",
+                    help="kunci privat Ed25519 (PEM atau 32 bita) untuk menandatangani "
+                    "checkpoint setelah catatan / Ed25519 private key (PEM or 32 raw bytes) "
+                    "that signs a checkpoint after the record (with --record)")
 
 
 def _read_case(name: str, stdin: TextIO) -> tuple[str, str]:
@@ -60,11 +64,15 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except CaseError as exc:
         raise CaseError(locate(exc.diagnostics, doc)) from None
     log_path = args.record or args.record_without_identity
+    if args.key is not None and log_path is None:
+        raise JknrulesError([diag(
+            "JKN-A035", "--key hanya berlaku bersama --record atau --record-without-identity",
+            "--key only applies with --record or --record-without-identity")])
     if log_path is not None:
         from jknrules.audit.records import DecisionLog
 
-        DecisionLog(log_path, redact=args.record is None, engine=__version__).append(
-            case, result)
+        DecisionLog(log_path, redact=args.record is None, engine=__version__,
+                    key=args.key).append(case, result)
     if args.format == "text":
         out.write(render_text(result, args.lang))
     else:

@@ -1,9 +1,12 @@
-"""``jknrules replay FILE.jsonl [--policies DIR | --git REV]``: re-evaluate recorded
-decisions against the policy content that decided them (found by fingerprint in
-DIR, or in DIR's git history up to REV) and against the rules in force today
-(DIR). Exit 0 when every decision is reproduced and unchanged; 1 with findings
-(a decision that comes out differently, content that can no longer be found, a
-damaged record); 2 on bad input.
+"""``jknrules replay FILE.jsonl [--policies DIR | --git REV] [--verify [--public-key FILE]]``:
+re-evaluate recorded decisions against the policy content that decided them (found by
+fingerprint in DIR, or in DIR's git history up to REV) and against the rules in force
+today (DIR), and check the file's hash chain; ``--verify`` also checks every
+checkpoint's signature (keys from ``--public-key`` or DIR's ``keys/*.pub``) and that
+every record is covered by one. Exit 0 when every decision is reproduced and
+unchanged and the file is intact; 1 with findings (a decision that comes out
+differently, content that can no longer be found, a damaged, altered, moved, missing
+or unsigned record); 2 on bad input.
 """
 
 from __future__ import annotations
@@ -14,7 +17,10 @@ from pathlib import Path
 from typing import TextIO
 
 from jknrules.audit import gitrev
-from jknrules.audit.records import ContentIndex, ReplayReport, read_records, replay
+from jknrules.audit.chain import ChainCheck
+from jknrules.audit.logfile import iter_entries
+from jknrules.audit.records import public_key_table
+from jknrules.audit.replay import ContentIndex, ReplayReport, replay
 from jknrules.load.loader import display_name
 from jknrules.load.policyset import PolicySet, find_policy_dir
 
@@ -35,6 +41,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--git", metavar="REV", default=None,
                         help="cari juga di riwayat git folder kebijakan sampai REV / also look "
                         "in the git history of the policy folder up to REV")
+    parser.add_argument("--verify", action="store_true",
+                        help="periksa juga tanda tangan setiap checkpoint, dan bahwa setiap "
+                        "catatan dilindunginya / also verify every checkpoint's signature, and "
+                        "that every record is covered by one")
+    parser.add_argument("--public-key", type=Path, action="append", default=None,
+                        metavar="FILE", help="kunci publik Ed25519 untuk --verify (bisa "
+                        "berulang; bawaan: keys/*.pub di folder kebijakan) / Ed25519 public "
+                        "key for --verify (repeatable; default: keys/*.pub in the policy "
+                        "folder)")
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="format laporan / report format (default text)")
     parser.add_argument("--lang", choices=("id", "en"), default="id",
@@ -44,7 +59,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     found = find_policy_dir(args.policies)
     folder = found.path
-    entries = read_records(args.records)
+    keys = public_key_table(args.public_key, folder) if args.verify else {}
     current = PolicySet.load(found)
     index = ContentIndex()
     for compiled in current:
@@ -54,8 +69,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for blob in gitrev.history(folder, args.git):
             index.add_text(blob.text, f"{display_name(folder)}/{blob.path}@{blob.commit[:12]}")
         searched += f" + git {args.git}"
-    report = replay(entries, display_name(args.records), index,
-                    {p.policy.regency: p for p in current}, searched)
+    report = replay(iter_entries(args.records), display_name(args.records), index,
+                    {p.policy.regency: p for p in current}, searched,
+                    chain=ChainCheck(keys, signatures=args.verify))
     out.write(json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n"
               if args.format == "json" else to_text(report, args.lang))
     return 0 if report.clean else 1
@@ -71,7 +87,7 @@ def to_text(report: ReplayReport, lang: str) -> str:
         head = (f"jknrules replay {report.file}: {report.records} records, {report.reproduced} "
                 f"reproduced, {len(report.findings)} findings "
                 f"(searched {report.searched}: {report.contents} policy contents)")
-    lines = [head]
+    lines = [head, _integrity(report, lang)]
     for f in report.findings:
         lines.append(f"{report.file}:{f.line}: {f.code} {f.message.pick(lang)}")
         lines.append(f"    ({other}) {f.message.pick(other)}")
@@ -81,6 +97,26 @@ def to_text(report: ReplayReport, lang: str) -> str:
         lines.append("OK: setiap keputusan sama · every decision reproduced"
                      if lang == "id" else "OK: every decision reproduced")
     return "\n".join(lines) + "\n"
+
+
+def _integrity(report: ReplayReport, lang: str) -> str:
+    """One line on the chain: how many records are chained, checkpoints, signatures."""
+    info = report.integrity
+    chained, unchained = info.get("chained", 0), info.get("unchained", 0)
+    checkpoints, verified = info.get("checkpoints", 0), info.get("signatures_verified")
+    if lang == "id":
+        text = f"rantai hash: {chained} catatan berantai, {checkpoints} checkpoint"
+        if unchained:
+            text += f", {unchained} catatan tidak berantai (format lama, tidak dapat diperiksa)"
+        text += (f"; {verified} tanda tangan sah" if verified is not None
+                 else "; tanda tangan tidak diperiksa (pakai --verify)")
+    else:
+        text = f"hash chain: {chained} chained records, {checkpoints} checkpoints"
+        if unchained:
+            text += f", {unchained} records not chained (old format, cannot be checked)"
+        text += (f"; {verified} signatures verified" if verified is not None
+                 else "; signatures not checked (use --verify)")
+    return text
 
 
 def _show(value: object) -> str:

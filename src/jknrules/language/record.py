@@ -14,8 +14,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from jknrules.language.case import Case
 from jknrules.language.result import ResultModel
 
-#: The format written in every record's ``format``.
-RECORD_FORMAT = "jknrules.record/1"
+#: The format written in every record's ``format``: a record linked into a hash chain.
+RECORD_FORMAT = "jknrules.record/2"
+#: The format of records written before the chain (still read; replay says they are not
+#: chained).
+UNCHAINED_FORMAT = "jknrules.record/1"
+#: A signed checkpoint line of a record file.
+CHECKPOINT_FORMAT = "jknrules.checkpoint/1"
 #: Case fields that identify a person: left out of a record written without identity.
 IdentityField = Literal["applicant.nik", "applicant.kk_number", "applicant.birth_date"]
 IDENTITY_FIELDS: tuple[IdentityField, ...] = (
@@ -42,11 +47,33 @@ class RecordPolicy(_M):
     document: str = Field(description="Title (and number) of the signed document")
 
 
+class Chain(_M):
+    seq: int = Field(ge=0, description="Urutan dalam rantai / position in the chain (0, 1, 2, …)")
+    prev: str = Field(pattern=r"^[0-9a-f]{64}$", description="Hash of the line before "
+                      "(64 zeros for the first line of a chain)")
+    hash: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of this line's "
+                      "canonical JSON (sorted keys, no spaces, UTF-8) without `chain.hash` "
+                      "and `signature`")
+
+
+class HolidayData(_M):
+    package: Literal["holidays"]
+    version: str = Field(description="The `holidays` release that gave the national "
+                         "holidays and cuti bersama")
+    from_: str | None = Field(None, alias="from", description="First day of the window "
+                              "the deadlines ran over (YYYY-MM-DD)")
+    to: str | None = Field(None, description="Last day of that window (YYYY-MM-DD)")
+    closed: list[tuple[str, str]] | None = Field(
+        None, description="National closed days in the window: [date, name]")
+
+
 class DecisionRecord(_M):
     """One decision as `jknrules evaluate --record` and `jknrules.DecisionLog` append it
-    (one JSON object per line of a JSON Lines file)."""
+    (one JSON object per line of a JSON Lines file; a file may also hold signed
+    checkpoints, format `jknrules.checkpoint/1`)."""
 
-    format: Literal["jknrules.record/1"] = Field(description="Record format and its version")
+    format: Literal["jknrules.record/2", "jknrules.record/1"] = Field(
+        description="Record format and its version (`/1`: written before the hash chain)")
     recorded_at: str = Field(description="When the record was written (UTC, ISO 8601, "
                              "ending in Z)")
     engine: Engine
@@ -60,3 +87,7 @@ class DecisionRecord(_M):
     redacted: list[IdentityField] | None = Field(
         None, description="Present when the record was written without identity: the case "
         "fields the case gave that were left out. Replay re-evaluates without them")
+    holidays: HolidayData | None = Field(None, description="The holiday data behind the "
+                                         "deadlines (absent in `/1` records)")
+    chain: Chain | None = Field(None, description="The record's link in the file's hash chain "
+                                "(absent in `/1` records)")
