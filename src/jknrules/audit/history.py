@@ -15,7 +15,7 @@ from typing import Any
 from jknrules.audit.diff.compare import compare
 from jknrules.audit.diff.parts import summarize
 from jknrules.audit.snapshot import PolicySource
-from jknrules.audit.wording import ZONES
+from jknrules.audit.wording import ZONES, md_escape
 from jknrules.language.policy import SourceDocument
 
 
@@ -86,7 +86,7 @@ def _period(entry: VersionEntry) -> str:
 def to_markdown(source: PolicySource, entries: list[VersionEntry],
                 as_of: dt.date | None = None) -> str:
     policy = source.policy
-    out = [f"# Riwayat versi · *Version history* — {policy.name} (`{policy.regency}`)", "",
+    out = [f"# Riwayat versi · *Version history* — {md_escape(policy.name)} (`{policy.regency}`)", "",
            f"Berkas · *file*: `{source.file}` · zona waktu · *time zone*: {policy.time_zone} "
            f"({ZONES.get(policy.time_zone, '')})", ""]
     shown = entries
@@ -99,7 +99,7 @@ def to_markdown(source: PolicySource, entries: list[VersionEntry],
     out += ["| Berlaku · *In force* | Dokumen · *Documents* | Perubahan dari versi sebelumnya · "
             "*Changes from the previous version* |", "|---|---|---|"]
     for e in entries:
-        docs = "; ".join(d.short_title or d.title for _, d in e.documents)
+        docs = "; ".join(md_escape(d.short_title or d.title) for _, d in e.documents)
         out.append(f"| {_period(e)} | {docs} | {change_line(e, 'id')} · *{change_line(e, 'en')}* |")
     out.append("")
     for e in shown:
@@ -120,15 +120,16 @@ def _entry(e: VersionEntry) -> list[str]:
         out.append("- Layanan dicabut · *withdrawn*: " + ", ".join(f"`{r}`" for r in e.withdraws))
     out.append("")
     for doc_id, doc in e.documents:
-        out += [f"### {doc.title}", "",
+        out += [f"### {md_escape(doc.title)}", "",
                 f"- Id: `{doc_id}` · Jenis · *kind*: {doc.kind} · Nomor · *number*: "
-                f"{doc.number or '-'} · Ditetapkan · *signed*: "
+                f"{md_escape(doc.number or '-')} · Ditetapkan · *signed*: "
                 f"{doc.date.isoformat() if doc.date else 'tidak terbaca · *not legible*'}",
-                f"- Ditandatangani · *signed by*: {doc.signed_by.name}, {doc.signed_by.position}"
-                + (f", NIP {doc.signed_by.nip}" if doc.signed_by.nip else "")]
+                f"- Ditandatangani · *signed by*: {md_escape(doc.signed_by.name)}, "
+                f"{md_escape(doc.signed_by.position)}"
+                + (f", NIP {md_escape(doc.signed_by.nip)}" if doc.signed_by.nip else "")]
         if doc.legal_basis:
             out.append("- Dasar hukum · *legal basis*:")
-            out += [f"  {i}. {law}" for i, law in enumerate(doc.legal_basis, 1)]
+            out += [f"  {i}. {md_escape(law)}" for i, law in enumerate(doc.legal_basis, 1)]
         out.append("")
     return out
 

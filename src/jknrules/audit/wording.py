@@ -224,11 +224,20 @@ def signatory(doc: SourceDocument) -> Words:
     return same(f"{s.name} ({s.position}{nip})")
 
 
+_MD_SPECIAL = re.compile(r"[\\`*|~]|\](?=[(\[:])|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
 _TAG = re.compile(r"<(?=[A-Za-z/!?])")
+_MD_BLOCK_START = re.compile(r"^(\d*)([#>+=.)-])")
 
 
-def md_escape(text: str) -> str:
-    """Text safe in Markdown: no accidental emphasis, code span, table cell break or HTML."""
-    for a, b in (("\\", "\\\\"), ("*", "\\*"), ("`", "\\`"), ("|", "\\|")):
-        text = text.replace(a, b)
-    return _TAG.sub("&lt;", text)
+def md_escape(text: str, *, line_start: bool = False) -> str:
+    """Officer-written text safe in Markdown: no HTML tag (a ``<`` that would open one is
+    written ``&lt;``, so a ``<script>`` in a policy name is shown, never run), no
+    emphasis, code span, strike-through, link or table cell break, and no line break
+    that would start a new block. ``line_start``: the text begins a line, so a heading,
+    quote, list or rule marker at its start is escaped too."""
+    text = " ".join(text.splitlines())
+    text = _TAG.sub("&lt;", _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), text))
+    block = _MD_BLOCK_START.match(text) if line_start else None
+    if block is not None and (block.group(1) == "") == (block.group(2) in "#>+=-"):
+        text = block.group(1) + "\\" + text[block.end(1):]
+    return text

@@ -225,7 +225,7 @@ def marker(group: Group, i: int) -> str:
 
 def to_markdown(doc: Rendered, lang: str = "id") -> str:
     zone = w.ZONES.get(doc.time_zone, "")
-    out = [f"# Standar Pelayanan — {doc.name}", "",
+    out = [f"# Standar Pelayanan — {md_escape(doc.name)}", "",
            f"Dihasilkan dari kebijakan · *Generated from the policy* `{doc.file}`: versi · *version* "
            f"{doc.effective_from}, berlaku per · *in force on* {doc.as_of}; sha256 `{doc.sha256}`. "
            f"Waktu · *times*: {zone} ({doc.time_zone}).", "",
@@ -281,9 +281,9 @@ def _sheet_md(number: int, sheet: Sheet, lang: str) -> list[str]:
         out.append("")
     s = d.signed_by
     out += [f"Ditetapkan · *Signed* {d.date.isoformat() if d.date else '-'}  ",
-            f"{md_escape(s.position)}  ", "", f"**{md_escape(s.name)}**  "]
+            f"{md_escape(s.position, line_start=True)}  ", "", f"**{md_escape(s.name)}**  "]
     if s.nip:
-        out.append(f"NIP {s.nip}")
+        out.append(f"NIP {md_escape(s.nip)}")
     out += ["", "---", ""]
     return out
 

@@ -121,5 +121,7 @@ def _steps(lines: list[str], prefix: str, steps: tuple[Words, ...], prev: str,
 
 
 def _m(text: str) -> str:
-    """Text safe inside a quoted Mermaid label."""
-    return " ".join(text.split()).replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
+    """Text safe inside a quoted Mermaid label, inside a Markdown code fence (no quote, tag
+    or backtick; ``#`` itself is written as an entity, so text cannot forge one)."""
+    return (" ".join(text.split()).replace("#", "#35;").replace('"', "#quot;")
+            .replace("<", "#lt;").replace(">", "#gt;").replace("`", "#96;"))
