@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +25,27 @@ _ACCEPTS_EN = ("evaluate() takes a Case, a mapping (a dict from json.loads) or t
 
 def load_policies(
     policies: str | os.PathLike[str] | list[str | os.PathLike[str]] | None = None,
+    *, require_signed: bool = False,
+    public_keys: Iterable[str | os.PathLike[str]] | None = None,
 ) -> PolicySet:
     """Load and compile policy files (default: the shipped policies).
 
+    ``require_signed=True`` loads a policy *folder* only if its signed bundle
+    (``bundle.json``, ``jknrules bundle sign``) verifies against ``public_keys`` (default:
+    the folder's ``keys/*.pub``): the files, their fingerprints, the engine version and
+    the holiday data are what was signed; otherwise a :class:`~jknrules.JknrulesError`
+    (``JKN-A060``–``A065``) says what differs.
+
     Raises :class:`~jknrules.PolicyError` with every problem found, located.
     """
-    return PolicySet.load(policies)
+    if not require_signed:
+        return PolicySet.load(policies)
+    if isinstance(policies, list):
+        raise TypeError("require_signed=True takes one policy folder, not a list of files")
+    from jknrules import __version__
+    from jknrules.audit.bundle import load_signed  # the audit layer sits above the API
+
+    return load_signed(policies, public_keys, __version__)
 
 
 def as_case(case: object) -> Case:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -26,14 +27,19 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 
 from jknrules.audit.canonical import sha256_hex
 from jknrules.errors import JknrulesError, Span, diag
+from jknrules.load.policyset import find_policy_dir
 
 #: Where a policy folder publishes the public keys that verify its logs and bundles.
 KEY_FOLDER = "keys"
 ALGORITHM = "ed25519"
 _RAW = serialization.Encoding.Raw, serialization.PublicFormat.Raw
+#: A public key, or the file that holds it.
+PublicKeyInput = str | os.PathLike[str] | Ed25519PublicKey
 
-__all__ = ["ALGORITHM", "KEY_FOLDER", "Ed25519PrivateKey", "Ed25519PublicKey", "generate",
-           "key_id", "load_private_key", "load_public_key", "published_keys", "sign", "verify"]
+__all__ = ["ALGORITHM", "KEY_FOLDER", "Ed25519PrivateKey", "Ed25519PublicKey", "PublicKeyInput",
+           "generate",
+           "key_id", "load_private_key", "load_public_key", "public_key_table", "published_keys",
+           "sign", "verify"]
 
 
 def key_id(public: Ed25519PublicKey) -> str:
@@ -141,3 +147,24 @@ def generate(private_path: Path, public_path: Path) -> str:
     public_path.write_bytes(public.public_bytes(serialization.Encoding.PEM,
                                                 serialization.PublicFormat.SubjectPublicKeyInfo))
     return key_id(public)
+
+
+def public_key_table(keys: Iterable[PublicKeyInput] | None,
+                     folder: Path | None = None) -> dict[str, Ed25519PublicKey]:
+    """Public keys by key id: those given, else those published in ``folder`` (default:
+    the policy folder in use). None at all is an error (``JKN-A036``)."""
+    if keys is not None:
+        loaded = [k if isinstance(k, Ed25519PublicKey) else load_public_key(k) for k in keys]
+        table = {key_id(k): k for k in loaded}
+    else:
+        where = folder if folder is not None else find_policy_dir().path
+        table = published_keys(where)
+    if not table:
+        raise JknrulesError([diag(
+            "JKN-A036", "tidak ada kunci publik untuk memeriksa tanda tangan",
+            "no public key to verify the signatures with",
+            hint_id="berikan --public-key BERKAS, atau terbitkan kunci di keys/*.pub pada "
+                    "folder kebijakan",
+            hint_en="give --public-key FILE, or publish the key as keys/*.pub in the policy "
+                    "folder")])
+    return table

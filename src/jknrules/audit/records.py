@@ -27,11 +27,10 @@ from jknrules.audit import holidaydata
 from jknrules.audit.chain import ChainCheck, append_chained, append_checkpoint
 from jknrules.audit.keys import (
     Ed25519PrivateKey,
-    Ed25519PublicKey,
+    PublicKeyInput,
     key_id,
     load_private_key,
-    load_public_key,
-    published_keys,
+    public_key_table,
 )
 from jknrules.audit.logfile import Entry, append_record, iter_entries, read_records
 from jknrules.audit.replay import ContentIndex, ReplayReport, decision, differences, replay
@@ -40,13 +39,13 @@ from jknrules.engine.result import Result
 from jknrules.errors import JknrulesError, diag
 from jknrules.language.case import Case
 from jknrules.language.record import IDENTITY_FIELDS, RECORD_FORMAT
-from jknrules.load.policyset import PolicySet, find_policy_dir
+from jknrules.load.policyset import PolicySet
 
 FORMAT = RECORD_FORMAT
 
 # the names this module has always offered (tests and the diff's impact import them here)
 __all__ = ["FORMAT", "DecisionLog", "Entry", "append_record", "case_data", "decision",
-           "differences", "make_record", "read_records"]
+           "differences", "make_record", "public_key_table", "read_records"]
 
 
 def case_data(case: Case) -> dict[str, Any]:
@@ -104,7 +103,6 @@ def _result_without_identity(result: dict[str, Any]) -> dict[str, Any]:
 
 
 KeyInput = str | os.PathLike[str] | Ed25519PrivateKey
-PublicKeyInput = str | os.PathLike[str] | Ed25519PublicKey
 
 
 class DecisionLog:
@@ -206,27 +204,6 @@ class DecisionLog:
         return replay(self.entries(), str(self.path), index,
                       {p.policy.regency: p for p in current}, "policies",
                       chain=ChainCheck(keys, signatures=verify))
-
-
-def public_key_table(keys: Iterable[PublicKeyInput] | None,
-                     folder: Path | None = None) -> dict[str, Ed25519PublicKey]:
-    """Public keys by key id: those given, else those published in ``folder`` (default:
-    the policy folder in use). None at all is an error (``JKN-A036``)."""
-    if keys is not None:
-        loaded = [k if isinstance(k, Ed25519PublicKey) else load_public_key(k) for k in keys]
-        table = {key_id(k): k for k in loaded}
-    else:
-        where = folder if folder is not None else find_policy_dir().path
-        table = published_keys(where)
-    if not table:
-        raise JknrulesError([diag(
-            "JKN-A036", "tidak ada kunci publik untuk memeriksa tanda tangan",
-            "no public key to verify the signatures with",
-            hint_id="berikan --public-key BERKAS, atau terbitkan kunci di keys/*.pub pada "
-                    "folder kebijakan",
-            hint_en="give --public-key FILE, or publish the key as keys/*.pub in the policy "
-                    "folder")])
-    return table
 
 
 def _engine_version() -> str:

@@ -42,6 +42,14 @@ def configure(ev: argparse.ArgumentParser) -> None:
                         metavar="FILE.jsonl",
                         help="seperti --record, tanpa NIK, nomor KK dan tanggal lahir / like "
                         "--record, leaving the NIK, KK number and birth date out of the record")
+    ev.add_argument("--require-signed", action="store_true",
+                    help="tolak kumpulan kebijakan yang tidak bertanda tangan atau sudah "
+                    "diubah (bundle.json; jknrules bundle sign) / refuse a policy set that is "
+                    "unsigned or altered (bundle.json; jknrules bundle sign)")
+    ev.add_argument("--public-key", type=Path, action="append", default=None, metavar="FILE",
+                    help="kunci publik untuk --require-signed (bawaan: keys/*.pub di folder "
+                    "kebijakan) / public key for --require-signed (default: keys/*.pub in the "
+                    "policy folder)")
     ev.add_argument("--key", type=Path, default=None, metavar="FILE",
                     help="kunci privat Ed25519 (PEM atau 32 bita) untuk menandatangani "
                     "checkpoint setelah catatan / Ed25519 private key (PEM or 32 raw bytes) "
@@ -58,7 +66,8 @@ def _read_case(name: str, stdin: TextIO) -> tuple[str, str]:
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     text, file = _read_case(args.case, args.stdin)
     case, doc = load_case_source(text, file)
-    policies = load_policies(args.policies)
+    policies = load_policies(args.policies, require_signed=args.require_signed,
+                             public_keys=args.public_key)
     try:
         result = evaluate_compiled(policies.get(case.regency), case, trace=not args.no_trace)
     except CaseError as exc:
