@@ -45,6 +45,7 @@ from jknrules.language.record import CHECKPOINT_FORMAT, RECORD_FORMAT, UNCHAINED
 GENESIS = "0" * 64
 #: How many lines back a writer looks for the chain's head before starting a new chain.
 SCAN_LINES = 10_000
+_CHECKPOINT_MARK = canonical({"format": CHECKPOINT_FORMAT})[1:-1]  # "format":"jknrules.checkpoint/1"
 
 
 def body_hash(line: Mapping[str, Any]) -> str:
@@ -111,20 +112,27 @@ def _chain_of(raw: bytes) -> tuple[dict[str, Any] | None, Mapping[str, Any] | No
 def find_head(fd: int, size: int, enough: int) -> Head:
     """The chain's head in the open file, scanning back from its end (past damaged lines)
     until a checkpoint or ``enough`` records after the head. A file that ends in records
-    written before the chain (or nothing readable) starts a new chain."""
+    written before the chain (or nothing readable) starts a new chain.
+
+    Only the head line is parsed; the lines before it are only looked at for the
+    checkpoint format (every line is written in canonical form, so its bytes are
+    known), which keeps an append cheap with a large ``checkpoint_every``.
+    """
     head: Head | None = None
     unsigned = 0
     for scanned, raw in enumerate(lines_backwards(fd, size)):
         if scanned >= SCAN_LINES:
             break
-        data, chain = _chain_of(raw)
-        if data is None:
-            continue  # a damaged line: the chain goes on from the last good one
-        if chain is None:
-            break  # a record from before the chain
         if head is None:
+            data, chain = _chain_of(raw)
+            if data is None:
+                continue  # a damaged line: the chain goes on from the last good one
+            if chain is None:
+                break  # a record from before the chain
             head = Head(int(chain["seq"]), str(chain["hash"]))
-        if data.get("format") == CHECKPOINT_FORMAT:
+            if data.get("format") == CHECKPOINT_FORMAT:
+                break
+        elif _CHECKPOINT_MARK in raw:
             break
         unsigned += 1
         if unsigned >= enough:
