@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from jknrules.audit.diff.compare import canonical, compare
-from jknrules.audit.snapshot import from_file
+from jknrules.audit.versions import from_file
 from jknrules.cli.main import main
 from jknrules.language.policy import Condition
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from jknrules.audit.diff.compare import compare
 from jknrules.audit.diff.parts import summarize
-from jknrules.audit.snapshot import PolicySource
+from jknrules.audit.versions import PolicySource
 from jknrules.audit.wording import ZONES, md_escape
 from jknrules.language.policy import SourceDocument
 

@@ -17,7 +17,7 @@ from typing import TextIO
 from jknrules.audit.diff.compare import build_report
 from jknrules.audit.diff.format import to_json, to_markdown
 from jknrules.audit.diff.impact import decider, impact
-from jknrules.audit.snapshot import Operand, names_regency, operand
+from jknrules.audit.versions import Operand, names_regency, operand
 from jknrules.cli.common import EXIT_FINDINGS, EXIT_OK, announce
 from jknrules.errors import JknrulesError, diag
 from jknrules.load.policyset import PolicyFolder, find_policy_dir

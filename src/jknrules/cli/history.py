@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from jknrules.audit.history import history, to_json, to_markdown
-from jknrules.audit.snapshot import from_file, from_folder, parse_date
+from jknrules.audit.versions import from_file, from_folder, parse_date
 from jknrules.cli.common import policy_folder
 
 NAME = "history"

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from jknrules.audit.render.document import build, to_markdown
 from jknrules.audit.render.html import to_html
-from jknrules.audit.snapshot import from_file, from_folder, parse_date
+from jknrules.audit.versions import from_file, from_folder, parse_date
 from jknrules.cli.common import policy_folder
 
 NAME = "render"

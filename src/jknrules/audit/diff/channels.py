@@ -17,7 +17,7 @@ from jknrules.audit import wording as w
 from jknrules.audit.diff.model import Change
 from jknrules.audit.diff.parts import Pair, same_document, side
 from jknrules.audit.diff.steps import compare_steps, steps_text
-from jknrules.audit.snapshot import ServiceView
+from jknrules.audit.versions import ServiceView
 from jknrules.audit.wording import Words
 from jknrules.engine.ir import CChannel, Citation
 from jknrules.language.policy import Channel, Text

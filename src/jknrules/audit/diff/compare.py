@@ -31,7 +31,7 @@ from jknrules.audit.diff.model import Operand as OperandRef
 from jknrules.audit.diff.notices import compare_notices
 from jknrules.audit.diff.parts import Pair, canonical, change, compare_services, order, side, summarize
 from jknrules.audit.diff.steps import compare_steps
-from jknrules.audit.snapshot import Operand, ServiceView, Snapshot
+from jknrules.audit.versions import Operand, ServiceView, Snapshot
 from jknrules.audit.wording import Words
 from jknrules.engine.ir import Citation
 from jknrules.errors import JknrulesError, diag

@@ -14,7 +14,7 @@ from typing import Any
 from jknrules.audit import wording as w
 from jknrules.audit.diff.model import Change
 from jknrules.audit.diff.parts import Pair, same_document, side
-from jknrules.audit.snapshot import ServiceView
+from jknrules.audit.versions import ServiceView
 from jknrules.audit.wording import Words
 from jknrules.engine.ir import Citation
 from jknrules.language.policy import ComplaintChannel, Text

@@ -11,7 +11,7 @@ from __future__ import annotations
 from jknrules.audit import wording as w
 from jknrules.audit.diff.model import Change
 from jknrules.audit.diff.parts import Pair, same_document, side, when_words
-from jknrules.audit.snapshot import ServiceView
+from jknrules.audit.versions import ServiceView
 from jknrules.audit.wording import Words
 
 

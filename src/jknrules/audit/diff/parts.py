@@ -16,7 +16,7 @@ from typing import Any
 
 from jknrules.audit import wording as w
 from jknrules.audit.diff.model import AREAS, Bilingual, Change, Side, Summary
-from jknrules.audit.snapshot import ServiceView
+from jknrules.audit.versions import ServiceView
 from jknrules.audit.wording import Words
 from jknrules.engine.ir import Citation
 from jknrules.language.policy import Condition, Text

@@ -14,7 +14,7 @@ from difflib import SequenceMatcher
 from jknrules.audit import wording as w
 from jknrules.audit.diff.model import Change, Side
 from jknrules.audit.diff.parts import change, side
-from jknrules.audit.snapshot import ServiceView
+from jknrules.audit.versions import ServiceView
 from jknrules.audit.wording import Words
 from jknrules.language.policy import Source, Step
 

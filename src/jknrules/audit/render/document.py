@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from jknrules.audit import wording as w
 from jknrules.audit.render.flow import Flow, build_flow, mermaid
-from jknrules.audit.snapshot import ServiceView, Snapshot
+from jknrules.audit.versions import ServiceView, Snapshot
 from jknrules.audit.wording import Words, md_escape
 from jknrules.engine.ir import CChannel, Citation
 from jknrules.language.policy import Channel, SourceDocument, Text
