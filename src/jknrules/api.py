@@ -12,7 +12,7 @@ from jknrules.engine.result import Result
 from jknrules.errors import CaseError, diag
 from jknrules.language.case import Case
 from jknrules.load.loader import case_from_data, load_case_file
-from jknrules.load.policyset import PolicySet
+from jknrules.load.policyset import ArgumentError, PolicySet
 
 #: What :func:`evaluate` takes as a case. A ``str`` is always a file path, never JSON text.
 CaseInput = Case | Mapping[str, Any] | str | os.PathLike[str]
@@ -41,7 +41,10 @@ def load_policies(
     if not require_signed:
         return PolicySet.load(policies)
     if isinstance(policies, list):
-        raise TypeError("require_signed=True takes one policy folder, not a list of files")
+        raise ArgumentError([diag(
+            "JKN-F003", "require_signed=True menerima satu folder kebijakan, bukan daftar berkas",
+            "require_signed=True takes one policy folder, not a list of files",
+        )])
     from jknrules import __version__
     from jknrules.audit.bundle import load_signed  # the audit layer sits above the API
 
@@ -109,11 +112,16 @@ def evaluate(case: CaseInput, policies: PolicySet | None = None, *, trace: bool 
     cases; without one the shipped policies are loaded for this call.
     Raises :class:`~jknrules.CaseError` for an invalid case (or one of another
     type, or a path that names no file) or one dated before the regency's first
-    version.
+    version, and :class:`~jknrules.PolicyError` (also a ``TypeError``) when ``policies``
+    is not a :class:`PolicySet`: every exception it raises is a
+    :class:`~jknrules.JknrulesError`.
     """
     checked = as_case(case)
     if policies is not None and not isinstance(policies, PolicySet):
-        raise TypeError(f"policies must be a PolicySet from jknrules.load_policies(), not "
-                        f"{type(policies).__name__}")
+        kind = type(policies).__name__
+        raise ArgumentError([diag(
+            "JKN-F003", f"policies harus berupa PolicySet dari load_policies(), bukan {kind}",
+            f"policies must be a PolicySet from jknrules.load_policies(), not {kind}",
+        )])
     policy_set = policies if policies is not None else load_policies()
     return evaluate_compiled(policy_set.get(checked.regency), checked, trace=trace)

@@ -21,7 +21,8 @@ from typing import TextIO
 from jknrules import __version__
 from jknrules.cli import commands
 from jknrules.cli.common import EXIT_INTERNAL, EXIT_INVALID, report
-from jknrules.errors import JknrulesError
+from jknrules.errors import CaseError, JknrulesError
+from jknrules.load.reader import BoundedText
 
 _HELP = "tampilkan bantuan ini / show this help"
 
@@ -57,7 +58,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
             args = parser.parse_args(list(argv) if argv is not None else None)
     except SystemExit as exc:  # argparse: --help/--version exit 0, usage errors exit 2
         return int(exc.code or 0)
-    args.stdin = stdin if stdin is not None else sys.stdin
+    # read with a bound: ``evaluate - < /dev/zero`` stops at the size limit (JKN-Y006)
+    args.stdin = BoundedText(stdin if stdin is not None else sys.stdin, "<stdin>", CaseError)
     lang = getattr(args, "lang", "id")
     try:
         return int(args.command_module.run(args, out, err))

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
-from jknrules.language.fields import FIELDS, PARTS, CaseField
+from jknrules.language.checks import calendar_text, in_calendar
+from jknrules.language.fields import FIELDS, INT_LIMIT, PARTS, CaseField
 from jknrules.language.vocab import REGENCIES, DocumentId, Request, normalize_regency
 
 
@@ -54,13 +55,6 @@ class _MembershipRules(Part):
 class _CaseRules(Part):
     """What a case checks beyond its fields' domains (the fields come from the catalogue)."""
 
-    @field_validator("submitted_at", mode="before", check_fields=False)
-    @classmethod
-    def _iso_text(cls, value: Any) -> Any:
-        if isinstance(value, bool | int | float):
-            raise ValueError("expected an ISO 8601 datetime such as 2026-02-03T09:00:00+08:00")
-        return value
-
     @field_validator("regency", check_fields=False)
     @classmethod
     def _known_regency(cls, value: str) -> str:
@@ -94,7 +88,8 @@ def _annotation(f: CaseField) -> Any:
     elif f.kind == "bool":
         ann = bool
     elif f.kind == "int":
-        ann = Annotated[int, Field(ge=f.minimum, le=f.maximum)]
+        low = f.minimum if f.minimum is not None else -INT_LIMIT
+        ann = Annotated[int, Field(ge=low, le=f.maximum if f.maximum is not None else INT_LIMIT)]
     elif f.kind == "date":
         ann = dt.date
     elif f.kind == "datetime":
@@ -127,11 +122,17 @@ def _normalized(value: str | None) -> str | None:
 
 
 def _validators(fields: list[CaseField]) -> dict[str, Any]:
-    """Regency ids and BPS codes are read as the regency id."""
+    """Regency ids and BPS codes are read as the regency id; dates and datetimes are read
+    from ISO 8601 text only and lie in the calendar's range."""
+    out: dict[str, Any] = {}
     names = [f.key for f in fields if f.kind == "regency"]
-    if not names:
-        return {}
-    return {"_normalize": field_validator(*names)(_normalized)}
+    if names:
+        out["_normalize"] = field_validator(*names)(_normalized)
+    dates = [f.key for f in fields if f.kind in ("date", "datetime")]
+    if dates:
+        out["_calendar_text"] = field_validator(*dates, mode="before")(calendar_text)
+        out["_calendar_range"] = field_validator(*dates)(in_calendar)
+    return out
 
 
 def _build() -> tuple[type[_CaseRules], dict[str, type[Part]]]:

@@ -24,7 +24,8 @@ from typing import Literal
 from jknrules.language.vocab import DOCUMENTS, REQUESTS, SEGMENTS
 
 #: ``enum``: one of ``values``; ``bool``; ``int`` within ``minimum``–``maximum``;
-#: ``date`` and ``datetime`` (ISO 8601 text); ``text`` (matching ``pattern``);
+#: ``date`` and ``datetime`` (ISO 8601 text, years :data:`FIRST_YEAR`–:data:`LAST_YEAR`;
+#: never a number or a Unix timestamp); ``text`` (matching ``pattern``);
 #: ``regency`` (an id or BPS code); ``documents`` (a list of document ids).
 Kind = Literal["enum", "bool", "int", "date", "datetime", "text", "regency", "documents"]
 
@@ -77,7 +78,16 @@ class CaseField:
         return self.kind not in ("text", "date")
 
 
-_DIGITS16 = r"^\d{16}$"
+#: ASCII digits only: ``\d`` would also take Arabic-Indic, Devanagari, fullwidth … digits
+_DIGITS16 = r"^[0-9]{16}$"
+
+#: The calendar's range: a date (birth date, submission time, a policy's dates) before
+#: the first or after the last year is an error, so no arithmetic on it can overflow.
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+#: Every integer of a case, and every integer a condition compares with, lies within
+#: ±INT_LIMIT (2^53 - 1: the integers every JSON reader keeps exactly), also for a field
+#: whose catalogue entry gives no ``maximum``.
+INT_LIMIT = 2**53 - 1
 
 #: Every case field, in the contract's order.
 FIELDS: tuple[CaseField, ...] = (
@@ -104,7 +114,7 @@ FIELDS: tuple[CaseField, ...] = (
     CaseField("applicant.birth_date", "date", "tanggal lahir", "birth date"),
     CaseField(
         "applicant.domicile_regency", "regency", "domisili (kabupaten)", "domicile regency",
-        pattern=r"^([a-z][a-z_]*|\d{4})$", note="regency id or BPS code",
+        pattern=r"^([a-z][a-z_]*|[0-9]{4})$", note="regency id or BPS code",
     ),
     CaseField("applicant.has_ktp", "bool", "sudah memiliki KTP", "already holds a KTP"),
     CaseField(

@@ -8,19 +8,30 @@ hover. Policies are data only: conditions use the small vocabulary in
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from pydantic_core import PydanticCustomError
 
+from jknrules.language.checks import CalendarDate, invalid
+from jknrules.language.fields import INT_LIMIT
 from jknrules.language.policy_help import add_help
 from jknrules.language.vocab import ChannelId, DocumentId, RegencyId, RouteId, RuleOutcome, Segment
 
-HOURS_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d-(([01]\d|2[0-3]):[0-5]\d|24:00)$"
+HOURS_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
-BPS_CODE_PATTERN = r"^\d{4}$"
+BPS_CODE_PATTERN = r"^[0-9]{4}$"
 Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=64)]
+
+# Every number of a policy is a strict, bounded integer (``true`` or ``1.0`` is no number
+# of minutes, and nothing the model accepts can overflow a date or a duration later).
+#: a day of the month
+DayOfMonth = Annotated[int, Field(strict=True, ge=1, le=31)]
+#: minutes of a step or a duration (100 000 minutes: more than two months)
+Minutes = Annotated[int, Field(strict=True, ge=0, le=100_000)]
+#: a fee in Rupiah, at most Rp 1 000 000 000 000
+AmountIdr = Annotated[int, Field(strict=True, ge=0, le=10**12)]
+#: an integer a condition compares a case field with (the bound of every case integer)
+Operand = Annotated[int, Field(strict=True, ge=-INT_LIMIT, le=INT_LIMIT)]
 
 #: Each text pattern of the policy language in words, for messages: (Indonesian, English).
 PATTERN_WORDS: dict[str, tuple[str, str]] = {
@@ -33,16 +44,6 @@ PATTERN_WORDS: dict[str, tuple[str, str]] = {
     BPS_CODE_PATTERN: ('tulis kode BPS sebagai 4 angka dalam tanda kutip, mis. "5107"',
                        'write the BPS code as 4 digits in quotes, e.g. "5107"'),
 }
-
-#: The error type of :func:`invalid`; ``load/validation.py`` reads its two texts.
-BILINGUAL_ERROR = "jknrules_invalid"
-
-
-def invalid(message_id: str, message_en: str) -> PydanticCustomError:
-    """A validation error with the project's own words in both languages (raise it from a
-    validator; pydantic reports it like any other error)."""
-    return PydanticCustomError(BILINGUAL_ERROR, "{en}", {"id": message_id, "en": message_en})
-
 
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=add_help)
@@ -89,15 +90,15 @@ class Condition(Frozen):
     field: str | None = Field(
         None, title="kolom kasus", description="Case field, e.g. `welfare.desil`."
     )
-    equals: str | int | bool | None = Field(None, title="sama dengan")
-    in_: list[str | int | bool | None] | None = Field(
+    equals: str | Operand | bool | None = Field(None, title="sama dengan")
+    in_: list[str | Operand | bool | None] | None = Field(
         None, alias="in", title="salah satu nilai", description="The field is one of these."
     )
-    between: tuple[int, int] | None = Field(
+    between: tuple[Operand, Operand] | None = Field(
         None, title="antara (inklusif)", description="[min, max], both included."
     )
-    below: int | None = Field(None, title="kurang dari", description="Strictly less than.")
-    at_least: int | None = Field(None, title="paling sedikit", description="Greater or equal.")
+    below: Operand | None = Field(None, title="kurang dari", description="Strictly less than.")
+    at_least: Operand | None = Field(None, title="paling sedikit", description="Greater or equal.")
     is_null: bool | None = Field(
         None,
         title="bernilai null",
@@ -282,8 +283,8 @@ class Channel(Frozen):
 class IntakeWindow(Frozen):
     """The days of each month on which requests are taken."""
 
-    from_day: int = Field(ge=1, le=31, title="Dari tanggal")
-    to_day: int = Field(ge=1, le=31, title="Sampai tanggal")
+    from_day: DayOfMonth = Field(title="Dari tanggal")
+    to_day: DayOfMonth = Field(title="Sampai tanggal")
     source: Source = Field(title="Sumber")
     assumption: Text | None = Field(None, title="Asumsi")
 
@@ -292,17 +293,17 @@ class Cutoff(Frozen):
     """The day of the month by which the office sends the month's data to BPJS.
     A cut-off on a closed day moves to the previous working day."""
 
-    day: int = Field(ge=1, le=31, title="Tanggal batas")
+    day: DayOfMonth = Field(title="Tanggal batas")
     source: Source = Field(title="Sumber")
     assumption: Text | None = Field(None, title="Asumsi")
 
 
 class Duration(Frozen):
-    months: int = Field(0, ge=0, le=24, title="bulan")
-    days: int = Field(0, ge=0, le=366, title="hari kalender")
-    working_days: int = Field(0, ge=0, le=100, title="hari kerja")
-    hours: int = Field(0, ge=0, le=1000, title="jam")
-    minutes: int = Field(0, ge=0, le=100000, title="menit")
+    months: int = Field(0, strict=True, ge=0, le=24, title="bulan")
+    days: int = Field(0, strict=True, ge=0, le=366, title="hari kalender")
+    working_days: int = Field(0, strict=True, ge=0, le=100, title="hari kerja")
+    hours: int = Field(0, strict=True, ge=0, le=1000, title="jam")
+    minutes: Minutes = Field(0, title="menit")
 
 
 class ResponseTime(Duration):
@@ -336,14 +337,14 @@ class Step(Frozen):
 
     actor: str = Field(title="Pelaksana", min_length=1)
     action: str = Field(title="Kegiatan", min_length=1)
-    minutes: int | None = Field(None, ge=0, title="Waktu (menit)")
+    minutes: Minutes | None = Field(None, title="Waktu (menit)")
     source: Source = Field(title="Sumber")
 
 
 class Fee(Frozen):
     """Biaya/Tarif of the service as the document states it."""
 
-    amount_idr: int = Field(0, ge=0, title="Jumlah (Rupiah)")
+    amount_idr: AmountIdr = Field(0, title="Jumlah (Rupiah)")
     text: str = Field(title="Bunyi dokumen", min_length=1)
     source: Source = Field(title="Sumber")
 
@@ -478,7 +479,7 @@ class SourceDocument(Frozen):
     )
     kind: Literal["SOP", "Standar Pelayanan", "Alur Pelayanan"] = Field(title="Jenis")
     number: str | None = Field(None, title="Nomor")
-    date: dt.date | None = Field(
+    date: CalendarDate | None = Field(
         None, title="Tanggal ditetapkan", description="Omitted only when the scan does not show it."
     )
     signed_by: Signatory = Field(title="Ditandatangani oleh")
@@ -498,7 +499,7 @@ class AcknowledgedGap(Frozen):
 class Version(Frozen):
     """One version of the regency's rules, in force from `effective_from`."""
 
-    effective_from: dt.date = Field(title="Berlaku sejak")
+    effective_from: CalendarDate = Field(title="Berlaku sejak")
     documents: dict[Id, SourceDocument] = Field(title="Dokumen sumber", min_length=1)
     services: dict[RouteId, Service] = Field(
         default_factory=dict,
@@ -531,7 +532,7 @@ class Office(Frozen):
 class ClosedDay(Frozen):
     """An extra day the offices are closed (besides national holidays and cuti bersama)."""
 
-    date: dt.date = Field(title="Tanggal")
+    date: CalendarDate = Field(title="Tanggal")
     reason: str = Field(title="Alasan", min_length=1)
     source: str = Field(title="Dasar", min_length=1)
 

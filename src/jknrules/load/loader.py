@@ -17,10 +17,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from jknrules.engine.conditions import check_condition
-from jknrules.errors import CaseError, Diagnostic, PolicyError, Span, diag
+from jknrules.errors import CaseError, Diagnostic, PolicyError
 from jknrules.language.case import Case
 from jknrules.language.policy import Channel, Policy, Service, Version
 from jknrules.language.vocab import REGENCIES
+from jknrules.load import reader
 from jknrules.load.source import SourceText, parse
 from jknrules.load.validation import diagnostics_from
 
@@ -34,19 +35,10 @@ class LoadedPolicy:
 
 
 def read_text(path: Path, error: type[PolicyError] | type[CaseError]) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise error([diag("JKN-F001", f"berkas tidak ditemukan: {path}",
-                          f"file not found: {path}", span=Span(str(path), 1, 1))]) from None
-    except UnicodeDecodeError as exc:
-        raise error([diag("JKN-F002", f"berkas bukan teks UTF-8: {exc.reason}",
-                          f"file is not UTF-8 text: {exc.reason}",
-                          span=Span(str(path), 1, 1))]) from None
-    except OSError as exc:
-        raise error([diag("JKN-F003", f"berkas tidak dapat dibaca: {exc.strerror}",
-                          f"cannot read file: {exc.strerror}",
-                          span=Span(str(path), 1, 1))]) from None
+    """The UTF-8 text of a policy, case or example file, read with a bound
+    (:mod:`jknrules.load.reader`: ``JKN-Y006`` past :data:`~jknrules.load.reader.MAX_FILE_BYTES`,
+    ``JKN-F001``–``F003`` when it cannot be read or is not UTF-8)."""
+    return reader.read_text(path, error)
 
 
 def display_name(path: Path) -> str:
@@ -82,10 +74,7 @@ _POLICY_KEYS = re.compile(r"^[\"']?(versions|bps_code|time_zone|offices)[\"']?\s
 def looks_like_policy(path: Path) -> bool:
     """Whether a file that could not be parsed was meant as a policy (it has a policy's
     top-level keys), so its error is reported as a policy error, not a case error."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False
+    text = reader.head(path, reader.MAX_FILE_BYTES).decode("utf-8", errors="replace")
     return _POLICY_KEYS.search(text) is not None
 
 

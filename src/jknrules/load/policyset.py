@@ -27,6 +27,7 @@ from jknrules.engine.ir import CompiledPolicy
 from jknrules.errors import CaseError, Diagnostic, PolicyError, Span, diag
 from jknrules.language.vocab import REGENCIES, normalize_regency
 from jknrules.load.loader import display_name, load_policy_file
+from jknrules.load.reader import head
 
 ENV_VAR = "JKNRULES_POLICIES"
 
@@ -70,6 +71,18 @@ class PolicyFolder:
                f"{where} ({why_en})"
 
 
+class ArgumentError(PolicyError, TypeError):
+    """An argument of the wrong type (``load_policies(5)``, ``evaluate(case, "policies/")``):
+    a :class:`~jknrules.PolicyError`, since every error of the API is a
+    :class:`~jknrules.JknrulesError`, and still a ``TypeError`` for callers who caught one."""
+
+
+def _paths(value: object) -> bool:
+    """A list or tuple of paths (not a ``str``, ``bytes`` or any other iterable)."""
+    return isinstance(value, list | tuple) and all(isinstance(v, str | os.PathLike)
+                                                   for v in value)
+
+
 def holds_policies(folder: Path) -> bool:
     """Whether ``folder`` has at least one ``*.yaml``/``*.yml`` file that looks like a
     policy (a top-level ``regency:`` or ``versions:`` key, or the policy schema line)."""
@@ -77,13 +90,7 @@ def holds_policies(folder: Path) -> bool:
         files = [p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()]
     except OSError:
         return False
-    for file in sorted(files):
-        try:
-            if _POLICY_MARK.search(file.read_bytes()):
-                return True
-        except OSError:
-            continue
-    return False
+    return any(_POLICY_MARK.search(head(file)) for file in sorted(files))
 
 
 def find_policy_dir(policies: str | os.PathLike[str] | None = None, *,
@@ -157,8 +164,15 @@ class PolicySet:
             paths = [policies.path]
         elif isinstance(policies, str | os.PathLike):
             paths = [Path(policies)]
-        else:
+        elif _paths(policies):
             paths = [Path(p) for p in policies]
+        else:
+            kind = type(policies).__name__
+            raise ArgumentError([diag(
+                "JKN-F003",
+                f"kebijakan harus berupa path folder/berkas atau daftar path, bukan {kind}",
+                f"policies must be a folder/file path or a list of paths, not {kind}",
+            )])
         for path in paths:
             if not path.exists():
                 raise PolicyError([diag(

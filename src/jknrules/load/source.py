@@ -10,12 +10,14 @@ shared rule), and any tag beyond the YAML core types.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, Literal
 
 import yaml
 
 from jknrules.errors import Diagnostic, JknrulesError, Span, diag
+from jknrules.load.jsontext import JsonLimit, JsonReader, JsonSyntax
+from jknrules.load.yaml11 import surprise
 
 Path = tuple[str | int, ...]
 
@@ -103,7 +105,7 @@ class _Builder:
         self.visited.add(id(node))
         self.marks[path] = self.span(node)
         if isinstance(node, yaml.ScalarNode):
-            return self.scalar(node)
+            return self.scalar(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
         assert isinstance(node, yaml.MappingNode)
@@ -116,7 +118,18 @@ class _Builder:
                     "keys must be plain scalars (no '<<' merges or complex keys)",
                 )
                 continue
-            key = self.scalar(key_node)
+            if getattr(key_node, "explicit_tag", None):
+                self.fail(
+                    key_node, (*path, key_node.value), "JKN-Y004",
+                    f"tag YAML '{key_node.tag}' pada kunci tidak diizinkan",
+                    f"a YAML tag ('{key_node.tag}') on a key is not allowed",
+                    hint_id="tulis kuncinya sebagai teks biasa", hint_en="write the key as plain text",
+                )
+                continue
+            errors = len(self.errors)
+            key = self.scalar(key_node, (*path, key_node.value))
+            if len(self.errors) > errors:  # a key YAML 1.1 misreads (``on:``, ``030:``)
+                continue
             if not isinstance(key, str | int | bool) or key is None:
                 key = str(key)
             if key in out:
@@ -138,13 +151,34 @@ class _Builder:
         return out
 
 
-    def scalar(self, node: yaml.ScalarNode) -> Any:
+    def scalar(self, node: yaml.ScalarNode, path: Path) -> Any:
         """The scalar's value; one that only looks like a date or number but is not
-        (``2022-13-28``) stays text, so the schema check can say what was expected."""
+        (``2022-13-28``) stays text, so the schema check can say what was expected. A
+        scalar YAML 1.1 reads as something other than it looks (``030``, ``1:30``,
+        ``yes``, ``.inf``) is an error (:func:`surprise`)."""
+        problem = surprise(node.tag, node.value)
+        if problem is not None:
+            code, message_id, message_en, hint_id, hint_en = problem
+            self.fail(node, path, code, message_id, message_en, hint_id=hint_id, hint_en=hint_en)
+            return None
         try:
-            return self.loader.construct_object(node, deep=True)
+            value = self.loader.construct_object(node, deep=True)
         except (ValueError, OverflowError, yaml.constructor.ConstructorError):
             return node.value
+        if isinstance(value, str) and not value.isascii() and not _encodable(value):
+            self.fail(node, path, "JKN-Y001",
+                      "teks memuat surrogate tunggal (\\ud800–\\udfff), bukan karakter",
+                      "the text holds a lone surrogate (\\ud800–\\udfff), not a character")
+            return None
+        return value
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class _BoundedLoader(yaml.SafeLoader):
@@ -166,6 +200,15 @@ class _BoundedLoader(yaml.SafeLoader):
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
+
+    def compose_scalar_node(self, anchor: Any) -> yaml.ScalarNode:
+        """A scalar node, marked when its tag was written (``!!str key``), so that a tag
+        on a key can be refused."""
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        node: yaml.ScalarNode = super().compose_scalar_node(anchor)
+        if event.tag not in (None, "!"):
+            node.explicit_tag = True  # type: ignore[attr-defined]
+        return node
 
 
 class _Limit(Exception):
@@ -216,13 +259,30 @@ def _syntax_in_words(problem: str) -> tuple[str, str]:
     return "kesalahan penulisan", "syntax error"
 
 
+Syntax = Literal["yaml", "json"]
+
+
+def syntax_of(file: str, text: str) -> Syntax:
+    """How a document is read: ``*.json``/``*.jsonl`` as strict JSON, ``*.yaml``/``*.yml``
+    as YAML; anything else (``<stdin>``, another suffix) as JSON when its first
+    character (after white space) is ``{`` or ``[``, else as YAML."""
+    suffix = file.rsplit(".", 1)[-1].lower() if "." in file else ""
+    if suffix in ("json", "jsonl"):
+        return "json"
+    if suffix in ("yaml", "yml"):
+        return "yaml"
+    return "json" if text.lstrip(" \t\r\n\ufeff")[:1] in ("{", "[") else "yaml"
+
+
 def parse(
     text: str,
     file: str,
     error: Callable[[list[Diagnostic]], JknrulesError],
+    *,
+    syntax: Syntax | None = None,
 ) -> SourceText:
-    """Parse one YAML/JSON document; raise ``error(diagnostics)`` on any problem."""
-    lines = tuple(text.splitlines())
+    """Parse one YAML or JSON document (``syntax``, default :func:`syntax_of`); raise
+    ``error(diagnostics)`` on any problem. A leading byte order mark is dropped."""
     if len(text) > MAX_BYTES:
         raise error([diag(
             "JKN-Y006",
@@ -230,9 +290,25 @@ def parse(
             f"file too large ({len(text)} characters; limit {MAX_BYTES})",
             span=Span(file, 1, 1),
         )])
+    text = text.removeprefix("\ufeff")
+    if (syntax or syntax_of(file, text)) == "json":
+        return parse_json(text, file, error)
+    lines = tuple(text.splitlines())
     try:
         loader = _BoundedLoader(text)
-    except yaml.YAMLError as exc:  # e.g. a control character the reader refuses
+    except yaml.reader.ReaderError as exc:  # a character YAML refuses (NUL, a control code)
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        span = Span(file, line, column)
+        raise error([diag(
+            "JKN-Y001",
+            f"YAML tidak valid: karakter U+{exc.character:04X} tidak diizinkan",
+            f"invalid YAML: character U+{exc.character:04X} is not allowed",
+            span=span, source_line=_line(lines, span),
+            hint_id="hapus karakter kendali ini; simpan berkas sebagai teks UTF-8",
+            hint_en="remove this control character; save the file as UTF-8 text",
+        )]) from None
+    except yaml.YAMLError as exc:
         raise error([diag(
             "JKN-Y001", f"YAML tidak valid: {exc}", f"invalid YAML: {exc}", span=Span(file, 1, 1)
         )]) from None
@@ -286,3 +362,48 @@ def parse(
         ]
         raise error(lines_errs)
     return SourceText(file, data, builder.marks, lines)
+
+
+def _line(lines: Sequence[str], span: Span) -> str:
+    return lines[span.line - 1] if 0 < span.line <= len(lines) else ""
+
+
+def parse_json(
+    text: str,
+    file: str,
+    error: Callable[[list[Diagnostic]], JknrulesError],
+    *,
+    first_line: int = 1,
+) -> SourceText:
+    """Parse one strict JSON document (:mod:`jknrules.load.jsontext`); ``first_line``
+    is the line the text starts on (a line of a JSON Lines file)."""
+    if not text.strip(" \t\r\n"):
+        raise error([diag(
+            "JKN-Y007", "berkas kosong", "the file is empty", span=Span(file, first_line, 1)
+        )])
+    lines = tuple(text.split("\n"))
+    reader = JsonReader(text, file, max_depth=MAX_DEPTH, max_nodes=MAX_NODES,
+                        first_line=first_line)
+    try:
+        data = reader.read()
+    except JsonSyntax as exc:
+        span = reader.span(exc.at)
+        raise error([diag(
+            "JKN-Y001", f"JSON tidak valid: {exc.message_id}", f"invalid JSON: {exc.message_en}",
+            span=span, source_line=_line(lines, Span(file, span.line - first_line + 1, 1)),
+            hint_id=exc.hint_id, hint_en=exc.hint_en,
+        )]) from None
+    except JsonLimit as exc:
+        what = ("dalam", "deeply nested", MAX_DEPTH) if exc.deep else ("besar", "large", MAX_NODES)
+        raise error([diag(
+            "JKN-Y006",
+            f"dokumen terlalu {what[0]} (batas {what[2]} simpul/tingkat)",
+            f"document too {what[1]} (limit {what[2]})",
+            span=reader.span(exc.at),
+        )]) from None
+    if reader.errors:
+        raise error([
+            replace(d, source_line=_line(lines, Span(file, d.span.line - first_line + 1, 1)))
+            if d.span else d for d in reader.errors
+        ])
+    return SourceText(file, data, reader.marks, lines)

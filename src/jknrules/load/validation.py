@@ -19,7 +19,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from jknrules.errors import Diagnostic
-from jknrules.language.policy import BILINGUAL_ERROR, HOURS_PATTERN, PATTERN_WORDS
+from jknrules.language.checks import BILINGUAL_ERROR
+from jknrules.language.policy import HOURS_PATTERN, PATTERN_WORDS
 from jknrules.language.vocab import DOCUMENTS
 from jknrules.load.source import SourceText
 
@@ -100,7 +101,9 @@ _FALLBACK = ("nilai {input} tidak valid ({type})", "invalid value {input} ({type
 
 #: Text patterns outside the policy language, in words (the case's NIK and KK number).
 _OTHER_PATTERNS: dict[str, tuple[str, str]] = {
-    r"^\d{16}$": ("tulis 16 angka", "write 16 digits"),
+    r"^[0-9]{16}$": ("tulis 16 angka 0–9", "write 16 digits 0–9"),
+    r"^([a-z][a-z_]*|[0-9]{4})$": ("tulis id kabupaten (mis. batang) atau kode BPS 4 angka 0–9",
+                                   "write a regency id (e.g. batang) or a 4-digit BPS code"),
 }
 #: Hours as the signed documents write them: 07.30-10.30, 7:30 - 10:30, 07.30–10.30.
 _LOOSE_HOURS = re.compile(r"^(\d{1,2})[.:](\d{2})\s*[-–—]\s*(\d{1,2})[.:](\d{2})$")
@@ -116,8 +119,17 @@ def _show(value: Any, lang: str = "en") -> str:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if _huge(value):  # repr fails past 4300 digits
+        digits = int(value.bit_length() * 0.30103) + 1
+        return f"<angka {digits} digit>" if lang == "id" else f"<a {digits}-digit number>"
     text = repr(value.isoformat()) if isinstance(value, dt.date) else repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _huge(value: Any) -> bool:
+    """An integer too long to show (Python refuses to print one past 4300 digits)."""
+    return isinstance(value, int) and not isinstance(value, bool) and \
+        not -10**24 < value < 10**24
 
 
 def _choices(expected: str) -> list[str]:
@@ -182,8 +194,17 @@ def _hint(err: Any, field: str, siblings: Sequence[str] | None) -> tuple[str, st
         return f"kolom yang dikenal: {listed}", f"known fields: {listed}"
     if kind in ("literal_error", "enum") and isinstance(value, str):
         return _closest_value(value, _choices(str(ctx.get("expected", ""))))
-    if kind == "string_type" and isinstance(value, bool | int | float | dt.date):
+    if kind == "string_type" and isinstance(value, bool | int | float | dt.date) \
+            and not _huge(value):
         return _quote_hint(value, field)
+    if kind == "int_type" and isinstance(value, str) and value.strip().isascii() \
+            and value.strip().lstrip("-").isdigit() and len(value) <= 18:
+        number = int(value.strip())
+        return (f"tulis {number} tanpa tanda kutip", f"write {number} without quotes")
+    if kind in ("int_type", "int_from_float") and isinstance(value, bool | float):
+        return ("tulis bilangan bulat tanpa tanda kutip, mis. 30 (bukan true/false atau "
+                "pecahan)",
+                "write a whole number without quotes, e.g. 30 (not true/false or a fraction)")
     if kind == "string_pattern_mismatch" and ctx.get("pattern") == HOURS_PATTERN \
             and isinstance(value, str):
         return _hours_hint(value)

@@ -1,6 +1,7 @@
 """Impact of a policy change: evaluate cases under both sides, summarise who is affected.
 
-The cases file is JSON Lines, one case per line (the contract's case object).
+The cases file is JSON Lines, one case per line (the contract's case object), read as
+a stream: its size is not bounded, each line is.
 Each case is evaluated under the old and the new side and the decisions are
 compared field by field (:func:`jknrules.audit.records.decision`): outcome and target
 segment, route, documents (required and missing), deadlines. A case that one
@@ -9,8 +10,7 @@ side refuses with an error counts under ``error``.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,8 @@ from jknrules.engine.ir import CompiledPolicy
 from jknrules.errors import CaseError, JknrulesError, Span, diag
 from jknrules.language.case import Case
 from jknrules.load.loader import case_from_data, display_name
+from jknrules.load.reader import iter_lines
+from jknrules.load.source import parse_json
 
 #: How many examples to show for each kind of change.
 EXAMPLES = 3
@@ -40,43 +42,38 @@ def decider(policy: CompiledPolicy) -> Decide:
     return decide
 
 
-def read_cases(path: Path) -> list[tuple[int, Case]]:
-    """Cases of a JSON Lines file with their line numbers; a bad line is an error (exit 2)."""
+def read_cases(path: Path) -> Iterator[tuple[int, Case]]:
+    """Cases of a JSON Lines file with their line numbers, streamed (one line in memory at
+    a time, each at most :data:`~jknrules.load.reader.MAX_LINE_BYTES`); a bad line is an
+    error (exit 2) at its line and column. Each line is strict JSON."""
     name = display_name(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise JknrulesError([diag("JKN-F001", f"berkas kasus tidak dapat dibaca: {name} ({exc})",
-                                  f"cannot read the cases file: {name} ({exc})",
-                                  span=Span(name, 1, 1))]) from None
-    out: list[tuple[int, Case]] = []
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in iter_lines(path, JknrulesError, file=name):
         if not line.strip():
             continue
         try:
-            out.append((number, case_from_data(json.loads(line))))
-        except ValueError as exc:
-            raise _bad(name, number, f"bukan JSON: {exc}", f"not JSON: {exc}") from None
+            doc = parse_json(line, name, CaseError, first_line=number)
+            yield number, case_from_data(doc.data, doc)
         except CaseError as exc:
-            raise _bad(name, number, exc.summary("id"), exc.summary("en")) from None
-    return out
+            first = exc.diagnostics[0] if exc.diagnostics else None
+            column = first.span.column if first is not None and first.span else 1
+            raise _bad(name, number, column, exc.summary("id"), exc.summary("en")) from None
 
 
-def _bad(file: str, line: int, why_id: str, why_en: str) -> JknrulesError:
+def _bad(file: str, line: int, column: int, why_id: str, why_en: str) -> JknrulesError:
     return JknrulesError([diag(
         "JKN-A020", f"kasus di baris {line} tidak valid: {why_id}",
-        f"the case on line {line} is invalid: {why_en}", span=Span(file, line, 1),
+        f"the case on line {line} is invalid: {why_en}", span=Span(file, line, column),
         hint_id="satu objek kasus JSON per baris (JSON Lines)",
         hint_en="one JSON case object per line (JSON Lines)",
     )])
 
 
 def impact(path: Path, regency: str, old: Decide, new: Decide) -> Impact:
-    cases = read_cases(path)
     counts: dict[str, int] = dict.fromkeys(KINDS, 0)
     examples: dict[str, list[ImpactExample]] = {k: [] for k in KINDS}
-    skipped = affected = 0
-    for line, case in cases:
+    total = skipped = affected = 0
+    for line, case in read_cases(path):
+        total += 1
         if case.regency != regency:
             skipped += 1
             continue
@@ -90,7 +87,7 @@ def impact(path: Path, regency: str, old: Decide, new: Decide) -> Impact:
                 examples[kind].append(ImpactExample(line=line, case=_label(case), old=before,
                                                     new=after))
     return Impact(
-        file=display_name(path), cases=len(cases), skipped=skipped, affected=affected,
+        file=display_name(path), cases=total, skipped=skipped, affected=affected,
         kinds=[ImpactKind(kind=k, count=counts[k], examples=examples[k]) for k in KINDS],
     )
 
