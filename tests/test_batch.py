@@ -76,9 +76,10 @@ def as_decision(result: dict[str, Any]) -> dict[str, Any]:
 def test_every_row_comes_back_in_order(tmp_path: Path, suffix: str) -> None:
     source = write_jsonl(tmp_path / "cases.jsonl", CASES)
     out = tmp_path / f"results{suffix}"
-    code, summary, _ = run(str(source), "--out", str(out))
-    assert code == 0
+    code, summary, err = run(str(source), "--out", str(out))
+    assert code == 1  # two error rows: the run finished, and says how many
     assert "kasus / cases: 402" in summary and "error" in summary
+    assert "2 baris galat dari 402" in err and "2 error row(s) of 402" in err
     if suffix == ".jsonl":
         rows = [json.loads(line) for line in out.read_text().splitlines()]
     elif suffix == ".csv":
@@ -157,7 +158,7 @@ def test_bad_lines_are_reported_not_dropped(tmp_path: Path) -> None:
     source.write_text(json.dumps(CASES[0]) + "\n{not json\n\n" + json.dumps(CASES[1]) + "\n")
     out = tmp_path / "o.jsonl"
     code, summary, _ = run(str(source), "--out", str(out), "--summary", "json")
-    assert code == 0 and json.loads(summary)["errors"] == 2
+    assert code == 1 and json.loads(summary)["errors"] == 2
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["row"] for r in rows] == [1, 2, 3, 4]
     assert "error" in rows[1] and "error" in rows[2] and "outcome" in rows[3]

@@ -41,11 +41,12 @@ def test_dask_run_matches_the_local_run(tmp_path: Path, cluster: object, source:
     pq.write_table(table, tmp_path / "cases.parquet", row_group_size=1000)
     (tmp_path / "cases.jsonl").write_text("".join(json.dumps(c) + "\n" for c in CASES))
     local = tmp_path / "local.parquet"
-    assert run(str(tmp_path / source), "--out", str(local))[0] == 0
+    assert run(str(tmp_path / source), "--out", str(local))[0] == 1  # one error row
     folder = tmp_path / "parts"
     code, summary = run(str(tmp_path / source), "--out", str(folder), "--rows", "600",
                         "--dask", cluster.scheduler_address)  # type: ignore[attr-defined]
-    assert code == 0, summary
+    assert code == 1, summary
+    assert not folder.with_name("parts.partial").exists()
     assert "kasus / cases: 2,501" in summary
     parts = sorted(folder.glob("part-*.parquet"))
     assert len(parts) > 2

@@ -10,8 +10,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from jknrules.batch.cases import Chunk
-from jknrules.batch.scalar import RowError, bad_json_error, evaluate_row
-from jknrules.batch.schema import DEADLINES_TYPE, decision_schema, error_row
+from jknrules.batch.scalar import RowError, evaluate_row
+from jknrules.batch.schema import DEADLINES_TYPE, decision_schema
 from jknrules.batch.vtime import iso_bytes
 from jknrules.language.vocab import DEADLINES
 
@@ -51,12 +51,8 @@ class Assembly:
         objects = chunk.cases(fb_rows) if len(fb_rows) else []
         for i, obj in zip(map(int, fb_rows), objects, strict=True):
             number = chunk.first_row + i
-            if i in chunk.bad_json:
-                error = bad_json_error(number, chunk.bad_json[i])
-                extra.append(error_row(number, error.message))
-                errors.append(error)
-                continue
-            row, err = evaluate_row(decider.policies, obj, number)
+            # a row that could not be read is its Problem: evaluate_row reports it
+            row, err = evaluate_row(decider.policies, chunk.bad.get(i, obj), number)
             extra.append(row)
             if err is not None:
                 errors.append(err)

@@ -4,6 +4,8 @@ any single row (as the JSON object the scalar evaluator validates).
 A row the column types cannot represent exactly (a wrong type, text that is not a
 value of the field, an explicit null where the contract has none) is marked
 ``fallback``: the scalar evaluator decides it, or reports exactly why it is invalid.
+A row that cannot even be read (not UTF-8, a line too long, JSON nested too deeply, a
+cell Python cannot represent) carries a :class:`Problem` and becomes an error row.
 """
 
 from __future__ import annotations
@@ -19,12 +21,24 @@ import pyarrow.compute as pc
 
 from jknrules.batch.schema import ARROW_TYPES, FIELDS, NULLABLE, PARTS
 
-_ABSENT = object()
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Why a row could not be read: a stable code, the place in the row (``$.welfare``),
+    the message in Indonesian and English, and, for text files, the file and line."""
+
+    code: str
+    path: str
+    message_id: str
+    message_en: str
+    file: str | None = None
+    line: int | None = None
 
 
 @dataclass
 class Chunk:
-    """A slice of the input. ``columns`` hold typed values (null = not given)."""
+    """A slice of the input. ``columns`` hold typed values (null = not given); ``bad``
+    holds the rows that could not be read (by position in the chunk)."""
 
     first_row: int
     length: int
@@ -33,12 +47,34 @@ class Chunk:
     fallback: np.ndarray
     raw: dict[str, Any] = field(default_factory=dict)
     dicts: Sequence[Any] | None = None
-    bad_json: dict[int, str] = field(default_factory=dict)
+    bad: dict[int, Problem] = field(default_factory=dict)
 
     def cases(self, rows: Sequence[int] | np.ndarray) -> list[Any]:
-        """:meth:`case` of several rows (one ``take`` per column)."""
+        """:meth:`case` of several rows (one ``take`` per column); a row whose cells Python
+        cannot represent (a timestamp beyond year 9999, text that is not UTF-8) is a
+        :class:`Problem` in the list, never an exception."""
         if self.dicts is not None:
             return [self.dicts[int(i)] for i in rows]
+        try:
+            return self._cases(rows)
+        except Exception:  # noqa: BLE001 - one unreadable cell: find it row by row
+            return [self.case_or_problem(int(i)) for i in rows]
+
+    def case_or_problem(self, i: int) -> Any:
+        """:meth:`case` of row ``i``, or the :class:`Problem` that stops it being read."""
+        if i in self.bad:
+            return self.bad[i]
+        try:
+            return self.case(i)
+        except Exception as exc:  # noqa: BLE001 - any cell Python cannot represent
+            for name, column in self.raw.items():  # which one?
+                try:
+                    column.value(i) if isinstance(column, _Csv) else column[i].as_py()
+                except Exception as inner:  # noqa: BLE001 - as above
+                    return unreadable(inner, f"$.{name}")
+            return unreadable(exc)
+
+    def _cases(self, rows: Sequence[int] | np.ndarray) -> list[Any]:
         index = pa.array(np.asarray(rows, dtype=np.int64))
         out: list[dict[str, Any]] = [{} for _ in range(len(index))]
         for name, column in self.raw.items():
@@ -76,6 +112,16 @@ class Chunk:
         return out
 
 
+def unreadable(exc: BaseException, path: str = "$") -> Problem:
+    """The :class:`Problem` of a cell Python cannot represent."""
+    if isinstance(exc, UnicodeError):
+        return Problem("JKN-X003", path, "teks bukan UTF-8 yang valid",
+                       "the text is not valid UTF-8")
+    return Problem("JKN-X005", path,
+                   f"nilai tidak dapat dibaca: {type(exc).__name__}: {exc}",
+                   f"the value cannot be read: {type(exc).__name__}: {exc}")
+
+
 class _Csv:
     """A CSV text column with the typed value of each cell (raw text where it has none)."""
 
@@ -108,7 +154,7 @@ def _docs(text: str) -> Any:
     if stripped.startswith("["):
         try:
             return json.loads(stripped)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deeply: as text
             return text
     return [d.strip() for d in stripped.split(";") if d.strip()]
 
@@ -134,6 +180,7 @@ def from_arrow(table: pa.Table | pa.RecordBatch, first_row: int) -> Chunk:
     n = table.num_rows
     raw: dict[str, pa.Array] = {}
     desil_null = np.zeros(n, dtype=bool)
+    bad: dict[int, Problem] = {}
     for name in table.column_names:
         column = _array(table.column(name))
         if name in PARTS and pa.types.is_struct(column.type):
@@ -152,13 +199,40 @@ def from_arrow(table: pa.Table | pa.RecordBatch, first_row: int) -> Chunk:
                 desil_null = _null_mask(column)
     columns: dict[str, pa.Array] = {}
     fallback = np.zeros(n, dtype=bool)
+    for name in list(raw):
+        raw[name] = _valid_text(raw[name], name, bad)
     for name, column in raw.items():
-        typed, bad = _typed(column, FIELDS[name])
+        typed, wrong = _typed(column, FIELDS[name])
         if typed is not None:
             columns[name] = typed
-        if bad is not None:
-            fallback |= bad
-    return Chunk(first_row, n, columns, desil_null, fallback, raw=raw)
+        if wrong is not None:
+            fallback |= wrong
+    for i in bad:
+        fallback[i] = True
+    return Chunk(first_row, n, columns, desil_null, fallback, raw=raw, bad=bad)
+
+
+def _valid_text(column: pa.Array, name: str, bad: dict[int, Problem]) -> pa.Array:
+    """The column with any cell that is not valid UTF-8 (Parquet does not check) made null,
+    and its row marked ``bad``: no compute kernel or ``as_py`` ever sees such a cell."""
+    try:
+        column.validate(full=True)
+        return column
+    except (pa.ArrowInvalid, pa.ArrowException):
+        pass
+    mask = np.zeros(len(column), dtype=bool)
+    for i in range(len(column)):
+        try:
+            column[i].as_py()
+        except Exception as exc:  # noqa: BLE001 - whatever stops the cell being read
+            mask[i] = True
+            bad.setdefault(i, unreadable(exc, f"$.{name}"))
+    if not mask.any():  # invalid for another reason: every row of the column
+        mask[:] = True
+        for i in range(len(column)):
+            bad.setdefault(i, unreadable(ValueError("invalid column data"), f"$.{name}"))
+    out: pa.Array = pc.if_else(pa.array(mask), pa.scalar(None, column.type), column)
+    return out
 
 
 def _array(column: pa.ChunkedArray | pa.Array) -> pa.Array:
@@ -201,7 +275,10 @@ def _typed(column: pa.Array, kind: str) -> tuple[pa.Array | None, np.ndarray | N
 
 # --- CSV (every column read as text) -----------------------------------------------
 
-def from_csv(table: pa.Table | pa.RecordBatch, first_row: int) -> Chunk:
+def from_csv(table: pa.Table | pa.RecordBatch, first_row: int,
+             bad: dict[int, Problem] | None = None) -> Chunk:
+    """Typed columns from CSV text columns; ``bad``: the rows that could not be read
+    (their cells are null)."""
     n = table.num_rows
     raw: dict[str, Any] = {}
     columns: dict[str, pa.Array] = {}
@@ -220,10 +297,13 @@ def from_csv(table: pa.Table | pa.RecordBatch, first_row: int) -> Chunk:
         else:
             fallback |= is_null_text.to_numpy(zero_copy_only=False)
         given = pc.if_else(is_null_text, pa.scalar(None, pa.string()), text)
-        typed, bad = _parse_text(given, kind)
+        typed, wrong = _parse_text(given, kind)
         columns[name] = typed
-        fallback |= bad
-    return Chunk(first_row, n, columns, desil_null, fallback, raw=raw)
+        fallback |= wrong
+    bad = bad or {}
+    for i in bad:
+        fallback[i] = True
+    return Chunk(first_row, n, columns, desil_null, fallback, raw=raw, bad=bad)
 
 
 def _parse_text(text: pa.Array, kind: str) -> tuple[pa.Array, np.ndarray]:
@@ -251,8 +331,9 @@ def _parse_text(text: pa.Array, kind: str) -> tuple[pa.Array, np.ndarray]:
 # --- JSON objects (JSON Lines, lists of dicts from the API) -----------------------------
 
 def from_dicts(objects: Sequence[Any], first_row: int,
-               bad_json: dict[int, str] | None = None) -> Chunk:
-    """Typed columns from case objects; anything unusual falls back to the scalar path."""
+               bad: dict[int, Problem] | None = None) -> Chunk:
+    """Typed columns from case objects; anything unusual falls back to the scalar path.
+    ``bad``: the rows that could not be read (their object is ``None``)."""
     n = len(objects)
     values: dict[str, list[Any]] = {name: [None] * n for name in FIELDS}
     fallback = np.zeros(n, dtype=bool)
@@ -280,10 +361,35 @@ def from_dicts(objects: Sequence[Any], first_row: int,
                 continue
             else:
                 fallback[i] = True
-    columns = {name: pa.array(vals, ARROW_TYPES[FIELDS[name]]) for name, vals in values.items()
-               if any(v is not None for v in vals)}
-    return Chunk(first_row, n, columns, desil_null, fallback, dicts=objects,
-                 bad_json=bad_json or {})
+    columns = {name: _column(vals, ARROW_TYPES[FIELDS[name]], fallback)
+               for name, vals in values.items() if any(v is not None for v in vals)}
+    bad = bad or {}
+    for i in bad:
+        fallback[i] = True
+    return Chunk(first_row, n, columns, desil_null, fallback, dicts=objects, bad=bad)
+
+
+def _column(values: list[Any], typ: pa.DataType, fallback: np.ndarray) -> pa.Array:
+    """The values as an Arrow column; a text Arrow cannot hold (a lone surrogate such as
+    JSON's ``"\\ud800"``) is left to the scalar path, which reports it."""
+    try:
+        return pa.array(values, typ)
+    except (UnicodeError, pa.ArrowException):
+        pass
+    for i, value in enumerate(values):
+        if value is not None and not _encodable(value):
+            values[i] = None
+            fallback[i] = True
+    return pa.array(values, typ)
+
+
+def _encodable(value: Any) -> bool:
+    try:
+        for text in value if isinstance(value, list) else [value]:
+            text.encode("utf-8")
+    except UnicodeError:
+        return False
+    return True
 
 
 def _fits(value: Any, kind: str) -> bool:

@@ -44,6 +44,11 @@ _CODE_BITS = 63 - _PV_BITS
 _BOOK_BITS = {"regency": 6, "int": 12}
 #: text and date fields: valid when given (others go to the scalar path)
 _CHECKED = tuple(f for f in FIELDS if f.kind in ("text", "date"))
+#: days after a policy's last version within which the vectorised path decides a row;
+#: later submissions (and any before the first version) go to the scalar path, so that
+#: one row dated 9999-12-31 neither builds calendar arrays for eight thousand years nor
+#: reaches the end of the calendar in array arithmetic
+HORIZON_DAYS = 20 * 366
 
 
 @dataclass
@@ -165,6 +170,11 @@ class Coder:
             fallback[:] = True
             return np.zeros(n, dtype=np.int64), offset_text
         wall, offset, kind = parse_iso(column)
+        day = np.floor_divide(wall, US_PER_DAY)
+        for pi, eff in enumerate(self.effective):
+            if len(eff):  # a margin of two days for the offset
+                far = (day < eff[0] - 2) | (day > eff[-1] + HORIZON_DAYS)
+                kind[(policy_index == pi) & far] = 0
         fallback |= kind == 0
         local = wall.copy()
         for pi in range(len(self.compiled)):

@@ -6,7 +6,9 @@ Each worker loads and compiles the policies once (a worker plugin) and keeps one
 themselves and write their part of the output, so both must be at the same path on
 every worker (a shared folder). Other inputs are read here and sent to the workers
 chunk by chunk. The output is a folder of Parquet files
-``part-00000.parquet`` …, in input order, plus ``errors.jsonl``.
+``part-00000.parquet`` …, in input order, plus ``errors.jsonl``; it is written as
+``OUTPUT.partial`` and takes the place of OUTPUT only when every part is written, so a
+folder named OUTPUT is always complete. A folder that would hold the input is refused.
 """
 
 from __future__ import annotations
@@ -20,7 +22,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from jknrules.batch.cases import Chunk, from_arrow
-from jknrules.batch.io import format_of, read_chunks, refuse_unknown
+from jknrules.batch.files import (
+    check_folder,
+    file_error,
+    inside,
+    problem,
+    remove,
+    writing,
+)
+from jknrules.batch.io import format_of, refuse_unknown
+from jknrules.batch.readers import read_chunks
 from jknrules.batch.runner import PolicyPaths, Summary, decide_chunk
 from jknrules.batch.schema import decision_schema, full_schema
 from jknrules.batch.vectorised import Decider
@@ -89,13 +100,17 @@ def run(input_path: Path | str, output_dir: Path | str, scheduler: Any,
     from distributed import Client
 
     started = time.perf_counter()
+    final = Path(output_dir)
+    output = final.with_name(final.name + ".partial")
+    _check(Path(input_path), final, output)
     PolicySet.load(policies)  # invalid policies fail here, before the cluster is busy
     client = scheduler if isinstance(scheduler, Client) else \
         Client(scheduler)  # type: ignore[no-untyped-call]
     own_client = client is not scheduler
-    output = Path(output_dir)
-    output.mkdir(parents=True, exist_ok=True)
-    summary = Summary(errors_file=str(output / "errors.jsonl"))
+    remove(output)
+    with writing(output):
+        output.mkdir()
+    summary = Summary(errors_file=str(final / "errors.jsonl"))
     try:
         client.register_plugin(policies_plugin(policies), name="jknrules-policies")
         futures = []
@@ -123,7 +138,10 @@ def run(input_path: Path | str, output_dir: Path | str, scheduler: Any,
                 part += 1
         with (output / "errors.jsonl").open("w", encoding="utf-8") as errors_file:
             for future in futures:
-                done = future.result()
+                try:
+                    done = future.result()
+                except OSError as exc:  # a worker could not read its part or write its own
+                    raise file_error(output, exc, writing=True) from exc
                 summary.cases += done["cases"]
                 summary.outcomes.update(done["outcomes"])
                 summary.errors += len(done["errors"])
@@ -138,6 +156,31 @@ def run(input_path: Path | str, output_dir: Path | str, scheduler: Any,
     finally:
         if own_client:
             client.close()  # type: ignore[no-untyped-call]
+    _put_in_place(output, final)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _check(source: Path, final: Path, partial: Path) -> None:
+    for folder in (final, partial):
+        if inside(source, folder):
+            raise problem("JKN-X010", folder,
+                          f"berkas masukan '{source}' ada di dalam folder hasil '{folder}', yang "
+                          "akan diganti", f"the input '{source}' lies in the output folder "
+                          f"'{folder}', which is replaced")
+    if final.exists() and not final.is_dir():
+        raise problem("JKN-X012", final, f"'{final}' ada dan bukan folder",
+                      f"'{final}' exists and is not a folder")
+    check_folder(final)
+
+
+def _put_in_place(partial: Path, final: Path) -> None:
+    """The complete folder takes the place of OUTPUT (the old one, if any, is removed)."""
+    old = final.with_name(final.name + ".replaced")
+    remove(old)
+    with writing(final):
+        if final.exists():
+            final.rename(old)
+        partial.rename(final)
+    remove(old)
 

@@ -1,8 +1,11 @@
-"""Reading and writing batches by file extension: JSON Lines, CSV, Parquet.
+"""Batch files by extension (JSON Lines, CSV, Parquet), the input's columns, and writing
+output rows.
 
-Readers stream :class:`~jknrules.batch.cases.Chunk` objects of at most ``rows``
-rows; writers take Arrow tables of the output schema (and, for the full result in
-JSON Lines/CSV, the result objects themselves so the text is the evaluator's).
+Writers take Arrow tables of the output schema (and, for the full result in JSON
+Lines/CSV, the result objects themselves so the text is the evaluator's). They write
+the file they are given (a run gives them ``OUTPUT.partial``, see
+:mod:`jknrules.batch.files`); a text writer can continue a partial file from a given
+length (``--resume``). Reading is :mod:`jknrules.batch.readers`.
 """
 
 from __future__ import annotations
@@ -10,15 +13,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator, Sequence
+import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from jknrules.batch.cases import Chunk, from_arrow, from_csv, from_dicts, unknown_columns
+from jknrules.batch.cases import unknown_columns
+from jknrules.batch.files import writing
 from jknrules.errors import CaseError, Span, diag
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet",
@@ -50,124 +54,88 @@ def refuse_unknown(path: Path, names: Sequence[str], schema: pa.Schema | None) -
         )])
 
 
-def count_rows(path: Path) -> int | None:
-    """The number of rows when the file says so cheaply (Parquet), else ``None``."""
-    if format_of(path) == "parquet":
-        return int(pq.ParquetFile(path).metadata.num_rows)
-    return None
-
-
-def read_chunks(path: Path, rows: int) -> Iterator[Chunk]:
-    kind = format_of(path)
-    if kind == "parquet":
-        yield from _parquet(path, rows)
-    elif kind == "csv":
-        yield from _csv(path, rows)
-    else:
-        yield from _jsonl(path, rows)
-
-
-def _parquet(path: Path, rows: int) -> Iterator[Chunk]:
-    file = pq.ParquetFile(path)
-    schema = file.schema_arrow
-    refuse_unknown(path, schema.names, schema)
-    first = 1
-    for batch in file.iter_batches(batch_size=rows):
-        yield from_arrow(batch, first)
-        first += batch.num_rows
-
-
-def _csv(path: Path, rows: int) -> Iterator[Chunk]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        header = next(csv.reader(handle), [])
-    refuse_unknown(path, header, None)
-    reader = pacsv.open_csv(
-        path,
-        read_options=pacsv.ReadOptions(block_size=1 << 22),
-        convert_options=pacsv.ConvertOptions(
-            column_types={name: pa.string() for name in header}, strings_can_be_null=False,
-            quoted_strings_can_be_null=False),
-    )
-    first = 1
-    pending: list[pa.RecordBatch] = []
-    size = 0
-    for batch in reader:
-        pending.append(batch)
-        size += batch.num_rows
-        if size >= rows:
-            table = pa.Table.from_batches(pending)
-            yield from_csv(table, first)
-            first += table.num_rows
-            pending, size = [], 0
-    if pending:
-        yield from_csv(pa.Table.from_batches(pending), first)
-
-
-def _jsonl(path: Path, rows: int) -> Iterator[Chunk]:
-    first = 1
-    objects: list[Any] = []
-    bad: dict[int, str] = {}
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        for line in handle:
-            try:
-                objects.append(json.loads(line))
-            except ValueError as exc:
-                bad[len(objects)] = str(exc) if line.strip() else "empty line"
-                objects.append(None)
-            if len(objects) >= rows:
-                yield from_dicts(objects, first, bad)
-                first += len(objects)
-                objects, bad = [], {}
-    if objects:
-        yield from_dicts(objects, first, bad)
-
-
 # --- writers -------------------------------------------------------------------------
 
 class Writer:
-    """Writes output rows in order; ``close()`` finishes the file."""
+    """Writes output rows in order to ``path``, as ``kind``; ``close()`` finishes the file.
+    ``length``: continue a partial text file from that many bytes (the rest is cut)."""
 
-    def __init__(self, path: Path, schema: pa.Schema) -> None:
+    def __init__(self, path: Path, kind: str, schema: pa.Schema, *,
+                 length: int | None = None) -> None:
         self.path = path
-        self.kind = format_of(path)
+        self.kind = kind
         self.schema = schema
         self._parquet: pq.ParquetWriter | None = None
-        self._text: TextIO | None = None
-        self._csv: Any = None
-        if self.kind == "parquet":
-            # dictionary pages only where values repeat (ids, versions, outcomes); the
-            # deadline texts are nearly all distinct
-            repeated = [leaf for leaf in _leaves(schema) if not leaf.startswith("deadlines.")
-                        and leaf != "row"]
-            self._parquet = pq.ParquetWriter(path, schema, use_dictionary=repeated,
-                                             write_statistics=["row", "outcome"])
-        else:
-            self._text = path.open("w", encoding="utf-8", newline="")
-            if self.kind == "csv":
-                self._csv = csv.writer(self._text)
-                self._csv.writerow(schema.names)
+        self._text: IO[bytes] | None = None
+        with writing(path):
+            if self.kind == "parquet":
+                # dictionary pages only where values repeat (ids, versions, outcomes); the
+                # deadline texts are nearly all distinct
+                repeated = [leaf for leaf in _leaves(schema)
+                            if not leaf.startswith("deadlines.") and leaf != "row"]
+                self._parquet = pq.ParquetWriter(path, schema, use_dictionary=repeated,
+                                                 write_statistics=["row", "outcome"])
+            elif length is not None:
+                self._text = path.open("r+b")
+                self._text.truncate(length)
+                self._text.seek(length)
+            else:
+                self._text = path.open("wb")
+                if self.kind == "csv":
+                    self._text.write(_csv_text([list(schema.names)]))
 
     def write(self, table: pa.Table, objects: Sequence[dict[str, Any]] | None = None) -> None:
-        if self._parquet is not None:
-            self._parquet.write_table(table)
-            return
-        rows = list(objects) if objects is not None else [_clean(r) for r in table.to_pylist()]
-        assert self._text is not None
-        if self.kind == "jsonl":
-            buffer = io.StringIO()
-            for row in rows:
-                buffer.write(json.dumps(row, ensure_ascii=False))
-                buffer.write("\n")
-            self._text.write(buffer.getvalue())
-        else:
-            for row in rows:
-                self._csv.writerow([_cell(row.get(name)) for name in self.schema.names])
+        with writing(self.path):
+            if self._parquet is not None:
+                self._parquet.write_table(table)
+                return
+            rows = list(objects) if objects is not None else [_clean(r) for r in table.to_pylist()]
+            assert self._text is not None
+            if self.kind == "jsonl":
+                buffer = io.StringIO()
+                for row in rows:
+                    buffer.write(json.dumps(row, ensure_ascii=False))
+                    buffer.write("\n")
+                self._text.write(_encode(buffer.getvalue()))
+            else:
+                self._text.write(_csv_text([[_cell(row.get(name)) for name in self.schema.names]
+                                            for row in rows]))
 
-    def close(self) -> None:
-        if self._parquet is not None:
-            self._parquet.close()
-        if self._text is not None:
-            self._text.close()
+    def flush(self) -> int:
+        """Push what was written to the operating system (it survives a killed process);
+        the length of a text file so far (0 for Parquet)."""
+        if self._text is None:
+            return 0
+        with writing(self.path):
+            self._text.flush()
+            return self._text.tell()
+
+    def close(self, *, sync: bool = False) -> None:
+        """Finish the file; ``sync``: wait until it is on the disk."""
+        with writing(self.path):
+            if self._parquet is not None:
+                parquet, self._parquet = self._parquet, None
+                parquet.close()
+            if self._text is not None:
+                text, self._text = self._text, None
+                try:
+                    text.flush()
+                    if sync:
+                        os.fsync(text.fileno())
+                finally:
+                    text.close()
+
+
+def _csv_text(rows: list[list[Any]]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    return _encode(buffer.getvalue())
+
+
+def _encode(text: str) -> bytes:
+    # a result holds only text that was validated; should one ever hold a lone surrogate,
+    # write it as an escape rather than stop the run
+    return text.encode("utf-8", "backslashreplace")
 
 
 def _leaves(schema: pa.Schema) -> list[str]:

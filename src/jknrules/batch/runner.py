@@ -1,8 +1,15 @@
 """A batch run: stream chunks from the input, decide them, write them in order.
 
 Memory stays bounded by the chunk size times the chunks in flight (two per worker).
-Every input row gives one output row; rows the evaluator refuses get ``error`` set
-and an entry (row number, located bilingual diagnostics) in the errors file.
+Every input row gives one output row; rows the evaluator refuses, and rows that cannot
+be read at all, get ``error`` set and an entry (row number, located bilingual
+diagnostics) in the errors file: one bad row never stops a run. Should the vectorised
+path itself fail on a chunk (a bug), the chunk is decided again one row at a time by
+the scalar evaluator, which never raises, and the summary counts it.
+
+Outputs are written as ``.partial`` files and renamed into place when complete; a
+progress file after each chunk lets ``resume=True`` continue a killed run
+(:mod:`jknrules.batch.output`, :mod:`jknrules.batch.progress`).
 """
 
 from __future__ import annotations
@@ -10,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -21,9 +28,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from jknrules.batch.cases import Chunk
-from jknrules.batch.io import Writer, count_rows, read_chunks
-from jknrules.batch.scalar import RowError, bad_json_error, evaluate_row
-from jknrules.batch.schema import check_keys, decision_schema, error_row, full_schema
+from jknrules.batch.files import RunFiles
+from jknrules.batch.io import format_of
+from jknrules.batch.output import RunOutput, complete
+from jknrules.batch.progress import Digest, Progress, options, verify
+from jknrules.batch.readers import Mark, open_source
+from jknrules.batch.scalar import RowError, evaluate_row
+from jknrules.batch.schema import check_keys, decision_schema, full_schema
 from jknrules.batch.vectorised import Decider
 from jknrules.load.policyset import PolicySet
 
@@ -41,6 +52,8 @@ class Decided(NamedTuple):
     objects: list[dict[str, Any]] | None
     scalar_rows: int
     uncoded_rows: int
+    #: the vectorised path failed on this chunk and the scalar path decided it
+    rescued: bool = False
 
 
 @dataclass
@@ -54,13 +67,18 @@ class Summary:
     #: reads a field the vectorised path cannot code
     scalar_rows: int = 0
     uncoded_rows: int = 0
+    #: chunks decided one by one because the vectorised path failed on them (a bug)
+    rescued_chunks: int = 0
+    #: rows an earlier, interrupted run had decided (``--resume``)
+    resumed_rows: int = 0
 
     def add(self, table: pa.Table, errors: int, scalar_rows: int = 0,
-            uncoded_rows: int = 0) -> None:
+            uncoded_rows: int = 0, rescued: bool = False) -> None:
         self.cases += table.num_rows
         self.errors += errors
         self.scalar_rows += scalar_rows
         self.uncoded_rows += uncoded_rows
+        self.rescued_chunks += rescued
         counts = pc.value_counts(table.column("outcome").combine_chunks())
         for item in counts.to_pylist():
             if item["values"] is not None:
@@ -77,12 +95,28 @@ class Summary:
                      + (f"  ({self.uncoded_rows:,}: kolom yang tidak dapat dikodekan / "
                         f"a condition reads a field the vectorised path cannot code)"
                         if self.uncoded_rows else ""))
+        if self.rescued_chunks:
+            lines.append(f"  {self.rescued_chunks:,} potongan diputuskan satu per satu setelah "
+                         "kesalahan internal jalur vektor / chunk(s) decided one by one after "
+                         "an internal error of the vectorised path (please report it)")
+        if self.resumed_rows:
+            lines.append(f"  dilanjutkan / resumed: {self.resumed_rows:,} baris dari run yang "
+                         "terputus / rows from the interrupted run")
         return "\n".join(lines) + "\n"
 
     def to_json(self) -> dict[str, Any]:
         return {"cases": self.cases, "outcomes": dict(self.outcomes), "errors": self.errors,
                 "scalar_rows": self.scalar_rows, "uncoded_rows": self.uncoded_rows,
+                "rescued_chunks": self.rescued_chunks, "resumed_rows": self.resumed_rows,
                 "seconds": round(self.seconds, 3)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Summary:
+        return cls(cases=int(data.get("cases", 0)), outcomes=Counter(data.get("outcomes", {})),
+                   errors=int(data.get("errors", 0)), seconds=float(data.get("seconds", 0)),
+                   scalar_rows=int(data.get("scalar_rows", 0)),
+                   uncoded_rows=int(data.get("uncoded_rows", 0)),
+                   rescued_chunks=int(data.get("rescued_chunks", 0)))
 
 
 # --- deciding one chunk (in this process or a worker) ------------------------------
@@ -95,21 +129,21 @@ _WORKER: dict[str, Any] = {}
 def decide_chunk(decider: Decider, chunk: Chunk, full: bool, trace: bool) -> Decided:
     if not full:
         before = decider.stats["rows_scalar"], decider.stats["rows_uncoded"]
-        table, errors = decider.decide(chunk)
+        try:
+            table, errors = decider.decide(chunk)
+        except Exception:  # noqa: BLE001 - a bug in the vectorised path costs speed only
+            if os.environ.get("JKNRULES_DEBUG"):
+                raise
+            return _one_by_one(decider.policies, chunk)
         return Decided(table, errors, None, decider.stats["rows_scalar"] - before[0],
                        decider.stats["rows_uncoded"] - before[1])
     rows: list[dict[str, Any]] = []
     objects: list[dict[str, Any]] = []
     errors = []
-    error: RowError | None
     for i in range(chunk.length):
         number = chunk.first_row + i
-        if i in chunk.bad_json:
-            error = bad_json_error(number, chunk.bad_json[i])
-            row, obj = error_row(number, error.message, trace, True), None
-        else:
-            row, error = evaluate_row(decider.policies, chunk.case(i), number, full=True,
-                                      trace=trace)
+        row, error = evaluate_row(decider.policies, chunk.case_or_problem(i), number,
+                                  full=True, trace=trace)
         if error is not None:
             errors.append(error)
             objects.append({"row": number, "error": error.message})
@@ -122,6 +156,19 @@ def decide_chunk(decider: Decider, chunk: Chunk, full: bool, trace: bool) -> Dec
     schema = full_schema(trace)
     check_keys(rows, schema)  # a result key without a column must not vanish unseen
     return Decided(pa.Table.from_pylist(rows, schema=schema), errors, objects, chunk.length, 0)
+
+
+def _one_by_one(policies: PolicySet, chunk: Chunk) -> Decided:
+    """The decision columns of every row by the scalar evaluator (which never raises)."""
+    rows = []
+    errors = []
+    for i in range(chunk.length):
+        row, error = evaluate_row(policies, chunk.case_or_problem(i), chunk.first_row + i)
+        rows.append(row)
+        if error is not None:
+            errors.append(error)
+    table = pa.Table.from_pylist(rows, schema=decision_schema())
+    return Decided(table, errors, None, chunk.length, 0, rescued=True)
 
 
 def _worker_init(policies: PolicyPaths) -> None:
@@ -137,48 +184,93 @@ def _worker_decide(chunk: Chunk, full: bool, trace: bool) -> Decided:
 def run(input_path: Path, output_path: Path, policies: PolicyPaths = None, *,
         full: bool = False, trace: bool = False, rows: int = DEFAULT_ROWS,
         errors_path: Path | None = None, workers: int = 1, progress: TextIO | None = None,
-        loaded: PolicySet | None = None) -> Summary:
-    """Evaluate every case of ``input_path`` into ``output_path`` (formats by extension)."""
+        loaded: PolicySet | None = None, resume: bool = False) -> Summary:
+    """Evaluate every case of ``input_path`` into ``output_path`` (formats by extension).
+
+    ``resume``: continue the interrupted run recorded in ``OUTPUT.progress.json`` (the
+    same input, options and policies, or :class:`~jknrules.batch.files.BatchFileError`).
+    Raises ``BatchFileError`` (a ``JknrulesError``) for files that cannot be read or
+    written, naming them; the partial files are then kept for ``resume``."""
     started = time.perf_counter()
-    summary = Summary()
     errors_path = errors_path or output_path.with_name(output_path.name + ".errors.jsonl")
-    summary.errors_file = str(errors_path)
-    schema = full_schema(trace) if full else decision_schema()
+    files = RunFiles(input_path, output_path, errors_path)
+    format_of(output_path)
+    files.check()
+    source = open_source(input_path)
     policy_set = loaded if loaded is not None else PolicySet.load(policies)
-    total = count_rows(input_path)
-    chunks = read_chunks(input_path, rows)
-    writer = Writer(output_path, schema)
+    schema = full_schema(trace) if full else decision_schema()
+    state = Progress(str(input_path.resolve()), source.size, source.footer,
+                     str(output_path.resolve()), str(errors_path.resolve()),
+                     options(full, trace, policy_set))
+    start: Mark | None = None
+    if resume:
+        saved = Progress.load(files.progress)
+        if saved.state == "finishing":  # killed while renaming: only that is left to do
+            complete(files)
+            return _restored(saved, errors_path)
+        digest = verify(saved, state, files.progress)
+        state = saved
+        start = Mark(saved.rows, saved.input_offset, saved.input_lines)
+    else:
+        if progress is not None and files.progress.exists():
+            progress.write(f"jknrules batch: run terputus sebelumnya untuk {output_path} dimulai "
+                           "ulang dari awal (--resume untuk melanjutkannya) / an interrupted "
+                           f"earlier run for {output_path} starts again from the beginning "
+                           "(--resume continues it instead)\n")
+        digest = Digest(input_path)
+    summary = _restored(state, errors_path) if resume else Summary(errors_file=str(errors_path))
+    previous = summary.seconds
+    output = RunOutput(files, schema, state, resume=resume)
+    total = source.total - state.rows if source.total is not None else None
     bar = _progress(progress, total)
     try:
-        with errors_path.open("w", encoding="utf-8") as errors_file:
-            for done in _decided(chunks, policy_set, policies, full, trace, workers):
-                writer.write(done.table, done.objects)
-                for error in done.errors:
-                    errors_file.write(json.dumps(error.to_json(), ensure_ascii=False) + "\n")
-                summary.add(done.table, len(done.errors), done.scalar_rows, done.uncoded_rows)
-                bar(done.table.num_rows)
+        for done, mark in _decided(source.chunks(rows, start), policy_set, policies, full,
+                                   trace, workers):
+            output.write(done.table, done.objects, done.errors)
+            summary.add(done.table, len(done.errors), done.scalar_rows, done.uncoded_rows,
+                        done.rescued)
+            state.rows, state.input_offset, state.input_lines = mark.rows, mark.offset, mark.lines
+            state.input_sha256 = digest.advance(mark.offset)
+            state.chunks += 1
+            summary.seconds = previous + time.perf_counter() - started
+            state.summary = summary.to_json()
+            output.checkpoint()
+            bar(done.table.num_rows)
+        output.finish()
+    except BaseException:
+        output.abandon()
+        raise
     finally:
-        writer.close()
         bar(None)
-    summary.seconds = time.perf_counter() - started
+    summary.seconds = previous + time.perf_counter() - started
     return summary
 
 
-def _decided(chunks: Iterator[Chunk], policy_set: PolicySet, policies: PolicyPaths,
-             full: bool, trace: bool, workers: int) -> Iterator[Decided]:
+def _restored(state: Progress, errors_path: Path) -> Summary:
+    """The summary an interrupted run had reached."""
+    summary = Summary.from_json(state.summary)
+    summary.errors_file = str(errors_path)
+    summary.resumed_rows = state.rows if state.state == "running" else 0
+    return summary
+
+
+def _decided(chunks: Iterator[tuple[Chunk, Mark]], policy_set: PolicySet,
+             policies: PolicyPaths, full: bool, trace: bool, workers: int
+             ) -> Iterator[tuple[Decided, Mark]]:
     if workers <= 1:
         decider = Decider(policy_set)
-        for chunk in chunks:
-            yield decide_chunk(decider, chunk, full, trace)
+        for chunk, mark in chunks:
+            yield decide_chunk(decider, chunk, full, trace), mark
         return
     with ProcessPoolExecutor(workers, initializer=_worker_init, initargs=(policies,)) as pool:
-        pending: list[Future[Decided]] = []
-        for chunk in chunks:
-            pending.append(pool.submit(_worker_decide, chunk, full, trace))
+        pending: deque[tuple[Future[Decided], Mark]] = deque()
+        for chunk, mark in chunks:
+            pending.append((pool.submit(_worker_decide, chunk, full, trace), mark))
             if len(pending) >= 2 * workers:
-                yield pending.pop(0).result()
-        for future in pending:
-            yield future.result()
+                future, at = pending.popleft()
+                yield future.result(), at
+        for future, at in pending:
+            yield future.result(), at
 
 
 def _progress(stream: TextIO | None, total: int | None) -> Callable[[int | None], None]:

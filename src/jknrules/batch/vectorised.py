@@ -87,7 +87,7 @@ class Decider:
     def decide(self, chunk: Chunk) -> tuple[pa.Table, list[RowError]]:
         """The decision columns of every row of the chunk, and the rows refused."""
         fallback = chunk.fallback.copy()
-        for i in chunk.bad_json:
+        for i in chunk.bad:
             fallback[i] = True
         keys = self.coder.keys(chunk, fallback)
         self.stats["rows_uncoded"] += int(keys.uncoded.sum())

@@ -1,9 +1,16 @@
 """``jknrules batch INPUT --out OUTPUT``: evaluate every case of a JSON Lines, CSV or
 Parquet file (chosen by extension) into one output row per input row, in order.
 
-Exit 0 when the run finished (rows the evaluator refused are in the output with
-``error`` set and in the errors file, ``OUTPUT.errors.jsonl`` unless ``--errors``);
-2 on bad input (unknown file type, unknown columns, invalid policies).
+Exit codes: 0 every row decided; 1 the run finished but some rows are error rows (a
+row the evaluator refused or that could not be read: in the output with ``error`` set
+and in the errors file, ``OUTPUT.errors.jsonl`` unless ``--errors``; stderr says how
+many); 2 bad input or an invalid invocation (unknown file type or columns, invalid
+policies, ``--out``/``--errors`` naming the input, a file that cannot be read or
+written — a missing folder, no permission, a full disk — each named, or ``--resume``
+refused); 3 an internal error. OUTPUT and the errors file appear only when the run is
+complete (written as ``.partial`` and renamed); ``--resume`` continues a run that was
+killed or stopped by an I/O error from its last complete chunk.
+
 With ``--dask SCHEDULER`` the input's partitions are evaluated on a Dask cluster and
 OUTPUT is a folder of Parquet files (``pip install 'jknrules[dask]'``). Without the
 ``batch`` extra (pyarrow, numpy, rich) it says ``pip install 'jknrules[batch]'`` on
@@ -15,10 +22,10 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
-from jknrules.cli.common import EXIT_INVALID
-from jknrules.errors import CaseError, Span, diag
+from jknrules.cli.common import EXIT_FINDINGS, EXIT_INVALID, EXIT_OK
+from jknrules.errors import CaseError, JknrulesError, Span, diag
 
 NAME = "batch"
 HELP = ("evaluasi berkas berisi banyak kasus (JSON Lines, CSV, Parquet) menjadi berkas hasil "
@@ -46,8 +53,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--errors", type=Path, default=None,
                         help="tempat baris yang ditolak (bawaan: OUTPUT.errors.jsonl) / where "
                         "to write refused rows (default: OUTPUT.errors.jsonl)")
-    parser.add_argument("--rows", type=int, default=1 << 18,
+    parser.add_argument("--rows", type=_positive, default=1 << 18,
                         help="baris per potongan / rows per chunk")
+    parser.add_argument("--resume", action="store_true",
+                        help="lanjutkan run yang terputus dari potongan lengkap terakhirnya "
+                        "(berkas masukan dan opsi harus sama) / continue an interrupted run "
+                        "from its last complete chunk (same input and options)")
     parser.add_argument("--workers", type=int, default=1,
                         help="jumlah proses (bawaan 1) / processes deciding chunks (default 1; "
                         "each keeps its own memos, so more pays off only on large inputs and "
@@ -58,6 +69,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         "(scheduler address, e.g. tcp://host:8786; needs jknrules[dask])")
     parser.add_argument("--summary", choices=("text", "json"), default="text",
                         help="format ringkasan / summary format (default text)")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f"harus bilangan bulat positif / must be a positive whole number: {text!r}")
+    return value
 
 
 def missing(extra: str, exc: ImportError) -> str:
@@ -73,15 +95,35 @@ def missing(extra: str, exc: ImportError) -> str:
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         from jknrules.batch import runner
+        from jknrules.batch.files import BatchFileError
     except ImportError as exc:
+        if (exc.name or "").startswith("jknrules"):  # our own module: a bug, not an extra
+            raise
         err.write(missing("batch", exc))
         return EXIT_INVALID
+    try:
+        return _run(args, out, err, runner)
+    except BatchFileError as exc:
+        err.write(_file_report(exc, getattr(args, "lang", "id")))
+        return EXIT_INVALID
+
+
+def _file_report(exc: JknrulesError, lang: str) -> str:
+    langs = ("id", "en") if lang == "id" else ("en", "id")
+    return ("jknrules batch: berkas tidak dapat dipakai / a file cannot be used\n"
+            + exc.report(langs) + "\n")
+
+
+def _run(args: argparse.Namespace, out: TextIO, err: TextIO, runner: Any) -> int:
     if not args.input.exists():
         raise CaseError([diag("JKN-F001", f"berkas tidak ditemukan: {args.input}",
                               f"file not found: {args.input}", span=Span(str(args.input), 1, 1))])
     if args.trace and not args.full:
         args.full = True
     if args.dask:
+        if args.resume:
+            raise CaseError([diag("JKN-X014", "--resume tidak tersedia dengan --dask",
+                                  "--resume is not available with --dask")])
         try:
             import distributed  # noqa: F401 - only to say which extra is missing
         except ImportError as exc:
@@ -94,9 +136,14 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         summary = runner.run(args.input, args.out, args.policies, full=args.full,
                              trace=args.trace, rows=args.rows, errors_path=args.errors,
-                             workers=max(args.workers, 1), progress=err)
+                             workers=max(args.workers, 1), progress=err, resume=args.resume)
     if args.summary == "json":
         out.write(json.dumps(summary.to_json(), ensure_ascii=False) + "\n")
     else:
         out.write(summary.text())
-    return 0
+    if summary.errors:
+        err.write(f"jknrules batch: {summary.errors:,} baris galat dari {summary.cases:,} "
+                  f"(lihat {summary.errors_file}) / {summary.errors:,} error row(s) of "
+                  f"{summary.cases:,} (see {summary.errors_file})\n")
+        return EXIT_FINDINGS
+    return EXIT_OK
