@@ -1,6 +1,7 @@
 """The jknrules benchmark: one command, the same seeded cases for every measurement.
 
     .venv/bin/pip install '.[bench]' && .venv/bin/python bench/run.py [--quick] [--json FILE]
+        [--only latency,scalar]
 
 Prints: the machine; cold load time; single-case latency (p50/p99, with and without
 trace); batch throughput (scalar loop, vectorised in memory, and the CLI Parquet ->
@@ -39,6 +40,8 @@ from jknrules.batch.cases import from_arrow  # noqa: E402
 from jknrules.batch.vectorised import Decider  # noqa: E402
 
 REPORT: dict[str, Any] = {}
+#: the parts of the benchmark, in the order they run (``--only`` picks some)
+PARTS = ("load", "latency", "scalar", "vectorised", "cli", "peers")
 
 
 def say(text: str = "") -> None:
@@ -226,24 +229,37 @@ def main() -> None:
     parser.add_argument("--workers", default=None, help="CLI --workers (default: its own)")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     parser.add_argument("--keep", type=Path, default=None, help="folder for the case files")
+    parser.add_argument("--only", default=",".join(PARTS),
+                        help=f"comma-separated parts to run (default all: {','.join(PARTS)})")
     args = parser.parse_args()
+    parts = set(args.only.split(","))
+    if not parts <= set(PARTS):
+        parser.error(f"--only: unknown part {sorted(parts - set(PARTS))}; parts: {PARTS}")
     n = 5_000 if args.quick else args.cases
     small, large = (20_000, 120_000) if args.quick else (200_000, 1_200_000)
     machine()
-    cold_load(3 if args.quick else 7)
+    if "load" in parts:
+        cold_load(3 if args.quick else 7)
     policies = jknrules.load_policies()
-    table = make_cases(n, seed=3)
-    cases = as_json_cases(table)
-    say(f"\nsingle case, {n:,} mixed cases from the three regencies (seed 3):")
-    latency(cases, policies)
-    say("\nbatch throughput:")
-    scalar_batch(cases, policies)
-    vectorised(make_cases(large, seed=5), policies)
-    folder = args.keep or Path(tempfile.mkdtemp(prefix="jknrules-bench-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    cli(folder, small, large, args.workers)
-    say("\npeer engines, same decisions on the same cases:")
-    peers(2_000 if args.quick else 20_000, policies)
+    if parts & {"latency", "scalar"}:
+        table = make_cases(n, seed=3)
+        cases = as_json_cases(table)
+    if "latency" in parts:
+        say(f"\nsingle case, {n:,} mixed cases from the three regencies (seed 3):")
+        latency(cases, policies)
+    if parts & {"scalar", "vectorised", "cli"}:
+        say("\nbatch throughput:")
+    if "scalar" in parts:
+        scalar_batch(cases, policies)
+    if "vectorised" in parts:
+        vectorised(make_cases(large, seed=5), policies)
+    if "cli" in parts:
+        folder = args.keep or Path(tempfile.mkdtemp(prefix="jknrules-bench-"))
+        folder.mkdir(parents=True, exist_ok=True)
+        cli(folder, small, large, args.workers)
+    if "peers" in parts:
+        say("\npeer engines, same decisions on the same cases:")
+        peers(2_000 if args.quick else 20_000, policies)
     import resource
 
     say(f"\npeak RSS of this benchmark process: "

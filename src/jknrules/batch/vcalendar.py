@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import islice
 
 import numpy as np
 
@@ -30,6 +31,11 @@ _NONE = np.iinfo(np.int64).max
 #: days of opening hours looked at beyond the last moment (rows needing more fall back)
 _AHEAD = 21
 _EOD = (23 * 3600 + 59 * 60 + 59) * 1_000_000
+#: per-day values kept between chunks, per (service, quantity): the oldest beyond this
+#: many days are dropped before each chunk (``Intervals.trim``)
+DAY_LIMIT = 1 << 12
+#: days of opening intervals kept beyond twice the span a chunk asks for
+_SPAN_SLACK = 732
 
 
 @dataclass
@@ -46,13 +52,24 @@ class Times:
 
 
 class Intervals:
-    """Opening intervals of channels as arrays, kept per run and widened on demand."""
+    """Opening intervals of channels as arrays, kept per run and widened on demand, and
+    per-day values. Both are bounded: the per-day values by :data:`DAY_LIMIT` days between
+    chunks (:meth:`trim`), the intervals by the span of days a chunk asks for."""
 
     def __init__(self) -> None:
-        #: per-day values of each (service, quantity), kept for the run
+        #: per-day values of each (service, quantity), kept for the run (see ``trim``)
         self.days: dict[tuple[int, str], dict[int, int]] = {}
         self._known: dict[tuple[int, int], tuple[ServiceCalendar, WeeklyHours | None, int, int,
                                                   np.ndarray, np.ndarray]] = {}
+
+    def trim(self) -> None:
+        """Drop the per-day values of the oldest days seen beyond :data:`DAY_LIMIT` of a
+        (service, quantity) (values are pure functions of the day: a dropped day is
+        computed again when it comes back)."""
+        for values in self.days.values():
+            if len(values) > DAY_LIMIT:
+                for day in list(islice(values, len(values) - DAY_LIMIT)):
+                    del values[day]
 
     def get(self, cal: ServiceCalendar, hours: WeeklyHours | None, first: int, last: int
             ) -> tuple[np.ndarray, np.ndarray]:
@@ -61,7 +78,11 @@ class Intervals:
         if known is not None and known[2] <= first and last <= known[3]:
             return known[4], known[5]
         if known is not None:
-            first, last = min(first, known[2]), max(last, known[3])
+            lo, hi = min(first, known[2]), max(last, known[3])
+            # widen what is known, unless it would cover far more days than asked for: a
+            # run whose days move on keeps the intervals of the days it is deciding
+            if hi - lo <= 2 * (last - first) + _SPAN_SLACK:
+                first, last = lo, hi
         starts, ends = _intervals(cal, hours, first, last)
         self._known[key] = (cal, hours, first, last, starts, ends)
         return starts, ends
@@ -184,6 +205,7 @@ def _add(cal: ServiceCalendar, moments: np.ndarray, duration: Duration,
 def service_times(cal: ServiceCalendar, service: CService, t: np.ndarray,
                   known: Intervals | None = None) -> Times:
     known = known or Intervals()
+    known.trim()
 
     def memo(name: str) -> dict[int, int]:
         return known.days.setdefault((id(service), name), {})

@@ -17,19 +17,27 @@ from __future__ import annotations
 
 import calendar as _cal
 import datetime as dt
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays
 
+from jknrules.engine.memo import (
+    CALENDAR_LIMIT,
+    WORKING_BEFORE_LIMIT,
+    YEARS_LIMIT,
+    Memo,
+)
 from jknrules.language.policy import Duration, Hours
 
 _DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 #: How far ahead we look for the next opening before giving up.
 SEARCH_DAYS = 400
 _ONE_DAY = dt.timedelta(days=1)
+#: a day's opening intervals: (opens, closes) moments, in order
+_Intervals = tuple[tuple[dt.datetime, dt.datetime], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,21 +89,28 @@ def _minutes(hhmm: str) -> int:
 
 
 class ServiceCalendar:
-    """A regency's calendar. Holiday lists are built per year on first use and
-    memoised inside this object (writes are idempotent, guarded by a lock)."""
+    """A regency's calendar. Holiday lists (per year), opening intervals (per hours and
+    day), date shifts and previous working days are memoised inside this object in
+    bounded tables that drop what was not used lately (:class:`~jknrules.engine.memo.Memo`:
+    safe to share between threads, never more than their limit, whatever the days)."""
 
     def __init__(self, zone: str, extra_closed: Iterable[dt.date] = ()) -> None:
         self.zone = ZoneInfo(zone)
         self.extra_closed = frozenset(extra_closed)
-        self._years: dict[int, dict[dt.date, str]] = {}
-        self._years_en: dict[int, dict[dt.date, str]] = {}
-        self._lock = threading.Lock()
-        # opening intervals per (hours, day), memoised like the holiday tables; the hours
-        # object is pinned beside its id so the id cannot be reused while the key lives
-        self._days: dict[tuple[int, dt.date], tuple[tuple[dt.datetime, dt.datetime], ...]] = {}
-        self._pinned: dict[int, WeeklyHours | None] = {}
-        self._shifts: dict[tuple[dt.date, int, int, int], dt.date] = {}
-        self._working_before: dict[dt.date, dt.date] = {}
+        self._years: Memo[int, dict[dt.date, str]] = Memo(YEARS_LIMIT)
+        self._years_en: Memo[int, dict[dt.date, str]] = Memo(YEARS_LIMIT)
+        # opening intervals per (hours, day), keyed by the hours' id (hashing the hours
+        # would cost more than the lookup saves); the value holds the hours object, so
+        # its id cannot be reused by another while the entry lives
+        self._days: Memo[tuple[int, dt.date], tuple[WeeklyHours | None, _Intervals]] = \
+            Memo(CALENDAR_LIMIT)
+        self._shifts: Memo[tuple[dt.date, int, int, int], dt.date] = Memo(CALENDAR_LIMIT)
+        self._working_before: Memo[dt.date, dt.date] = Memo(WORKING_BEFORE_LIMIT)
+
+    def memos(self) -> dict[str, Memo[Any, Any]]:
+        """The memos by name (for tests and measurements)."""
+        return {"years": self._years, "years_en": self._years_en, "days": self._days,
+                "shifts": self._shifts, "working_before": self._working_before}
 
     # --- days -------------------------------------------------------------
     def holidays_of(self, year: int, language: str = "id") -> dict[dt.date, str]:
@@ -107,9 +122,7 @@ class ServiceCalendar:
             table = holidays.country_holidays(
                 "ID", years=year, categories=("public", "government"), language=language
             )
-            found = {d: str(name) for d, name in table.items()}
-            with self._lock:
-                memo.setdefault(year, found)
+            found = memo.put(year, {d: str(name) for d, name in table.items()})
         return found
 
     def holiday_name(self, day: dt.date) -> str | None:
@@ -140,7 +153,7 @@ class ServiceCalendar:
             found = day
             while not self.is_working_day(found):
                 found -= dt.timedelta(days=1)
-            self._working_before[day] = found
+            found = self._working_before.put(day, found)
         return found
 
     # --- hours ------------------------------------------------------------
@@ -154,23 +167,20 @@ class ServiceCalendar:
         """Opening intervals on ``day``; ``None`` hours = open all day every day."""
         return list(self.day_intervals(hours, day))
 
-    def day_intervals(self, hours: WeeklyHours | None, day: dt.date
-                      ) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
-        """:meth:`intervals` as a tuple, computed once per (hours, day)."""
+    def day_intervals(self, hours: WeeklyHours | None, day: dt.date) -> _Intervals:
+        """:meth:`intervals` as a tuple, memoised per (hours, day)."""
         key = (id(hours), day)
         found = self._days.get(key)
         if found is None:
             start = dt.datetime.combine(day, dt.time(), self.zone)
             if hours is None:
-                found = ((start, start + dt.timedelta(days=1)),)
+                intervals: _Intervals = ((start, start + dt.timedelta(days=1)),)
             else:
                 ranges = hours.days[7] if self.is_holiday(day) else hours.days[day.weekday()]
-                found = tuple((start + dt.timedelta(minutes=a), start + dt.timedelta(minutes=b))
-                              for a, b in ranges)
-            with self._lock:
-                self._pinned.setdefault(id(hours), hours)
-                self._days.setdefault(key, found)
-        return found
+                intervals = tuple((start + dt.timedelta(minutes=a),
+                                   start + dt.timedelta(minutes=b)) for a, b in ranges)
+            found = self._days.put(key, (hours, intervals))
+        return found[1]
 
     def is_open(self, hours: WeeklyHours | None, moment: dt.datetime) -> bool:
         return any(a <= moment < b for a, b in self.intervals(hours, moment.date()))
@@ -292,7 +302,7 @@ class ServiceCalendar:
         key = (day, months, days, working_days)
         found = self._shifts.get(key)
         if found is None:
-            found = self._shifts[key] = self._shift_date(day, months, days, working_days)
+            found = self._shifts.put(key, self._shift_date(day, months, days, working_days))
         return found
 
     def _shift_date(self, day: dt.date, months: int, days: int, working_days: int) -> dt.date:

@@ -53,7 +53,7 @@ def calendar_phase(policy: CompiledPolicy, service: CService, submitted: dt.date
         window, cite = service.window
         # day-level values, computed once per (service, day): see _window_of
         key = ("window", start.date())
-        plan = service.memo.get(key) or service.memo.setdefault(
+        plan = service.memo.get(key) or service.memo.put(
             key, _window_of(cal, service, window, start.date()))
         inside, window_month, opens, closes, opens_iso, closes_iso = plan
         if opens_iso is not None:
@@ -85,7 +85,7 @@ def calendar_phase(policy: CompiledPolicy, service: CService, submitted: dt.date
     if service.cutoff is not None:
         cutoff, cite = service.cutoff
         cutoff_key = ("cutoff", window_month, start.date())
-        cutoff_day, submit_iso, moved = service.memo.get(cutoff_key) or service.memo.setdefault(
+        cutoff_day, submit_iso, moved = service.memo.get(cutoff_key) or service.memo.put(
             cutoff_key, _cutoff_of(cal, service, cutoff.day, window_month, start.date()))
         deadlines["submit_to_bpjs_by"] = submit_iso
         if moved is not None:

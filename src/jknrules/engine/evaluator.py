@@ -110,8 +110,6 @@ def evaluate_compiled(policy: CompiledPolicy, case: Case, *, trace: bool = True)
     )
 
 
-#: facts-phase results kept per version (beyond this many value combinations, none are added)
-_MEMO_LIMIT = 1 << 16
 _ABSENT = object()
 
 
@@ -119,8 +117,9 @@ def _facts_phase(version: CVersion, work: Work) -> tuple[CService | None, list[d
     """Service selection, eligibility rules and document requirements.
 
     They read only the facts in ``version.reads``, so their effect on ``work`` (candidates,
-    unknowns, trace) is recorded once per combination of those values and replayed with
-    fresh copies: a result never shares a mutable object with the policy or another result.
+    unknowns, trace) is recorded once per combination of those values (``CVersion.memo``,
+    bounded) and replayed with fresh copies: a result never shares a mutable object with
+    the policy or another result.
     """
     get = work.facts.get
     key = tuple([get(name, _ABSENT) for name in version.reads])
@@ -135,9 +134,8 @@ def _facts_phase(version: CVersion, work: Work) -> tuple[CService | None, list[d
             _notices(service, record)
         elif possible:
             required = _common_requirements(possible, record)
-        found = (service, required, record.candidates, record.unknowns, record.trace)
-        if len(version.memo) < _MEMO_LIMIT:
-            version.memo[key] = found
+        found = version.memo.put(
+            key, (service, required, record.candidates, record.unknowns, record.trace))
     service, required, candidates, unknowns, trace = found
     work.candidates.extend([(o, s, _fresh_reason(r)) for o, s, r in candidates])
     for names, uses in unknowns.items():

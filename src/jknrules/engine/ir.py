@@ -10,6 +10,7 @@ from typing import Any
 
 from jknrules.engine.calendar import ServiceCalendar, WeeklyHours
 from jknrules.engine.conditions import Compiled
+from jknrules.engine.memo import SERVICE_LIMIT, VERSION_LIMIT, Memo
 from jknrules.errors import Span
 from jknrules.language.policy import (
     Activation,
@@ -128,9 +129,10 @@ class CService:
     #: the hours at which any channel of the service is open: response and activation
     #: times run on them (the counter and the after-hours group cover for each other)
     service_hours: WeeklyHours | None = None
-    #: the evaluator's memo of day-level calendar values (see ``engine.deadlines``)
-    memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False, hash=False,
-                                             repr=False)
+    #: the evaluator's memo of day-level calendar values (see ``engine.deadlines``), at
+    #: most ``memo.SERVICE_LIMIT`` entries (what was not used lately is dropped)
+    memo: Memo[tuple[Any, ...], Any] = field(default_factory=lambda: Memo(SERVICE_LIMIT),
+                                             compare=False, hash=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,9 +144,10 @@ class CVersion:
     #: every case field a condition of this version reads (with ``request``)
     reads: tuple[str, ...] = ()
     #: the evaluator's memo of what the facts decide, keyed by the values of ``reads``
-    #: (filled on first use, never mutated after; see ``evaluator._facts_phase``)
-    memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False, hash=False,
-                                             repr=False)
+    #: (entries never mutated; at most ``memo.VERSION_LIMIT``, what was not used lately
+    #: is dropped; see ``evaluator._facts_phase``)
+    memo: Memo[tuple[Any, ...], Any] = field(default_factory=lambda: Memo(VERSION_LIMIT),
+                                             compare=False, hash=False, repr=False)
 
 
 @dataclass(frozen=True)

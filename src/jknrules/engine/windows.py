@@ -1,8 +1,9 @@
 """Intake windows and the monthly cut-off to BPJS, as pure functions of a day.
 
 Both evaluators call these: the scalar one (``engine/deadlines.py``) once per service
-and day (memoised in ``CService.memo``), the vectorised one (``batch/vcalendar.py``)
-once per distinct day, or (month, day) key, of a batch (memoised for the run). So
+and day (memoised in ``CService.memo``, bounded), the vectorised one
+(``batch/vcalendar.py``) once per distinct day, or (month, day) key, of a batch
+(memoised for the run, at most ``vcalendar.DAY_LIMIT`` days kept between chunks). So
 the arithmetic — which month's window a day falls in, when that window opens and
 closes on the service's channels, which working day a cut-off moves back to — is
 written once. Each function reads only its arguments and the regency's calendar
