@@ -303,16 +303,15 @@ def _check_requirements(ctx: _Ctx, service: CService) -> None:
 def _check_channels(ctx: _Ctx, service: CService) -> None:
     for i, channel in enumerate(service.channels):
         at = ctx.span(service, "channels", i)
-        if channel.hours is not None and not any(channel.hours.days):
+        if not any(channel.hours.days):
             ctx.add("unreachable_channel",
                     f"kanal '{channel.id}' ({service.route}) tidak pernah buka",
                     f"channel '{channel.id}' ({service.route}) never opens",
                     at=[at], sources=[channel.cite.text])
             continue
         for earlier in service.channels[:i]:
-            if earlier.hours is None or (channel.hours is not None and all(
-                    _covered(day, big) for day, big in zip(channel.hours.days,
-                                                           earlier.hours.days, strict=True))):
+            if all(_covered(day, big) for day, big in zip(channel.hours.days,
+                                                          earlier.hours.days, strict=True)):
                 ctx.add("unreachable_channel",
                         f"kanal '{channel.id}' ({service.route}) tidak pernah dipilih: jamnya "
                         f"selalu di dalam jam kanal '{earlier.id}' yang disebut lebih dulu",

@@ -263,25 +263,16 @@ def service_times(cal: ServiceCalendar, service: CService, t: np.ndarray,
         # outside the window, the window's opening is the one "come back" date
         deadlines["next_service_opening"] = np.where(
             inside == 0, _NONE, deadlines["next_service_opening"])
-    hours_of = [ch.hours for ch in service.channels]
 
     def on_channel(base: np.ndarray, duration: Duration, name: str) -> np.ndarray:
-        """:func:`_add` of each row on the service's hours (``CService.service_hours``), else
-        on its chosen channel (rows without one keep ``base``)."""
+        """:func:`_add` of each row with a channel on the service's hours
+        (``CService.service_hours``); rows without one keep ``base``."""
         out = base.copy()
-        if service.service_hours is not None:  # the service's hours, whichever channel
-            rows = np.nonzero(channel >= 0)[0]
-            if len(rows):
-                out[rows], past = _add(cal, base[rows], duration, service.service_hours,
-                                       known, lambda part: memo(f"{name}.{part}"))
-                unsure[rows] |= past
-            return out
-        for i, hours in enumerate(hours_of):
-            rows = np.nonzero(channel == i)[0]
-            if len(rows):
-                out[rows], past = _add(cal, base[rows], duration, hours, known,
-                                       lambda part: memo(f"{name}.{part}"))
-                unsure[rows] |= past
+        rows = np.nonzero(channel >= 0)[0]
+        if len(rows):
+            out[rows], past = _add(cal, base[rows], duration, service.service_hours, known,
+                                   lambda part: memo(f"{name}.{part}"))
+            unsure[rows] |= past
         return out
 
     if service.response is not None:

@@ -13,6 +13,12 @@ from jknrules.load.source import SourceText
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
 
+#: the ``--policies`` help of the commands that read the policy folder in use
+POLICIES_HELP = ("folder kebijakan (bawaan: $JKNRULES_POLICIES, lalu policies/ di folder kerja "
+                 "atau induknya, lalu salinan paket) / policy folder (default: "
+                 "$JKNRULES_POLICIES, then policies/ in the working folder or a parent, "
+                 "then the installed copy)")
+
 
 def report(exc: JknrulesError, lang: str) -> str:
     if isinstance(exc, PolicyError):

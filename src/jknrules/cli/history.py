@@ -14,7 +14,7 @@ from typing import TextIO
 
 from jknrules.audit.history import history, to_json, to_markdown
 from jknrules.audit.versions import from_file, from_folder, parse_date
-from jknrules.cli.common import policy_folder
+from jknrules.cli.common import POLICIES_HELP, policy_folder
 
 NAME = "history"
 HELP = ("riwayat versi kebijakan kabupaten: tanggal, dokumen, penanda tangan, perubahan / "
@@ -28,10 +28,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="sebut versi yang berlaku pada tanggal ini (YYYY-MM-DD) / name the "
                         "version in force on this date")
     parser.add_argument("--policies", type=Path, default=None, metavar="DIR",
-                        help="folder kebijakan (bawaan: $JKNRULES_POLICIES, lalu policies/ di folder kerja "
-                        "atau induknya, lalu salinan paket) / policy folder (default: "
-                        "$JKNRULES_POLICIES, then policies/ in the working folder or a parent, "
-                        "then the installed copy)")
+                        help=POLICIES_HELP)
     parser.add_argument("--format", choices=("md", "json"), default="md",
                         help="format keluaran / output format (default md)")
 

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from jknrules.audit.render.document import build, to_markdown
 from jknrules.audit.render.html import to_html
 from jknrules.audit.versions import from_file, from_folder, parse_date
-from jknrules.cli.common import policy_folder
+from jknrules.cli.common import POLICIES_HELP, policy_folder
 
 NAME = "render"
 HELP = ("tampilkan versi yang berlaku sebagai Standar Pelayanan (Markdown atau HTML) / "
@@ -32,10 +32,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         "setempat) / the version in force on this date (default: today, local "
                         "time)")
     parser.add_argument("--policies", type=Path, default=None, metavar="DIR",
-                        help="folder kebijakan (bawaan: $JKNRULES_POLICIES, lalu policies/ di folder kerja "
-                        "atau induknya, lalu salinan paket) / policy folder (default: "
-                        "$JKNRULES_POLICIES, then policies/ in the working folder or a parent, "
-                        "then the installed copy)")
+                        help=POLICIES_HELP)
     parser.add_argument("--format", choices=("md", "html"), default="md",
                         help="format keluaran / output format (default md)")
     parser.add_argument("--lang", choices=("id", "en"), default="id",

@@ -10,7 +10,7 @@ from typing import TextIO
 from jknrules.analysis.coverage import measure
 from jknrules.analysis.examples import example_files, load_examples, run_example
 from jknrules.analysis.report import coverage_text
-from jknrules.cli.common import policy_folder
+from jknrules.cli.common import POLICIES_HELP, policy_folder
 from jknrules.load.loader import display_name
 from jknrules.load.policyset import PolicySet
 
@@ -25,10 +25,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         "kebijakan) / example-case files or folders (default: tests/ in the "
                         "policy folder)")
     parser.add_argument("--policies", type=Path, default=None, metavar="DIR",
-                        help="folder kebijakan (bawaan: $JKNRULES_POLICIES, lalu policies/ di folder kerja "
-                        "atau induknya, lalu salinan paket) / policy folder (default: "
-                        "$JKNRULES_POLICIES, then policies/ in the working folder or a parent, "
-                        "then the installed copy)")
+                        help=POLICIES_HELP)
     parser.add_argument("--coverage", action="store_true",
                         help="laporkan yang tidak dijalankan contoh mana pun (exit 1 bila ada) / "
                         "report what no case exercised (exit 1 if anything)")

@@ -149,8 +149,7 @@ def compile_service(loaded: LoadedPolicy, vi: int, route: str, service: Service)
         window=pair("intake_window"), cutoff=pair("cutoff"), response=pair("response_time"),
         activation=pair("expected_activation"), steps=tuple(service.steps),
         assumptions=tuple(service.assumptions), notices=notices,
-        service_hours=WeeklyHours.union([c.hours for c in channels if c.hours is not None])
-        if all(c.hours is not None for c in channels) else None,
+        service_hours=WeeklyHours.union([c.hours for c in channels]),
     )
 
 

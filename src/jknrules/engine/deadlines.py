@@ -78,7 +78,7 @@ def calendar_phase(policy: CompiledPolicy, service: CService, submitted: dt.date
                 cite,
             ))
     if service.response is not None:
-        due = cal.add(start, service.response[0], _service_hours(service, channel.hours))
+        due = cal.add(start, service.response[0], service.service_hours)
         if due is not None:
             deadlines["response_due"] = _iso(due)
     cutoff_day: dt.date | None = None
@@ -96,17 +96,10 @@ def calendar_phase(policy: CompiledPolicy, service: CService, submitted: dt.date
                       date=cutoff_day.isoformat())
     if service.activation is not None:
         active = _activation(cal, service.activation[0], start, cutoff_day,
-                             _service_hours(service, channel.hours))
+                             service.service_hours)
         if active is not None:
             deadlines["expected_active_by"] = _iso(active)
     return channel.id, deadlines
-
-
-def _service_hours(service: CService, chosen: WeeklyHours | None) -> WeeklyHours | None:
-    """The hours response and activation times run on: those of any channel of the
-    service (an emergency answered at the counter may be finished by the after-hours
-    group), or the chosen channel's when the service has only that one."""
-    return service.service_hours if service.service_hours is not None else chosen
 
 
 def _activation(cal: ServiceCalendar, act: Activation, start: dt.datetime,

@@ -86,7 +86,8 @@ class CRequirement:
 class CChannel:
     id: str
     name: str
-    hours: WeeklyHours | None
+    #: opening hours; a channel whose source states none has ``WORKING_DAYS_ALL_DAY``
+    hours: WeeklyHours
     cite: Citation
     #: the office serving this channel (its name), when not the service's own
     office: str | None = None
@@ -125,10 +126,10 @@ class CService:
     activation: tuple[Activation, Citation] | None
     steps: tuple[Step, ...]
     assumptions: tuple[Assumption, ...]
-    notices: tuple[CNotice, ...] = ()
     #: the hours at which any channel of the service is open: response and activation
     #: times run on them (the counter and the after-hours group cover for each other)
-    service_hours: WeeklyHours | None = None
+    service_hours: WeeklyHours
+    notices: tuple[CNotice, ...] = ()
     #: the evaluator's memo of day-level calendar values (see ``engine.deadlines``), at
     #: most ``memo.SERVICE_LIMIT`` entries (what was not used lately is dropped)
     memo: Memo[tuple[Any, ...], Any] = field(default_factory=lambda: Memo(SERVICE_LIMIT),

@@ -330,7 +330,7 @@ def parse(
             f"YAML tidak valid: {said_id} (pengurai: {problem})",
             f"invalid YAML: {said_en} (parser: {problem})",
             span=span,
-            source_line=lines[span.line - 1] if 0 < span.line <= len(lines) else "",
+            source_line=_line(lines, span),
             hint_id="periksa indentasi, titik dua dan tanda kutip di baris ini",
             hint_en="check indentation, colons and quotes on this line",
         )]) from None
