@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,3 +19,35 @@ SHARED = ROOT.parent / "shared"
 @pytest.fixture(scope="session")
 def policies() -> jknrules.PolicySet:
     return jknrules.load_policies(POLICY_DIR)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 256 KiB tmpfs (needs the right to mount, e.g. root in a container)."""
+    mount = shutil.which("mount")
+    if mount is None or sys.platform != "linux":
+        pytest.skip("a real full disk needs Linux and mount(8)")
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    done = subprocess.run([mount, "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(folder)],
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=False)
+
+
+def fill(folder: Path) -> Path:
+    """Fill the file system: nothing is left but the unused end of each file's last page."""
+    filler = folder / "filler"
+    with filler.open("wb", buffering=0) as handle:
+        try:
+            while handle.write(b"\0" * 4096):
+                pass
+        except OSError:
+            pass
+    stat = os.statvfs(folder)
+    assert stat.f_bavail == 0
+    return filler

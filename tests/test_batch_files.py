@@ -258,6 +258,26 @@ def test_a_file_size_limit_is_exit_2_naming_the_file(tmp_path: Path) -> None:
     assert out.read_bytes() == plain.read_bytes()
 
 
+def test_a_real_full_disk_is_exit_2_and_resume_finishes_once_there_is_room(
+        tmp_path: Path, small_disk: Path) -> None:
+    """The output on a 256 KiB tmpfs: the disk fills in the middle of the run."""
+    source = write_input(tmp_path / "cases.jsonl", sample_cases(3000, 5))
+    plain = tmp_path / "plain.jsonl"
+    assert run(str(source), "--out", str(plain), "--rows", "500")[0] == 0
+    assert plain.stat().st_size > 2 * 256 * 1024
+    out = small_disk / "o.jsonl"
+    code, summary, err = run(str(source), "--out", str(out), "--rows", "500")
+    assert code == 2 and not summary, err
+    assert "JKN-X012" in err and "o.jsonl.partial" in err and "internal" not in err
+    assert not out.exists()
+    subprocess.run(["mount", "-o", "remount,size=4m", str(small_disk)], check=True)
+    code, summary, err = run(str(source), "--out", str(out), "--rows", "500", "--resume",
+                             "--summary", "json")
+    assert code == 0, err
+    assert json.loads(summary)["resumed_rows"] > 0
+    assert out.read_bytes() == plain.read_bytes()
+
+
 def test_a_failure_while_renaming_is_finished_by_resume(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     source = write_input(tmp_path / "cases.jsonl", CASES)

@@ -305,7 +305,7 @@ def test_the_untouched_file_verifies(tmp_path: Path, signed: Signed) -> None:
     code, report = verify(path, signed.public, "--verify", "--public-key", str(signed.public))
     assert code == 0, report["findings"]
     assert report["integrity"] == {"chained": 4, "unchained": 0, "checkpoints": 4,
-                                   "signatures_verified": 4}
+                                   "interrupted_writes": 0, "signatures_verified": 4}
     assert len(signed.lines) == 8
 
 

@@ -10,18 +10,29 @@ line's own canonical JSON (:func:`jknrules.audit.canonical.canonical`) without
 Because each hash covers the previous one, a valid signature on a checkpoint vouches
 for every line before it.
 
+A line written after an interrupted write (a writer killed in the middle of its
+``write``) also carries ``chain.torn``: the length and SHA-256 of the bytes that write
+left (:class:`jknrules.audit.logfile.Torn`). The bytes stay in the file, on a line of
+their own, and the chain goes on from the last complete line; the seal is covered by
+the line's hash and so by the next signature.
+
 :class:`ChainCheck` reads the lines one at a time (memory does not grow with the file)
 and reports, by line number: a line whose hash does not match its content
 (``JKN-A051``), a broken link — a line deleted, repeated, moved or inserted, a chain
 that starts again (``JKN-A052``), a line not in canonical form (``JKN-A053``), and,
 when verifying signatures, a checkpoint whose signature fails (``JKN-A054``) or whose
 key is not published (``JKN-A055``), records no valid checkpoint covers (``JKN-A056``)
-and records written before the chain (``JKN-A050``).
+and records written before the chain (``JKN-A050``). An interrupted write is always a
+finding (``JKN-A032``, saying which line of the chain it was to be and whether a later
+append sealed it): nothing can tell a write cut by a crash from a record cut short
+afterwards, so it never passes as clean. A seal whose bytes are gone or changed is
+``JKN-A057``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +48,7 @@ from jknrules.audit.keys import (
     sign,
     verify,
 )
-from jknrules.audit.logfile import Entry, append_lines, lines_backwards
+from jknrules.audit.logfile import Entry, Torn, append_lines, lines_backwards
 from jknrules.audit.wording import Words
 from jknrules.language.record import CHECKPOINT_FORMAT, RECORD_FORMAT, UNCHAINED_FORMAT
 
@@ -63,22 +74,27 @@ def signed_bytes(checkpoint: Mapping[str, Any]) -> bytes:
     return canonical({k: v for k, v in checkpoint.items() if k != "signature"})
 
 
-def link(line: Mapping[str, Any], seq: int, prev: str) -> dict[str, Any]:
-    """``line`` placed in the chain after the line whose hash is ``prev``."""
+def link(line: Mapping[str, Any], seq: int, prev: str, torn: Torn | None = None
+         ) -> dict[str, Any]:
+    """``line`` placed in the chain after the line whose hash is ``prev`` (sealing the
+    bytes of an interrupted write between them, ``torn``)."""
     out = {k: v for k, v in line.items() if k != "chain"}
     out["chain"] = {"seq": seq, "prev": prev}
+    if torn is not None:
+        out["chain"]["torn"] = torn.to_json()
     out["chain"]["hash"] = body_hash(out)
     return out
 
 
 def make_checkpoint(seq: int, prev: str, key: Ed25519PrivateKey,
-                    now: dt.datetime | None = None) -> dict[str, Any]:
+                    now: dt.datetime | None = None, torn: Torn | None = None
+                    ) -> dict[str, Any]:
     """A signed checkpoint after the line whose hash is ``prev``."""
     moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     line = link({"format": CHECKPOINT_FORMAT, "algorithm": ALGORITHM,
                  "key_id": key_id(key.public_key()),
                  "signed_at": moment.isoformat(timespec="seconds").replace("+00:00", "Z")},
-                seq, prev)
+                seq, prev, torn)
     line["signature"] = sign(key, signed_bytes(line))
     return line
 
@@ -148,9 +164,9 @@ def append_chained(path: Path, entry: Mapping[str, Any], *,
     record as written."""
     written: dict[str, Any] = {}
 
-    def build(fd: int, size: int) -> bytes:
+    def build(fd: int, size: int, torn: Torn | None) -> bytes:
         head = find_head(fd, size, max(1, checkpoint_every))
-        record = link(entry, head.seq + 1, head.hash)
+        record = link(entry, head.seq + 1, head.hash, torn)
         written.update(record)
         data = canonical(record) + b"\n"
         if key is not None and head.unsigned + 1 >= checkpoint_every:
@@ -168,11 +184,11 @@ def append_checkpoint(path: Path, key: Ed25519PrivateKey,
     the file holds no chained line)."""
     written: dict[str, Any] = {}
 
-    def build(fd: int, size: int) -> bytes:
+    def build(fd: int, size: int, torn: Torn | None) -> bytes:
         head = find_head(fd, size, 1)
         if head.seq < 0 or head.unsigned == 0:
             return b""
-        line = make_checkpoint(head.seq + 1, head.hash, key, now)
+        line = make_checkpoint(head.seq + 1, head.hash, key, now, torn)
         written.update(line)
         return canonical(line) + b"\n"
 
@@ -197,14 +213,21 @@ class ChainCheck:
     unchained: int = 0
     checkpoints: int = 0
     signed: int = 0
+    interrupted: int = 0
     _prev: tuple[int, int, str] | None = None  # (line, seq, hash) of the last chained line
     _loose: list[int] = field(default_factory=list)  # first line, last line, count
     _uncovered: list[int] = field(default_factory=list)
+    _damaged: _Damaged | None = None  # a line that is not JSON, until the next link
 
     def feed(self, entry: Entry) -> list[ReplayFinding]:
+        """The findings about ``entry`` (and about a damaged line before it). A line that
+        is no JSON value at all is reported here, not by the caller: whether it is a
+        sealed interrupted write is known only at the next link."""
         data = entry.data
+        if data is None:
+            return self._damage(entry)
         if not isinstance(data, dict):
-            return []  # a damaged line: reported by the reader
+            return []  # a JSON value that is no record: reported by the reader
         if data.get("format") == UNCHAINED_FORMAT and "chain" not in data:
             self.unchained += 1
             self._loose = [self._loose[0], entry.line, self._loose[2] + 1] if self._loose \
@@ -223,7 +246,8 @@ class ChainCheck:
                 "baris tidak memuat rantai (chain.seq, chain.prev, chain.hash) yang utuh",
                 "the line lacks a whole chain (chain.seq, chain.prev, chain.hash)")))
             self._uncover(entry, checkpoint)
-            return loose + out
+            return loose + self._unsealed() + out
+        out += self._seal(entry.line, chain.get("torn"))
         seq, prev, stated = int(chain["seq"]), str(chain["prev"]), str(chain["hash"])
         self.chained += not checkpoint
         self.checkpoints += checkpoint
@@ -250,7 +274,7 @@ class ChainCheck:
         return loose + out
 
     def finish(self) -> list[ReplayFinding]:
-        out = self._flush_loose()
+        out = self._flush_loose() + self._unsealed()
         if self.signatures and self._uncovered:
             first, last, count = self._uncovered
             out.append(_finding(first, "JKN-A056", Words(
@@ -262,8 +286,89 @@ class ChainCheck:
 
     def summary(self) -> dict[str, Any]:
         return {"chained": self.chained, "unchained": self.unchained,
-                "checkpoints": self.checkpoints,
+                "checkpoints": self.checkpoints, "interrupted_writes": self.interrupted,
                 "signatures_verified": self.signed if self.signatures else None}
+
+    # --- damaged lines and interrupted writes --------------------------------------------
+
+    def _damage(self, entry: Entry) -> list[ReplayFinding]:
+        problem = entry.problem
+        if problem is None:  # pragma: no cover - the reader gives every such line one
+            return []
+        if problem.code not in ("JKN-A031", "JKN-A032") or not entry.raw:
+            return [problem]
+        out = self._unsealed()
+        self._damaged = _Damaged(entry.line, problem, entry.raw, self._prev)
+        return out
+
+    def _unsealed(self) -> list[ReplayFinding]:
+        """The damaged line no link sealed: an interrupted write at the end of the file
+        (``JKN-A032``, which the next append seals), or a damaged line in the middle."""
+        damaged, self._damaged = self._damaged, None
+        if damaged is None:
+            return []
+        if damaged.problem.code == "JKN-A032":
+            return [self._interrupted(damaged, None)]
+        return [damaged.problem]
+
+    def _seal(self, line: int, torn: Any) -> list[ReplayFinding]:
+        """Check the seal ``chain.torn`` of the line ``line`` against the damaged line
+        before it (if any)."""
+        if torn is None:
+            return self._unsealed()
+        damaged, self._damaged = self._damaged, None
+        size = torn.get("bytes") if isinstance(torn, dict) else None
+        digest = torn.get("sha256") if isinstance(torn, dict) else None
+        if damaged is not None and size == len(damaged.raw) and digest == damaged.sha256:
+            return [self._interrupted(damaged, line)]
+        named = f"{size} bita, sha256 {str(digest)[:12]}…"
+        named_en = f"{size} bytes, sha256 {str(digest)[:12]}…"
+        if damaged is None:
+            why = Words(
+                f"baris ini menyegel penulisan terputus ({named}) tepat sebelumnya, tetapi "
+                "baris sebelumnya utuh: bita penulisan terputus itu dihapus",
+                f"this line seals an interrupted write ({named_en}) just before it, but the "
+                "line before it is complete: the bytes of that write were removed")
+            return [_finding(line, "JKN-A057", why)]
+        why = Words(
+            f"baris ini menyegel penulisan terputus ({named}) pada baris {damaged.line}, "
+            f"tetapi baris itu kini berisi bita lain ({len(damaged.raw)} bita): bita itu "
+            "diubah", f"this line seals an interrupted write ({named_en}) at line "
+            f"{damaged.line}, but that line now holds other bytes ({len(damaged.raw)} "
+            "bytes): they were changed")
+        return [damaged.problem, _finding(line, "JKN-A057", why)]
+
+    def _interrupted(self, damaged: _Damaged, sealed_by: int | None) -> ReplayFinding:
+        """What an interrupted write is: how long, what it was to be, where in the
+        chain, and whether it is sealed."""
+        self.interrupted += 1
+        size = len(damaged.raw)
+        after_line, after_seq, _ = damaged.after if damaged.after else (0, -1, GENESIS)
+        where_id = f"setelah baris {after_line}" if after_line else "di awal berkas"
+        where_en = f"after line {after_line}" if after_line else "at the start of the file"
+        if damaged.raw.startswith(b'{"algorithm":'):
+            what = Words("checkpoint", "checkpoint")
+            lost = Words("catatan sebelumnya tidak dilindungi oleh tanda tangan ini",
+                         "the records before it are not covered by this signature")
+        else:
+            what = Words("catatan keputusan", "decision record")
+            lost = Words("keputusan di dalamnya tidak tercatat (evaluate tidak mencetaknya)",
+                         "the decision it held was not recorded (evaluate did not print it)")
+        head = Words(
+            f"penulisan terputus: {size} bita dari sebuah {what.id} yang tidak selesai "
+            f"ditulis (urutan {after_seq + 1} dalam rantai, {where_id}); {lost.id}; ",
+            f"an interrupted write: {size} bytes of a {what.en} that was never completed "
+            f"(seq {after_seq + 1} of the chain, {where_en}); {lost.en}; ")
+        if sealed_by is None:
+            tail = Words("belum disegel: penambahan berikutnya menyimpan bita ini dan "
+                         "menyegelnya", "not sealed yet: the next append keeps these bytes "
+                         "and seals them")
+        else:
+            tail = Words(f"disegel oleh baris {sealed_by} (chain.torn), rantai berlanjut "
+                         f"dari {'baris ' + str(after_line) if after_line else 'awal berkas'}",
+                         f"sealed by line {sealed_by} (chain.torn); the chain goes on from "
+                         f"{'line ' + str(after_line) if after_line else 'the start'}")
+        return _finding(damaged.line, "JKN-A032", head + tail)
 
     def _uncover(self, entry: Entry, checkpoint: bool) -> None:
         if checkpoint:
@@ -319,6 +424,20 @@ class ChainCheck:
                 f"tanda tangan checkpoint tidak sah (kunci {kid})",
                 f"the checkpoint's signature does not verify (key {kid})"))
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Damaged:
+    """A line that is no JSON value, held until the next link says whether it seals it."""
+
+    line: int
+    problem: ReplayFinding
+    raw: bytes
+    after: tuple[int, int, str] | None  # the last chained line before it
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.raw).hexdigest()
 
 
 def _finding(line: int, code: str, message: Words) -> ReplayFinding:

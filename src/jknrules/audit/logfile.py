@@ -2,11 +2,15 @@
 
 Appends (:func:`append_lines`) hold an advisory lock on the file, look at its tail
 (the chain's head: :mod:`jknrules.audit.chain`), and add one or more lines with a
-single ``os.write`` on a file opened ``O_APPEND``, then ``fsync``. A crash can at worst
-leave the *last* line incomplete; earlier records are never touched, and the next
-append starts on a fresh line. A write that fails or is cut short (a full disk, a
-file-size limit) is undone: the file is truncated back to its previous length and the
-caller gets ``JKN-A034``.
+single ``os.write`` on a file opened ``O_APPEND``, then ``fsync``. A crash (a killed
+process, a power cut) can at worst leave the *last* line incomplete; earlier records
+are never touched. The next append keeps those bytes where they are and **seals**
+them: it starts on a fresh line and hands the bytes' length and SHA-256
+(:class:`Torn`) to the line it writes, which carries them in its chain link, so that
+verifying later reports the interrupted write and notices if its bytes are removed or
+changed (:mod:`jknrules.audit.chain`). A write that fails or is cut short while the
+writer is alive (a full disk, a file-size limit) is undone: the file is truncated back
+to its previous length and the caller gets ``JKN-A034``.
 
 Reading (:func:`iter_entries`) goes line by line, so memory stays bounded whatever
 the size of the file; a line longer than :data:`MAX_LINE` bytes is reported, not read.
@@ -15,6 +19,7 @@ A damaged line is an entry with its problem, and reading goes on with the others
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -154,18 +159,57 @@ def lines_backwards(fd: int, size: int) -> Iterator[bytes]:
 
 # --- writing -----------------------------------------------------------------------------
 
+@dataclass(frozen=True, slots=True)
+class Torn:
+    """The bytes an interrupted write left after the file's last newline: how many, and
+    their SHA-256. The next line written carries them (``chain.torn``): it seals them."""
+
+    size: int
+    sha256: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"bytes": self.size, "sha256": self.sha256}
+
+
+def torn_tail(fd: int, size: int) -> Torn | None:
+    """The bytes after the last newline of the open file ``fd`` (``size`` bytes long), or
+    ``None`` when it ends with a newline (or after it holds only white space). Read in
+    blocks: memory does not grow with the length of the torn line."""
+    if size == 0 or _last_byte(fd, size) == b"\n":
+        return None
+    start, end = 0, size
+    while end > 0:
+        begin = max(0, end - _BLOCK)
+        os.lseek(fd, begin, os.SEEK_SET)
+        newline = os.read(fd, end - begin).rfind(b"\n")
+        if newline >= 0:
+            start = begin + newline + 1
+            break
+        end = begin
+    digest, blank, position = hashlib.sha256(), True, start
+    os.lseek(fd, start, os.SEEK_SET)
+    while position < size and (block := os.read(fd, min(_BLOCK, size - position))):
+        digest.update(block)
+        blank = blank and not block.strip()
+        position += len(block)
+    return None if blank else Torn(size - start, digest.hexdigest())
+
+
 def append_record(path: Path, record: Mapping[str, Any]) -> None:
     """Append one JSON value as one canonical line (no chain; see
     :func:`jknrules.audit.chain.append_chained` for decision records)."""
-    append_lines(path, lambda fd, size: canonical(dict(record)) + b"\n")
+    append_lines(path, lambda fd, size, torn: canonical(dict(record)) + b"\n")
 
 
-def append_lines(path: Path, build: Callable[[int, int], bytes]) -> None:
-    """Append the bytes ``build(fd, size)`` returns (whole lines), atomically.
+def append_lines(path: Path, build: Callable[[int, int, Torn | None], bytes]) -> None:
+    """Append the bytes ``build(fd, size, torn)`` returns (whole lines), atomically.
 
-    ``build`` runs under the lock and may read the file (``fd``, ``size`` bytes long).
-    One ``os.write`` on an ``O_APPEND`` file, then ``fsync``; a failed or short write,
-    or a failed ``fsync``, truncates the file back to ``size`` and raises ``JKN-A034``.
+    ``build`` runs under the lock and may read the file (``fd``, ``size`` bytes long);
+    ``torn`` describes what an interrupted earlier write left at the end of the file
+    (:func:`torn_tail`), which the new lines start after, on a line of their own. Nothing
+    is written when ``build`` returns no bytes. One ``os.write`` on an ``O_APPEND`` file,
+    then ``fsync``; a failed or short write, or a failed ``fsync``, truncates the file
+    back to ``size`` and raises ``JKN-A034``.
     """
     try:
         # O_BINARY (Windows only): no newline translation, so one record is one line
@@ -176,7 +220,9 @@ def append_lines(path: Path, build: Callable[[int, int], bytes]) -> None:
     try:
         _lock(fd)
         size = os.fstat(fd).st_size
-        data = build(fd, size)
+        data = build(fd, size, torn_tail(fd, size))
+        if not data:
+            return
         if size and _last_byte(fd, size) != b"\n":
             data = b"\n" + data  # an earlier write was cut short: do not glue onto it
         try:

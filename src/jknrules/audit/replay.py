@@ -109,9 +109,10 @@ def replay(entries: Iterable[Entry], file: str, index: ContentIndex,
     findings: list[ReplayFinding] = []
     records = reproduced = 0
     for entry in entries:
-        findings += check.feed(entry)
+        findings += check.feed(entry)  # a line that is no JSON value: reported there
         if entry.problem is not None:
-            findings.append(entry.problem)
+            if entry.data is not None:
+                findings.append(entry.problem)
             continue
         if entry.record is None:
             continue  # a checkpoint

@@ -47,6 +47,11 @@ class RecordPolicy(_M):
     document: str = Field(description="Title (and number) of the signed document")
 
 
+class TornWrite(_M):
+    bytes: int = Field(ge=1, description="Length of the line an interrupted write left")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of those bytes")
+
+
 class Chain(_M):
     seq: int = Field(ge=0, description="Urutan dalam rantai / position in the chain (0, 1, 2, …)")
     prev: str = Field(pattern=r"^[0-9a-f]{64}$", description="Hash of the line before "
@@ -54,6 +59,11 @@ class Chain(_M):
     hash: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of this line's "
                       "canonical JSON (sorted keys, no spaces, UTF-8) without `chain.hash` "
                       "and `signature`")
+    torn: TornWrite | None = Field(
+        None, description="Present on the first line written after an interrupted write "
+        "(a writer killed mid-write): the bytes it left, kept on the line just before this "
+        "one. `replay` reports them (JKN-A032) and notices if they are removed or changed "
+        "(JKN-A057)")
 
 
 class HolidayData(_M):
