@@ -1,0 +1,167 @@
+"""``jknrules serve``: the HTTP API (and pages) on uvicorn; needs ``jknrules[serve]``.
+
+Default ``127.0.0.1:8080`` and the policy folder the other commands read. Binding to any
+other address needs API keys (``--api-keys-file`` or ``JKNRULES_API_KEYS``). The policy
+set is loaded (and, with ``--require-signed``, verified) before the server starts: a set
+that does not load is exit 2 with its located messages. SIGHUP or ``POST
+/v1/admin/reload`` load it again; a set that does not load is refused and the one in
+force keeps serving. Without the extra it says ``pip install 'jknrules[serve]'`` and
+exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import os
+from pathlib import Path
+from typing import Any, TextIO
+
+from jknrules.cli.batch import missing
+from jknrules.cli.common import EXIT_INVALID, EXIT_OK, POLICIES_HELP
+from jknrules.errors import JknrulesError, diag
+
+NAME = "serve"
+HELP = ("jalankan API HTTP (dan halaman Loket, Kebijakan, Periksa) (perlu jknrules[serve]) / "
+        "run the HTTP API (and the Loket, Kebijakan, Periksa pages) (needs jknrules[serve])")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--policies", type=Path, default=None, metavar="DIR",
+                        help=POLICIES_HELP)
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="alamat (bawaan 127.0.0.1; selain loopback perlu kunci API) / "
+                        "address to bind (default 127.0.0.1; beyond loopback API keys are "
+                        "required)")
+    parser.add_argument("--port", type=_port, default=8080, help="port (bawaan / default 8080)")
+    parser.add_argument("--workers", type=_workers, default=1,
+                        help="jumlah proses (bawaan 1) / worker processes (default 1)")
+    record = parser.add_mutually_exclusive_group()
+    record.add_argument("--record", type=Path, default=None, metavar="LOG.jsonl",
+                        help="catat setiap keputusan ke log keputusan ini / append every "
+                        "decision to this decision log (jknrules.DecisionLog; replay --verify "
+                        "reads it)")
+    record.add_argument("--record-without-identity", type=Path, default=None,
+                        metavar="LOG.jsonl",
+                        help="seperti --record, tanpa NIK, nomor KK dan tanggal lahir / like "
+                        "--record, leaving the NIK, KK number and birth date out")
+    parser.add_argument("--key", type=Path, default=None, metavar="FILE",
+                        help="kunci privat Ed25519 yang menandatangani checkpoint setelah "
+                        "setiap catatan (dengan --record) / Ed25519 private key signing a "
+                        "checkpoint after each record (with --record)")
+    parser.add_argument("--require-signed", action="store_true",
+                        help="tolak (saat mulai dan saat muat ulang) kumpulan kebijakan yang "
+                        "tidak bertanda tangan atau sudah diubah / refuse (at start and on "
+                        "reload) a policy set that is unsigned or altered")
+    parser.add_argument("--public-key", type=Path, action="append", default=None,
+                        metavar="FILE",
+                        help="kunci publik untuk --require-signed (bawaan: keys/*.pub di folder "
+                        "kebijakan) / public key for --require-signed (default: keys/*.pub in "
+                        "the policy folder)")
+    parser.add_argument("--api-keys-file", type=Path, default=None, metavar="FILE",
+                        help="berkas kunci API, satu per baris (juga: $JKNRULES_API_KEYS) / "
+                        "file of API keys (bearer tokens), one per line (also: "
+                        "$JKNRULES_API_KEYS)")
+    parser.add_argument("--max-body", type=_positive, default=None, metavar="BYTES",
+                        help="ukuran maksimum isi permintaan (bawaan 1000000) / largest request "
+                        "body (default 1000000; /v1/batch: --max-batch)")
+    parser.add_argument("--max-batch", type=_positive, default=None, metavar="BYTES",
+                        help="ukuran maksimum isi /v1/batch / largest /v1/batch body "
+                        "(default 268435456)")
+    parser.add_argument("--cors-origin", action="append", default=None, metavar="ORIGIN",
+                        help="izinkan CORS dari asal ini (bawaan: CORS mati) / allow CORS "
+                        "from this origin (default: CORS off)")
+    parser.add_argument("--log-level", choices=("critical", "error", "warning", "info",
+                                                "debug"), default="info",
+                        help="tingkat log / log level (default info)")
+    parser.add_argument("--no-access-log", action="store_true",
+                        help="tanpa log akses / no access log")
+
+
+def _int(text: str, low: int, high: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(
+            f"harus bilangan bulat {low}–{high} / must be a whole number {low}–{high}: {text!r}")
+    return value
+
+
+def _port(text: str) -> int:
+    return _int(text, 0, 65535)
+
+
+def _workers(text: str) -> int:
+    return _int(text, 1, 64)
+
+
+def _positive(text: str) -> int:
+    return _int(text, 1, 1 << 40)
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    try:
+        import uvicorn
+
+        from jknrules.serve.app import create_app
+        from jknrules.serve.config import CONFIG_ENV, ServeConfig, read_api_keys, to_env
+    except ImportError as exc:
+        if (exc.name or "").startswith("jknrules"):  # our own module: a bug, not an extra
+            raise
+        err.write(missing("serve", exc).replace("jknrules batch", "jknrules serve"))
+        return EXIT_INVALID
+    if args.key is not None and args.record is None and args.record_without_identity is None:
+        raise JknrulesError([diag(
+            "JKN-A035", "--key hanya berlaku bersama --record atau --record-without-identity",
+            "--key only applies with --record or --record-without-identity")])
+    defaults = ServeConfig()
+    config = ServeConfig(
+        policies=args.policies, host=args.host, port=args.port, workers=args.workers,
+        record=args.record or args.record_without_identity,
+        record_without_identity=args.record_without_identity is not None,
+        record_key=args.key, require_signed=args.require_signed,
+        public_keys=tuple(args.public_key or ()), api_keys_file=args.api_keys_file,
+        max_body_bytes=args.max_body or defaults.max_body_bytes,
+        max_batch_bytes=args.max_batch or defaults.max_batch_bytes,
+        cors_origins=tuple(args.cors_origin or ()), handle_sighup=True)
+    keys = read_api_keys(config)
+    if not config.loopback_only and not keys:
+        raise JknrulesError([diag(
+            "JKN-S003",
+            f"--host {config.host} menerima sambungan dari mesin lain: perlu kunci API "
+            "(--api-keys-file atau JKNRULES_API_KEYS)",
+            f"--host {config.host} accepts connections from other machines: API keys are "
+            "required (--api-keys-file or JKNRULES_API_KEYS)",
+            hint_id="atau tetap di 127.0.0.1 di belakang reverse proxy (docs/deploy.md)",
+            hint_en="or stay on 127.0.0.1 behind a reverse proxy (docs/deploy.md)")])
+    app = create_app(config)  # loads (and verifies) the set: exit 2 here if it does not
+    served = app.state.served
+    err.write(f"jknrules serve: kebijakan {served.folder} ({served.origin}), sidik "
+              f"{served.fingerprint[:16]}…; http://{_shown(config.host)}:{config.port} "
+              f"(/docs) / policies {served.folder}, fingerprint {served.fingerprint[:16]}…\n")
+    err.flush()
+    options = {"host": config.host, "port": config.port, "log_level": args.log_level,
+               "access_log": not args.no_access_log, "server_header": False,
+               "proxy_headers": False, "log_config": _log_config(uvicorn)}
+    if config.workers > 1:
+        os.environ[CONFIG_ENV] = to_env(config)
+        uvicorn.run("jknrules.serve.worker:app", factory=True, workers=config.workers,
+                    **options)
+    else:
+        uvicorn.run(app, **options)
+    return EXIT_OK
+
+
+def _log_config(uvicorn: Any) -> dict[str, Any]:
+    """uvicorn's logging, with the server's own messages (reloads, internal errors)."""
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["loggers"]["jknrules.serve"] = {"handlers": ["default"], "level": "INFO",
+                                           "propagate": False}
+    result: dict[str, Any] = config
+    return result
+
+
+def _shown(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

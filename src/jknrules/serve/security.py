@@ -1,0 +1,152 @@
+"""API keys and request size.
+
+Keys are bearer tokens (``Authorization: Bearer KEY``), compared with
+:func:`hmac.compare_digest` against every configured key (the time taken does not
+depend on which key, or how much of one, matched). When any key is configured, every
+``/v1`` endpoint and ``/metrics`` need one; the admin endpoints (``/v1/admin/…``) need
+one always, so without configured keys they are refused (403). Binding beyond
+loopback without keys is refused before the server starts (``JKN-S003``).
+
+:class:`BodyLimit` is an ASGI middleware: a body longer than its limit — announced in
+``Content-Length`` or found while it streams in — is answered 413 (``JKN-S010``)
+without reading the rest.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from fastapi import Request
+
+from jknrules.errors import diag
+from jknrules.serve.errors import body
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class KeyRefused(Exception):
+    """Raised by :func:`require_key`/:func:`require_admin`; answered 401 or 403."""
+
+    def __init__(self, status: int, code: str, message_id: str, message_en: str) -> None:
+        super().__init__(message_en)
+        self.status, self.code = status, code
+        self.message_id, self.message_en = message_id, message_en
+
+
+def presented(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def matches(token: str, keys: tuple[str, ...]) -> bool:
+    """Whether ``token`` is one of ``keys``, every key compared in constant time."""
+    given = token.encode("utf-8", "surrogatepass")
+    found = False
+    for key in keys:
+        found |= hmac.compare_digest(given, key.encode("utf-8"))
+    return found
+
+
+def _check(request: Request, keys: tuple[str, ...]) -> None:
+    token = presented(request)
+    if token is None:
+        raise KeyRefused(401, "JKN-S001", "kunci API diperlukan (Authorization: Bearer KUNCI)",
+                         "an API key is required (Authorization: Bearer KEY)")
+    if not matches(token, keys):
+        raise KeyRefused(401, "JKN-S002", "kunci API tidak dikenal", "unknown API key")
+
+
+async def require_key(request: Request) -> None:
+    """FastAPI dependency: a valid key when the server has keys (else nothing)."""
+    keys: tuple[str, ...] = request.app.state.api_keys
+    if keys:
+        _check(request, keys)
+
+
+async def require_admin(request: Request) -> None:
+    """FastAPI dependency of the admin endpoints: always a valid key."""
+    keys: tuple[str, ...] = request.app.state.api_keys
+    if not keys:
+        raise KeyRefused(403, "JKN-S003",
+                         "endpoint admin memerlukan kunci API; server ini tidak punya kunci "
+                         "(--api-keys-file atau JKNRULES_API_KEYS)",
+                         "admin endpoints need an API key; this server has none "
+                         "(--api-keys-file or JKNRULES_API_KEYS)")
+    _check(request, keys)
+
+
+def refusal_body(exc: KeyRefused) -> dict[str, Any]:
+    return body("unauthorized" if exc.status == 401 else "forbidden", exc.message_id,
+                exc.message_en, [diag(exc.code, exc.message_id, exc.message_en)])
+
+
+class BodyLimit:
+    """Answer 413 to a request body longer than the limit of its path."""
+
+    def __init__(self, app: ASGIApp, limit: int, limits: dict[str, int] | None = None) -> None:
+        self.app, self.limit, self.limits = app, limit, limits or {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limits.get(scope["path"], self.limit)
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    announced = int(value)
+                except ValueError:
+                    announced = -1
+                if announced > limit or announced < 0:
+                    await _too_large(send, limit)
+                    return
+        seen = 0
+        started = False
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise _TooLarge
+            return message
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited, watch)
+        except _TooLarge:
+            if not started:
+                await _too_large(send, limit)
+            # a streaming answer already under way (``/v1/batch``) just ends here
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    m_id = f"isi permintaan terlalu besar (batas {limit:,} bita)"
+    m_en = f"request body too large (limit {limit:,} bytes)"
+    data = json.dumps(body("too_large", m_id, m_en, [diag("JKN-S010", m_id, m_en)]),
+                      ensure_ascii=False).encode("utf-8")
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(data)).encode("ascii")),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": data})
