@@ -10,7 +10,8 @@ from typing import Any
 from jknrules.engine.evaluator import evaluate_compiled
 from jknrules.engine.result import Result
 from jknrules.errors import CaseError, diag
-from jknrules.language.case import Case
+from jknrules.language.case import Case, facts_of
+from jknrules.language.reader import CaseFacts, read_fast
 from jknrules.load.loader import case_from_data, load_case_file
 from jknrules.load.policyset import ArgumentError, PolicySet
 
@@ -74,6 +75,18 @@ def as_case(case: object) -> Case:
     )])
 
 
+def read_case(case: object) -> CaseFacts:
+    """What the evaluator reads of a case (:func:`as_case`'s inputs): a ``dict`` goes
+    through the fast reader generated from the case-field catalogue; what it leaves to the
+    pydantic model (an invalid case, a rare spelling) and every other input through
+    :func:`as_case`, so errors are the model's."""
+    if type(case) is dict:
+        found = read_fast(case)
+        if found is not None:
+            return found
+    return facts_of(as_case(case))
+
+
 def _existing_path(text: str) -> Path:
     """A ``str`` case is a path; text that is not an existing file is an error naming it."""
     stripped = text.strip()
@@ -116,7 +129,7 @@ def evaluate(case: CaseInput, policies: PolicySet | None = None, *, trace: bool 
     is not a :class:`PolicySet`: every exception it raises is a
     :class:`~jknrules.JknrulesError`.
     """
-    checked = as_case(case)
+    checked = read_case(case)
     if policies is not None and not isinstance(policies, PolicySet):
         kind = type(policies).__name__
         raise ArgumentError([diag(

@@ -23,7 +23,8 @@ from jknrules.engine.result import (
 )
 from jknrules.engine.state import Work, reason
 from jknrules.errors import CaseError, diag
-from jknrules.language.case import Case, case_facts
+from jknrules.language.case import Case, facts_of
+from jknrules.language.reader import CaseFacts
 from jknrules.language.vocab import DOCUMENTS, OUTCOME_PRECEDENCE, DocumentId, Segment
 
 _RANK = {name: i for i, name in enumerate(OUTCOME_PRECEDENCE)}
@@ -36,7 +37,12 @@ _PROCEDURAL = ("documents.not_checked", "channel.closed", "documents.missing", "
 _ALONG_THE_ROUTE = ("incomplete", "outside_intake_window")
 
 
-def evaluate_compiled(policy: CompiledPolicy, case: Case, *, trace: bool = True) -> Result:
+def evaluate_compiled(policy: CompiledPolicy, case: Case | CaseFacts, *,
+                      trace: bool = True) -> Result:
+    """The result of ``case`` (a validated :class:`Case`, or the facts
+    :func:`~jknrules.language.reader.read_fast` read) under ``policy``."""
+    if not isinstance(case, CaseFacts):
+        case = facts_of(case)
     cal = policy.calendar
     submitted = cal.local(case.submitted_at)
     version = policy.version_at(submitted.date())
@@ -50,7 +56,7 @@ def evaluate_compiled(policy: CompiledPolicy, case: Case, *, trace: bool = True)
             f"{policy.policy.regency} policy (in force from {first}); no rules apply",
             path=("submitted_at",),
         )])
-    work = Work(case_facts(case), trace)
+    work = Work(case.facts, trace)
     service, required = _facts_phase(version, work)
     missing: list[str] | None = None
     deadlines: dict[str, str] = {}

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
 from jknrules.language.checks import calendar_text, in_calendar
 from jknrules.language.fields import FIELDS, INT_LIMIT, PARTS, CaseField
+from jknrules.language.reader import CaseFacts
 from jknrules.language.vocab import REGENCIES, DocumentId, Request, normalize_regency
 
 
@@ -192,3 +193,9 @@ def case_facts(case: Case) -> dict[str, Any]:
 _FACT_NAMES: dict[str, dict[str, str]] = {
     part: {f.key: f.name for f in FIELDS if f.part == part} for part in PARTS
 }
+
+
+def facts_of(case: Case) -> CaseFacts:
+    """What the evaluator reads of a validated :class:`Case` (as :func:`~jknrules.language.
+    reader.read_fast` gives it for a mapping)."""
+    return CaseFacts(case.regency, case.submitted_at, case.documents, case_facts(case))

@@ -1,0 +1,137 @@
+"""Single-case latency, before against after: interleaved runs, medians of repeats.
+
+    .venv/bin/python bench/single.py [--cases 20000] [--repeats 5] [--against OTHER/src]
+
+Each repeat runs one fresh process per source tree (this worktree's ``src``, and the
+``--against`` tree when given, e.g. a checkout of the previous commit), alternating, so a
+busy machine slows both alike. A process loads the shipped policies, generates the same
+seeded cases as ``bench/run.py`` (``bench/generate.py``, seed 3), evaluates every case
+once to warm the memos, then times every case in each mode with ``perf_counter_ns``:
+
+- ``dict``: ``evaluate(case, policies, trace=False)``, the case a ``dict`` (validation
+  included);
+- ``dict+trace``: the same with ``trace=True``;
+- ``json``: ``evaluate(case, policies, trace=False).to_json()`` — from the ``dict`` to the
+  full result's JSON text (``indent=2``, as the CLI writes it);
+- ``json compact``: the same with ``to_json(indent=None)``.
+
+Printed: per mode, the median over the repeats of each process's p50 and p99 (µs).
+``--profile MODE`` instead runs cProfile over one pass in this tree and prints the top
+functions by own time. No figure here is asserted by the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+MODES = ("dict", "dict+trace", "json", "json compact")
+
+
+def _cases(n: int) -> list[dict[str, Any]]:
+    sys.path.insert(0, str(HERE))
+    from generate import as_json_cases, make_cases
+
+    return as_json_cases(make_cases(n, seed=3))
+
+
+def _runner(mode: str) -> Any:
+    import jknrules
+
+    policies = jknrules.load_policies()
+    evaluate = jknrules.evaluate
+    if mode == "dict":
+        return lambda case: evaluate(case, policies, trace=False)
+    if mode == "dict+trace":
+        return lambda case: evaluate(case, policies, trace=True)
+    if mode == "json":
+        return lambda case: evaluate(case, policies, trace=False).to_json()
+    return lambda case: evaluate(case, policies, trace=False).to_json(indent=None)
+
+
+def worker(n: int) -> dict[str, list[float]]:
+    cases = _cases(n)
+    clock = time.perf_counter_ns
+    out = {}
+    for mode in MODES:
+        run = _runner(mode)
+        for case in cases:  # warm the memos (a server's steady state)
+            run(case)
+        samples = []
+        for case in cases:
+            start = clock()
+            run(case)
+            samples.append(clock() - start)
+        samples.sort()
+        out[mode] = [samples[len(samples) // 2] / 1e3, samples[int(len(samples) * 0.99)] / 1e3]
+    return out
+
+
+def profile(n: int, mode: str) -> None:
+    import cProfile
+    import pstats
+
+    cases = _cases(n)
+    run = _runner(mode)
+    for case in cases:
+        run(case)
+    prof = cProfile.Profile()
+    prof.enable()
+    for case in cases:
+        run(case)
+    prof.disable()
+    pstats.Stats(prof).sort_stats("tottime").print_stats(25)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=20_000)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--against", type=Path, default=None,
+                        help="another tree's src folder (e.g. a checkout of main)")
+    parser.add_argument("--profile", choices=MODES, default=None)
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--src", type=Path, default=HERE.parent / "src", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        sys.path.insert(0, str(args.src))
+        import jknrules
+
+        assert Path(jknrules.__file__).resolve().is_relative_to(args.src.resolve())
+        print(json.dumps(worker(args.cases)))
+        return
+    if args.profile:
+        sys.path.insert(0, str(HERE.parent / "src"))
+        profile(args.cases, args.profile)
+        return
+    trees = {"this": HERE.parent / "src"}
+    if args.against is not None:
+        trees = {"against": args.against.resolve(), **trees}
+    runs: dict[str, list[dict[str, list[float]]]] = {name: [] for name in trees}
+    for _ in range(args.repeats):
+        for name, src in trees.items():
+            proc = subprocess.run(
+                [sys.executable, __file__, "--worker", "--src", str(src),
+                 "--cases", str(args.cases)], check=True, capture_output=True, text=True)
+            runs[name].append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    print(f"{args.cases:,} cases (bench/generate.py, seed 3), medians of {args.repeats} "
+          f"interleaved runs; µs")
+    print(f"{'mode':<14}" + "".join(f"{name + ' p50':>14}{name + ' p99':>14}" for name in trees))
+    for mode in MODES:
+        row = f"{mode:<14}"
+        for name in trees:
+            p50 = statistics.median(r[mode][0] for r in runs[name])
+            p99 = statistics.median(r[mode][1] for r in runs[name])
+            row += f"{p50:14.1f}{p99:14.1f}"
+        print(row)
+
+
+if __name__ == "__main__":
+    main()
