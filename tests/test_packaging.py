@@ -127,3 +127,31 @@ def test_the_readme_command_needs_no_batch_extra() -> None:
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("Hasil: Berkas belum lengkap (incomplete)")
+
+
+# --- the serve extra -------------------------------------------------------------------
+
+SERVE_PACKAGES = ("fastapi", "uvicorn", "prometheus-client", "fastapi-offline")
+
+
+def test_serve_packages_are_an_extra_not_a_dependency() -> None:
+    project = PYPROJECT["project"]
+    extras = project["optional-dependencies"]
+    assert not _names(project["dependencies"]) & set(SERVE_PACKAGES)
+    assert _names(extras["serve"]) == set(SERVE_PACKAGES)
+    assert set(SERVE_PACKAGES) | {"httpx"} <= _names(extras["test"])  # the serve tests run
+    assert all(">=" in r for r in extras["serve"])
+
+
+@pytest.mark.parametrize("missing", [("fastapi",), ("uvicorn",), ("fastapi_offline",)])
+def test_importing_jknrules_serve_says_which_extra(monkeypatch: pytest.MonkeyPatch,
+                                                  missing: tuple[str, ...]) -> None:
+    for name in missing:
+        monkeypatch.setitem(sys.modules, name, None)
+    for name in [m for m in sys.modules if m == "jknrules.serve" or m.startswith("jknrules.serve.")]:
+        monkeypatch.delitem(sys.modules, name)
+    with pytest.raises(ModuleNotFoundError) as caught:
+        import jknrules.serve  # noqa: F401
+    message = str(caught.value)
+    assert "pip install 'jknrules[serve]'" in message and missing[0] in message
+    assert message.index("memerlukan") < message.index(" / ") < message.index("needs")

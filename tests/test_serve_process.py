@@ -1,0 +1,146 @@
+"""The real ``jknrules serve`` in a subprocess on 127.0.0.1 and a free port: it starts,
+answers, reloads on SIGHUP (refusing a broken set), and stops on SIGTERM. Every wait is
+bounded; the process is killed whatever happens."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from .serve_helpers import CASE, KEY, copy_policies, free_port
+
+pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="SIGHUP is POSIX only")
+
+START_TIMEOUT = 60.0
+
+
+class Server:
+    def __init__(self, process: subprocess.Popen[str], port: int) -> None:
+        self.process, self.base = process, f"http://127.0.0.1:{port}"
+
+    def get(self, path: str, **kw: Any) -> httpx.Response:
+        return httpx.get(self.base + path, timeout=30, **kw)
+
+    def post(self, path: str, **kw: Any) -> httpx.Response:
+        return httpx.post(self.base + path, timeout=30, **kw)
+
+    def fingerprint(self) -> str:
+        value: str = self.get("/ready").json()["fingerprint"]
+        return value
+
+    def wait_for(self, condition: Any, what: str) -> None:
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"server exited {self.process.returncode}: "
+                                     f"{self.process.stderr.read() if self.process.stderr else ''}")
+            try:
+                if condition():
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError(f"timed out waiting for {what}")
+
+
+def stopped(server: Server) -> None:
+    """SIGTERM: a graceful stop (uvicorn finishes the requests under way, then ends by the
+    signal it was sent, as systemd expects)."""
+    server.process.send_signal(signal.SIGTERM)
+    assert server.process.wait(timeout=60) in (0, -signal.SIGTERM)
+
+
+@pytest.fixture()
+def start(tmp_path: Path) -> Iterator[Any]:
+    started: list[subprocess.Popen[str]] = []
+
+    def launch(*argv: str) -> Server:
+        port = free_port()
+        env = {**os.environ, "JKNRULES_API_KEYS": KEY}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "jknrules", "serve", "--port", str(port), "--no-access-log",
+             *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+            cwd=tmp_path, start_new_session=True)
+        started.append(process)
+        server = Server(process, port)
+        server.wait_for(lambda: server.get("/ready").status_code == 200, "/ready")
+        return server
+
+    yield launch
+    for process in started:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+
+
+def test_serve_answers_reloads_and_stops(start: Any, tmp_path: Path) -> None:
+    folder = copy_policies(tmp_path)
+    log = tmp_path / "decisions.jsonl"
+    server = start("--policies", str(folder), "--record", str(log))
+    auth = {"Authorization": f"Bearer {KEY}"}
+    response = server.post("/v1/evaluate", json=CASE, headers=auth)
+    assert response.status_code == 200
+    assert response.json()["outcome"] == "incomplete"
+    assert response.headers["x-jknrules-decision-id"] in log.read_text(encoding="utf-8")
+    assert server.post("/v1/evaluate", json=CASE).status_code == 401  # keys from the env
+    before = server.fingerprint()
+    # a broken file: SIGHUP is refused, the old set keeps serving
+    path = folder / "karangasem.yaml"
+    good = path.read_text(encoding="utf-8")
+    path.write_text("regency: karangasem\nversions: [\n", encoding="utf-8")
+    server.process.send_signal(signal.SIGHUP)
+    server.wait_for(lambda: 'result="refused"} 1.0' in server.get("/metrics", headers=auth).text,
+                    "the refused reload")
+    assert server.fingerprint() == before
+    assert server.post("/v1/evaluate", json=CASE, headers=auth).status_code == 200
+    # a changed, valid file: SIGHUP puts it in force
+    path.write_text(good.replace("(MPP) Kabupaten", "(MPP) Kab.", 1), encoding="utf-8")
+    server.process.send_signal(signal.SIGHUP)
+    server.wait_for(lambda: server.fingerprint() != before, "the new set")
+    office = server.post("/v1/evaluate", json=CASE, headers=auth).json()["route"]["office"]
+    assert "(MPP) Kab." in office
+    stopped(server)
+    stderr = server.process.stderr.read() if server.process.stderr else ""
+    assert "reload refused" in stderr and "policies reloaded" in stderr
+    assert "Traceback" not in stderr
+    assert len([line for line in log.read_text(encoding="utf-8").splitlines()
+                if '"result"' in line]) == 3
+
+
+def test_two_workers_serve_and_a_broken_reload_keeps_them(start: Any, tmp_path: Path) -> None:
+    folder = copy_policies(tmp_path)
+    server = start("--policies", str(folder), "--workers", "2")
+    auth = {"Authorization": f"Bearer {KEY}"}
+    before = server.fingerprint()
+    for _ in range(6):
+        assert server.post("/v1/evaluate", json=CASE, headers=auth).status_code == 200
+    path = folder / "batang.yaml"
+    good = path.read_text(encoding="utf-8")
+    path.write_text("regency: [batang\n", encoding="utf-8")
+    refused = server.post("/v1/admin/reload", headers=auth)
+    assert refused.status_code == 409
+    path.write_text(good, encoding="utf-8")
+    other = folder / "karangasem.yaml"
+    other.write_text(other.read_text(encoding="utf-8").replace("(MPP) Kabupaten", "(MPP) Kab.", 1),
+                     encoding="utf-8")
+    done = server.post("/v1/admin/reload", headers=auth)
+    assert done.status_code == 200, done.text
+    new = done.json()["fingerprint"]
+    assert new != before
+    # the supervisor replaces every worker: soon every answer comes from the new set
+    server.wait_for(lambda: all(server.fingerprint() == new for _ in range(8)),
+                    "every worker on the new set")
+    body = json.dumps(CASE)
+    assert server.post("/v1/evaluate", content=body, headers=auth).headers[
+        "x-jknrules-policy-set"] == new
+    stopped(server)
