@@ -12,6 +12,8 @@ from typing import Any
 
 from durable.lang import assert_fact, m, retract_fact, ruleset, when_all
 
+from peers import VERDICTS, verdict_of
+
 _NAME = "karangasem_2025_emergency"
 _OUT: dict[int, dict[str, Any]] = {}
 _SEGMENTS = ("pbi_apbn", "pbi_apbd", "pbpu_bp_pemda")
@@ -44,19 +46,29 @@ def _define() -> None:
         def route_reactivation(c: Any) -> None:
             put(c, "route", "reactivation")
 
+        @when_all((m.desil >= 1) & (m.desil <= 5) & (m.inpatient == False))  # noqa: E712
+        def not_hospitalised(c: Any) -> None:
+            put(c, "verdict", "needs_review")
+
+        @when_all((m.has_ktp == False) & (m.age_days < 28)  # noqa: E712
+                  & (m.parents_registered == False))  # noqa: E712
+        def baby_parents_not_registered(c: Any) -> None:
+            put(c, "verdict", "needs_review")
+
         @when_all(m.domicile != "karangasem")
         def outside(c: Any) -> None:
-            put(c, "refusal", "ineligible")
+            put(c, "verdict", "ineligible")
 
         @when_all((m.status == "active") & ((m.segment == _SEGMENTS[0])
                                             | (m.segment == _SEGMENTS[1])
-                                            | (m.segment == _SEGMENTS[2])))
+                                            | (m.segment == _SEGMENTS[2])
+                                            | (m.segment == "ppu")))
         def registered(c: Any) -> None:
-            put(c, "refusal", "already_registered")
+            put(c, "verdict", "already_registered")
 
         @when_all(m.has_ppu == True)  # noqa: E712
         def ppu(c: Any) -> None:
-            put(c, "refusal", "redirected")
+            put(c, "verdict", "redirected")
 
         @when_all(m.always == 1)
         def kk(c: Any) -> None:
@@ -75,16 +87,17 @@ def _define() -> None:
             for doc in ("surat_rawat_inap", "surat_rujukan", "surat_kontrol"):
                 put(c, "docs", doc)
 
-        @when_all((m.age_days < 28) & (m.parents_registered == True))  # noqa: E712
+        @when_all((m.has_ktp == False) & (m.age_days < 28)  # noqa: E712
+                  & (m.parents_registered == True))  # noqa: E712
         def newborn(c: Any) -> None:
             put(c, "docs", "surat_keterangan_lahir")
 
-        @when_all(m.deactivated == True)  # noqa: E712
+        @when_all((m.status == "inactive") & (m.segment == "ppu")
+                  & (m.deactivated == True))  # noqa: E712
         def stopped_work(c: Any) -> None:
             put(c, "docs", "surat_berhenti_bekerja")
 
 
-_ORDER = ("ineligible", "already_registered", "redirected")
 _IDS = count()
 
 
@@ -101,8 +114,6 @@ class Durable:
         assert_fact(_NAME, fact)
         retract_fact(_NAME, fact)
         out = _OUT.pop(n)
-        refusals = out.get("refusal", [])
-        refusal = next((r for r in _ORDER if r in refusals), "proceeds")
-        routes = out.get("route", [None])
-        docs = tuple(sorted(set(out.get("docs", [])))) if refusal == "proceeds" else ()
-        return routes[0], refusal, docs
+        verdicts = out.get("verdict", [])
+        verdict = next((v for v in VERDICTS if v in verdicts), "proceeds")
+        return verdict_of(verdict, out.get("route", [None])[0], sorted(set(out.get("docs", []))))

@@ -1,13 +1,20 @@
-"""GoRules ZEN (``zen-engine``): the decision as a JDM graph of three decision tables."""
+"""GoRules ZEN (``zen-engine``): the decision as a JDM graph of three decision tables.
+
+The graph is parsed once: :class:`Zen` creates one ``ZenDecision`` for per-case calls and
+gives the engine a static loader (the graph as content, not a callback that would hand
+over the JSON text to parse again on every request) for ``evaluate_batch``.
+"""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import zen
 
-_SEGMENTS = '"pbi_apbn", "pbi_apbd", "pbpu_bp_pemda"'
+from peers import verdict_of
+
+_PBI = '"pbi_apbn", "pbi_apbd", "pbpu_bp_pemda"'
+KEY = "karangasem-2025-emergency"
 
 
 def _table(node_id: str, hit: str, inputs: list[tuple[str, str]], output: str,
@@ -36,34 +43,41 @@ def graph() -> dict[str, Any]:
                        (['"transfer"', ""], '"transfer_from_mandiri"'),
                        (['"reactivate"', ""], '"reactivation"'),
                    ])
-    refusal = _table("refusal", "first", [
+    # first hit, in the contract's precedence: review, ineligible, registered, redirected
+    verdict = _table("verdict", "first", [
+        ("desil", "desil"), ("inpatient", "inpatient"), ("has_ktp", "has_ktp"),
+        ("age_days", "age_days"), ("parents_registered", "parents_registered"),
         ("domicile", "domicile"), ("status", "status"), ("segment", "segment"),
-        ("has_ppu", "has_ppu")], "refusal", [
-        (['$ != "karangasem"', "", "", ""], '"ineligible"'),
-        (["", '"active"', f"[{_SEGMENTS}]", ""], '"already_registered"'),
-        (["", "", "", "true"], '"redirected"'),
-        (["", "", "", ""], '"proceeds"'),
+        ("has_ppu", "has_ppu")], "verdict", [
+        (["[1..5]", "false", "", "", "", "", "", "", ""], '"needs_review"'),
+        (["", "", "false", "< 28", "false", "", "", "", ""], '"needs_review"'),
+        (["", "", "", "", "", '$ != "karangasem"', "", "", ""], '"ineligible"'),
+        (["", "", "", "", "", "", '"active"', f"[{_PBI}, \"ppu\"]", ""],
+         '"already_registered"'),
+        (["", "", "", "", "", "", "", "", "true"], '"redirected"'),
+        (["", "", "", "", "", "", "", "", ""], '"proceeds"'),
     ])
     documents = _table("documents", "collect", [
         ("has_ktp", "has_ktp"), ("desil", "desil"), ("age_days", "age_days"),
-        ("parents_registered", "parents_registered"), ("deactivated", "deactivated")],
+        ("parents_registered", "parents_registered"), ("status", "status"),
+        ("segment", "segment"), ("deactivated", "deactivated")],
         "document", [
-        (["", "", "", "", ""], '"kk"'),
-        (["true", "", "", "", ""], '"ktp"'),
-        (["", "[6..10]", "", "", ""], '"surat_keterangan_emergency"'),
-        (["", "-1", "", "", ""], '"surat_keterangan_emergency"'),
-        (["", "[1..5]", "", "", ""], '"surat_rawat_inap"'),
-        (["", "[1..5]", "", "", ""], '"surat_rujukan"'),
-        (["", "[1..5]", "", "", ""], '"surat_kontrol"'),
-        (["", "", "< 28", "true", ""], '"surat_keterangan_lahir"'),
-        (["", "", "", "", "true"], '"surat_berhenti_bekerja"'),
+        (["", "", "", "", "", "", ""], '"kk"'),
+        (["true", "", "", "", "", "", ""], '"ktp"'),
+        (["", "[6..10]", "", "", "", "", ""], '"surat_keterangan_emergency"'),
+        (["", "-1", "", "", "", "", ""], '"surat_keterangan_emergency"'),
+        (["", "[1..5]", "", "", "", "", ""], '"surat_rawat_inap"'),
+        (["", "[1..5]", "", "", "", "", ""], '"surat_rujukan"'),
+        (["", "[1..5]", "", "", "", "", ""], '"surat_kontrol"'),
+        (["false", "", "< 28", "true", "", "", ""], '"surat_keterangan_lahir"'),
+        (["", "", "", "", '"inactive"', '"ppu"', "true"], '"surat_berhenti_bekerja"'),
     ])
     nodes = [{"id": "in", "type": "inputNode", "name": "input", "position": {"x": 0, "y": 0}},
-             route, refusal, documents,
+             route, verdict, documents,
              {"id": "out", "type": "outputNode", "name": "output", "position": {"x": 0, "y": 0}}]
     edges = [{"id": f"e{k}", "sourceId": a, "targetId": b, "type": "edge"} for k, (a, b) in
-             enumerate([("in", "route"), ("in", "refusal"), ("in", "documents"),
-                        ("route", "out"), ("refusal", "out"), ("documents", "out")])]
+             enumerate([("in", "route"), ("in", "verdict"), ("in", "documents"),
+                        ("route", "out"), ("verdict", "out"), ("documents", "out")])]
     return {"nodes": nodes, "edges": edges}
 
 
@@ -71,22 +85,20 @@ class Zen:
     name = "GoRules ZEN (zen-engine)"
 
     def __init__(self) -> None:
-        content = json.dumps(graph())
-        self.engine = zen.ZenEngine({"loader": lambda key: content})
-        self.decision = self.engine.create_decision(content)
+        content = graph()
+        self.engine = zen.ZenEngine({"loader": {"type": "static", "content": {KEY: content}}})
+        self.decision = self.engine.get_decision(KEY)
 
     def decide(self, facts: dict[str, Any]) -> tuple[str | None, str, tuple[str, ...]]:
         return self._read(self.decision.evaluate(facts)["result"])
 
     def decide_batch(self, facts: list[dict[str, Any]]
                      ) -> list[tuple[str | None, str, tuple[str, ...]]]:
-        out = self.engine.evaluate_batch([{"key": "k", "context": f} for f in facts])
+        out = self.engine.evaluate_batch([{"key": KEY, "context": f} for f in facts])
         return [self._read(item["data"]["result"]) for item in out]
 
     @staticmethod
     def _read(result: Any) -> tuple[str | None, str, tuple[str, ...]]:
         # each table writes under its own name (outputPath); "collect" gives a list
-        refusal = result["refusal"]["refusal"]
-        docs = {item["document"] for item in result["documents"]}
-        return (result["route"]["route"], refusal,
-                tuple(sorted(docs)) if refusal == "proceeds" else ())
+        return verdict_of(result["verdict"]["verdict"], result["route"]["route"],
+                          [item["document"] for item in result["documents"]])
