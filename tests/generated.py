@@ -22,6 +22,32 @@ DOC_IDS = sorted(DOCUMENTS)
 FIRST = dt.date(2024, 1, 1)
 
 
+def _edge_days() -> list[dt.date]:
+    """Days where the calendar arithmetic turns: national holidays and cuti bersama and the
+    days around them, the first and last days of months (window and cut-off edges), and
+    the weekends next to them."""
+    from jknrules.engine.calendar import ServiceCalendar
+
+    cal = ServiceCalendar("Asia/Makassar", [])
+    out: set[dt.date] = set()
+    for year in (2024, 2025, 2026, 2027):
+        for day in cal.holidays_of(year):
+            out.update(day + dt.timedelta(days=k) for k in (-1, 0, 1))
+        for month in range(1, 13):
+            first = dt.date(year, month, 1)
+            out.update(first + dt.timedelta(days=k) for k in (-3, -2, -1, 0, 1))
+            out.update(dt.date(year, month, d) for d in (10, 15, 20))
+    return sorted(d for d in out if FIRST <= d <= dt.date(2027, 12, 31))
+
+
+EDGE_DAYS = _edge_days()
+#: times of day at and around the openings and closings of the generated hours
+_EDGE_TIMES = [dt.time(h, m, s, us) for h, m, s, us in (
+    (0, 0, 0, 0), (7, 29, 59, 999999), (7, 30, 0, 0), (8, 0, 0, 0), (9, 30, 0, 0),
+    (12, 0, 0, 0), (12, 30, 0, 0), (14, 30, 0, 0), (14, 30, 0, 1), (16, 0, 0, 0),
+    (17, 0, 0, 0), (21, 59, 59, 0), (22, 0, 0, 0), (23, 59, 59, 999999))]
+
+
 # --- cases ---------------------------------------------------------------------------
 
 def _good_value(f: CaseField) -> st.SearchStrategy[Any]:
@@ -86,8 +112,12 @@ def _cases(regencies: list[str], first: dt.date, last: dt.date, bad: bool,
                       st.sampled_from([s for s in SEGMENTS if s != "none"])),
             st.sampled_from(["none", "active", "inactive"]).map(lambda s: {"status": s}),
             st.sampled_from(SEGMENTS).map(lambda s: {"segment": s}))
-    moments = st.datetimes(dt.datetime.combine(first, dt.time()),
+    anywhen = st.datetimes(dt.datetime.combine(first, dt.time()),
                            dt.datetime.combine(last, dt.time(23, 59)))
+    edges = [d for d in EDGE_DAYS if first <= d <= last]
+    at_edge = st.builds(dt.datetime.combine, st.sampled_from(edges),
+                        st.sampled_from(_EDGE_TIMES)) if edges else anywhen
+    moments = st.one_of(anywhen, at_edge)
     top = {
         "regency": st.sampled_from(regencies),
         "submitted_at": moments.map(lambda m: m.isoformat()),
@@ -251,7 +281,8 @@ def policies(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         later = FIRST + dt.timedelta(days=draw(st.integers(1, 700)))
         versions.append(draw(_version(later, False)))
-    closed = draw(st.lists(st.dates(FIRST, dt.date(2027, 12, 31)), max_size=3, unique=True))
+    closed = draw(st.lists(st.one_of(st.dates(FIRST, dt.date(2027, 12, 31)),
+                                     st.sampled_from(EDGE_DAYS)), max_size=3, unique=True))
     return {
         "regency": regency, "name": f"Kabupaten {regency}", "bps_code": REGENCIES[regency],
         "time_zone": ZONES[regency], "offices": {"kantor": {"name": "Kantor uji"}},

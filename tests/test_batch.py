@@ -290,22 +290,23 @@ def test_batch_agrees_with_evaluate_on_every_field_and_test(field: CaseField) ->
     assert not any(rows), "every catalogue field is coded"
 
 
-def test_a_field_the_key_cannot_carry_sends_its_rows_to_the_scalar_path(
+def test_a_version_the_plan_cannot_express_sends_its_rows_to_the_scalar_path(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """With no room in the key for the fields a version reads, its rows are decided one by
-    one (and counted in the summary), never by a guess."""
-    from jknrules.batch import coding, runner
+    """A version whose conditions the batch plan cannot express (here: a field it is told
+    it does not support) has its rows decided one by one (and counted in the summary),
+    never by a guess."""
+    from jknrules.batch import plan, runner
 
     text = MINIMAL.read_text().replace(
         """          - require: kk
             source: {clause: "Persyaratan 2"}""", NIK_REQUIREMENT)
     policies = jknrules.PolicySet([compile_policy(load_policy_text(text, "batang.yaml"))])
-    monkeypatch.setattr(coding, "_CODE_BITS", 3)  # room for the request only
+    monkeypatch.setattr(plan, "_KINDS", plan._KINDS - {"text"})  # as if NIK were new
     base = {"regency": "batang", "submitted_at": "2026-02-03T09:00:00",
             "welfare": {"dtks": "registered"}, "documents": ["kk"]}
     cases = [base, {**base, "applicant": {"nik": "3325016504880002"}}] * 3
     decider = Decider(policies)
-    assert "applicant.nik" not in decider.coder.coded
+    assert all(p is None for p in decider.plans)
     table, _ = decider.decide(from_dicts(cases, 1))
     assert decider.stats["rows_uncoded"] == len(cases)
     assert table.column("outcome").to_pylist() == ["incomplete", "accepted"] * 3

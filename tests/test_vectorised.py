@@ -48,6 +48,14 @@ ODD: list[Any] = [
      "applicant": {"nik": "1234567890123456", "birth_date": "2020-02-28",
                    "domicile_regency": "6502"}, "newborn": {"age_days": -1}},
     {"regency": "karangasem", "submitted_at": "2026-02-03T09:00:00", "health": {"emergency": None}},
+    {"regency": "karangasem", "submitted_at": "2026-02-03T09:00:00",
+     "applicant": {"birth_date": "1850-01-01"}},
+    {"regency": "batang", "submitted_at": "2026-02-03T09:00:00",
+     "applicant": {"birth_date": "2150-06-01"}},
+    {"regency": "karangasem", "submitted_at": "2026-02-03T09:00:00",
+     "membership": {"status": "none", "segment": "pbi_apbn"}},
+    {"regency": "malinau", "submitted_at": "2026-02-03T09:00:00",
+     "membership": {"status": "active", "segment": "none"}},
     ["not", "an", "object"],
     "a string",
 ]
@@ -98,7 +106,8 @@ def test_a_large_mixed_set_agrees_across_chunks() -> None:
         out, _ = decider.decide(from_arrow(table.slice(start, 700), start + 1))
         got += out.to_pylist()
     assert_same(got, expected(objects), objects)
-    assert decider.stats["groups_refused"] == 0
+    # every row is valid and in the plan's reach: no row went to the scalar path
+    assert decider.stats == {"rows_scalar": 0, "rows_uncoded": 0, "rows_calendar": 0}
 
 
 def test_flat_dotted_columns_mean_the_same_as_structs() -> None:
@@ -259,4 +268,61 @@ def test_vectorised_equals_scalar_on_generated_policies(policy: dict[str, Any],
     differential(generated, objects, arrow=False)
     valid = data.draw(st.lists(catalogue_cases([regency], FIRST, bad=False), min_size=1,
                                max_size=15))
-    differential(generated, valid, arrow=True)
+    decider = differential(generated, valid, arrow=True)
+    # the plan decided every valid row, but those whose deadlines lie past its calendar arrays
+    assert decider.stats["rows_uncoded"] == 0
+    assert decider.stats["rows_scalar"] == decider.stats["rows_calendar"]
+
+
+# --- the plan decides; the scalar path only what the plan cannot express ---------------
+
+def test_valid_rows_never_reach_the_scalar_evaluator(monkeypatch: pytest.MonkeyPatch) -> None:
+    from jknrules.batch import assembly
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the scalar path decided a row the plan can express")
+
+    objects = sample_cases(500, seed=11)
+    want = expected(objects)
+    monkeypatch.setattr(assembly, "evaluate_row", refuse)
+    chunk = from_arrow(pa.Table.from_pylist(objects, schema=case_schema()), 1)
+    assert_same(decided(chunk), want, objects)
+
+
+def test_a_version_the_plan_cannot_express_goes_to_the_scalar_path_counted(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from jknrules.batch import plan, vectorised
+
+    real = plan.plan_service
+
+    def no_emergency(service: Any, number: int, tables: Any) -> Any:
+        if service.route == "emergency_registration":
+            raise plan.Unsupported("for the test")
+        return real(service, number, tables)
+
+    monkeypatch.setattr(vectorised, "plan_service", no_emergency)
+    objects = sample_cases(400, seed=12)
+    decider = Decider(POLICIES)
+    table, _ = decider.decide(from_dicts(objects, 1))
+    assert_same(table.to_pylist(), expected(objects), objects)
+    unplanned = sum(1 for o in objects if o["regency"] == "karangasem"
+                    and o["submitted_at"] >= "2025-12-31")
+    assert unplanned > 0
+    assert decider.stats["rows_uncoded"] == decider.stats["rows_scalar"] > 0
+
+
+def test_each_missing_fact_gives_the_scalar_answer() -> None:
+    """Unknown (three-valued) conditions: every case of a sample, then again without each
+    of its fields in turn."""
+    objects = []
+    for case in sample_cases(60, seed=13):
+        objects.append(case)
+        for part, values in case.items():
+            if isinstance(values, dict):
+                for name in values:
+                    objects.append({**case, part: {k: v for k, v in values.items()
+                                                   if k != name}})
+            elif part not in ("regency", "submitted_at"):
+                objects.append({k: v for k, v in case.items() if k != part})
+    differential(POLICIES, objects)
+    differential(POLICIES, objects, arrow=True)

@@ -1,15 +1,16 @@
-"""Typed case columns -> small integer codes, one key per row for the vectorised path.
+"""Typed case columns -> small integer codes per field, for the batch plan (``plan``).
 
-A row's key holds its policy version and, for each field that version's conditions
-read, a code: 0 not given, 1 null, 2… a value. How a field is coded follows its kind
-in the catalogue (``language/fields.py``): enums and booleans by their values, ints by
-the breakpoints of their comparisons (values that no condition tells apart share a
-code), regencies and other ints by a book of the values met, text and dates by
-whether they are given (conditions may only ask ``is_missing``/``is_null`` of them).
-Rows whose values the codes cannot carry exactly (a wrong type, an unusual form, an
-invalid NIK …) are marked ``fallback`` for the scalar path, and so are all rows of a
-version that reads a field the key has no room for (``Keys.uncoded``): the batch path
-never answers a question it cannot ask. Codes are stable for the run.
+A row's code for a field is 0 not given, 1 null, 2… a value class. How a field is
+coded follows its kind in the catalogue (``language/fields.py``): enums and booleans by
+their values, ints by the breakpoints of the policies' comparisons (values that no
+condition tells apart share a code), regencies and other ints by a book of the values
+met, text and dates by whether they are given (conditions may only ask
+``is_missing``/``is_null`` of them). :meth:`Coder.facts_of` gives the facts a code
+stands for, from which the plan builds its lookup tables. Rows whose values the codes
+cannot carry exactly (a wrong type, an unusual form, an invalid NIK, a date outside the
+calendar, a membership status and segment that disagree …) are marked ``fallback`` for
+the scalar path: the batch path never answers a question it cannot ask. Codes are
+stable for the run.
 """
 
 from __future__ import annotations
@@ -22,26 +23,27 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from pydantic import ValidationError
 
 from jknrules.batch.cases import Chunk
 from jknrules.batch.schema import NULLABLE
 from jknrules.batch.vtime import US_PER_DAY, day_number, fixed_offset, parse_iso
 from jknrules.engine.ir import CompiledPolicy
-from jknrules.language.fields import BY_NAME, CASE_FIELDS, FIELDS, CaseField
+from jknrules.language.case import PART_MODELS
+from jknrules.language.fields import (
+    BY_NAME,
+    CASE_FIELDS,
+    FIELDS,
+    FIRST_YEAR,
+    LAST_YEAR,
+    CaseField,
+)
 from jknrules.language.policy import Condition
 from jknrules.language.vocab import DOCUMENTS, REGENCIES, normalize_regency
 
 DOC_IDS: tuple[str, ...] = tuple(DOCUMENTS)
 DOC_BIT = {d: 1 << i for i, d in enumerate(DOC_IDS)}
-#: fields every row's key carries, whether or not a condition reads them: the request,
-#: the current segment (the target segment of a refused transfer) and the membership
-#: status (a status and a segment that disagree make the case invalid)
-ALWAYS = ("request", "membership.segment", "membership.status")
-_PV_BITS = 8
-#: room for codes in a key (an int64, the version in the top bits)
-_CODE_BITS = 63 - _PV_BITS
-#: bits of a code looked up in a book of the values met in the run
-_BOOK_BITS = {"regency": 6, "int": 12}
+_STATUS, _SEGMENT = "membership.status", "membership.segment"
 #: text and date fields: valid when given (others go to the scalar path)
 _CHECKED = tuple(f for f in FIELDS if f.kind in ("text", "date"))
 #: days after a policy's last version within which the vectorised path decides a row;
@@ -54,17 +56,16 @@ HORIZON_DAYS = 20 * 366
 @dataclass
 class Keys:
     """What the coder finds in a chunk: per row its policy, local moment (and offset
-    text), version, key, documents brought (bit mask) and whether any were given, and
-    whether its version reads a field the key cannot carry (those rows are ``fallback``)."""
+    text), version, the code of every condition field, the documents brought (bit mask)
+    and whether any were given."""
 
     policy_index: np.ndarray
     local: np.ndarray
     offset_text: np.ndarray
     version: np.ndarray
-    key: np.ndarray
+    codes: dict[str, np.ndarray]
     docs: np.ndarray
     docs_given: np.ndarray
-    uncoded: np.ndarray
 
 
 class Coder:
@@ -73,6 +74,8 @@ class Coder:
     def __init__(self, compiled: list[CompiledPolicy]) -> None:
         self.compiled = compiled
         self.books: dict[str, dict[Any, int]] = {}
+        #: (status code, segment code) -> whether the case model accepts the pair
+        self.membership_ok: dict[tuple[int, int], bool] = {}
         self.offsets_checked: dict[int, tuple[int, int, int]] = {}
         self.by_regency: dict[str, int] = {
             p.policy.regency: i for i, p in enumerate(self.compiled)}
@@ -81,42 +84,50 @@ class Coder:
         self.max_versions = max((len(p.versions) for p in self.compiled), default=1)
         #: for int fields: the values where some condition's answer can change
         self.breaks = _breakpoints(self.compiled)
-        slots = len(self.compiled) * self.max_versions
-        read_by: list[set[str]] = [set() for _ in range(slots)]
-        for pi, policy in enumerate(self.compiled):
-            for vi, version in enumerate(policy.versions):
-                read_by[pi * self.max_versions + vi] = {*version.reads, *ALWAYS}
-        read_any = set().union(*read_by)
-        #: the fields the key carries, in catalogue order, and each code's bits
-        self.bits: dict[str, int] = {}
-        room = _CODE_BITS
-        for name, field in CASE_FIELDS.items():
-            bits = self._bits(field)
-            if name in read_any and bits <= room:
-                self.bits[name] = bits
-                room -= bits
-        self.coded: tuple[str, ...] = tuple(self.bits)
-        #: which coded fields each (policy, version) reads
-        self.reads = {name: np.array([name in r for r in read_by], dtype=bool)
-                      for name in self.coded}
-        #: the (policy, version)s reading a field the key cannot carry: the scalar path's
-        self.uncoded = np.array([bool(r - set(self.coded)) for r in read_by], dtype=bool)
         self.patterns = {f.name: re.compile(f.pattern) for f in FIELDS
                          if f.pattern is not None}
 
-    def _bits(self, field: CaseField) -> int:
-        """Bits of the largest code the field can take (0 not given, 1 null, 2… values)."""
+    def code_count(self, name: str) -> int:
+        """How many codes the field has so far (0 not given, 1 null, 2… value classes);
+        a field coded by a book of the values met grows as new values come."""
+        field = CASE_FIELDS[name]
         if field.kind == "enum":
-            return (len(field.values) + 1).bit_length()
-        if field.kind in ("bool", "text", "date"):
-            return 2
-        if field.kind == "int":
-            breaks = self.breaks.get(field.name)
-            if breaks is not None:
-                return (len(breaks) + 2).bit_length()
-            if field.minimum is not None and field.maximum is not None:
-                return (field.maximum - field.minimum + 2).bit_length()
-        return _BOOK_BITS.get(field.kind, _CODE_BITS + 1)
+            return len(field.values) + 2
+        if field.kind == "bool":
+            return 4
+        if field.kind in ("text", "date"):
+            return 3
+        breaks = self.breaks.get(name) if field.kind == "int" else None
+        if breaks is not None:
+            return len(breaks) + 3
+        return len(self.books.get(name, {})) + 2
+
+    def facts_of(self, name: str, code: int) -> dict[str, Any]:
+        """The facts a code of the field stands for (any value of its class): what the
+        plan's lookup tables apply the scalar conditions to."""
+        if code == 0:
+            return {}
+        if code == 1:
+            return {name: None}
+        field = CASE_FIELDS[name]
+        value: Any
+        if field.kind == "enum":
+            value = field.values[code - 2]
+        elif field.kind == "bool":
+            value = (False, True)[code - 2]
+        elif field.kind == "text":  # only is_missing / is_null test these
+            value = "0" * 16
+        elif field.kind == "date":
+            value = dt.date(2000, 1, 1)
+        else:
+            breaks = self.breaks.get(name) if field.kind == "int" else None
+            if breaks is not None:  # code 2: below the first breakpoint; 2 + k: from the k-th
+                below = breaks[0] - 1 if breaks else field.minimum or 0
+                value = breaks[code - 3] if code > 2 else below
+            else:
+                book = self.books.get(name, {})
+                value = next(v for v, c in book.items() if c == code)
+        return {name: value}
 
     def keys(self, chunk: Chunk, fallback: np.ndarray) -> Keys:
         n = chunk.length
@@ -130,18 +141,32 @@ class Coder:
         fallback |= version < 0
         self.validate_text(chunk, fallback)
         codes = self.codes(chunk, fallback)
-        pv = policy_index * self.max_versions + np.maximum(version, 0)
-        fallback |= pv >= (1 << _PV_BITS)
-        uncoded = self.uncoded[pv] & ~fallback
-        fallback |= uncoded
-        key = pv.copy()
-        for name in self.coded:
-            bits = self.bits[name]
-            code = np.where(self.reads[name][pv], codes[name], 0)
-            fallback |= code >= (1 << bits)
-            key = (key << bits) | code
+        self.check_membership(codes, fallback)
         docs, docs_given = self.documents(chunk, fallback)
-        return Keys(policy_index, local, offset_text, version, key, docs, docs_given, uncoded)
+        return Keys(policy_index, local, offset_text, np.maximum(version, 0), codes, docs,
+                    docs_given)
+
+    def check_membership(self, codes: dict[str, np.ndarray], fallback: np.ndarray) -> None:
+        """A membership status and segment that disagree make the case invalid (the case
+        model's own check, asked once per pair of codes): such rows go to the scalar path,
+        which says why."""
+        status, segment = codes[_STATUS], codes[_SEGMENT]
+        width = self.code_count(_SEGMENT)
+        pair = status * width + segment
+        for value in np.unique(pair):
+            s, g = divmod(int(value), width)
+            ok = self.membership_ok.get((s, g))
+            if ok is None:
+                given = {**self.facts_of(_STATUS, s), **self.facts_of(_SEGMENT, g)}
+                part = {k.split(".", 1)[1]: v for k, v in given.items()}
+                try:
+                    PART_MODELS["membership"].model_validate(part)
+                    ok = True
+                except ValidationError:
+                    ok = False
+                self.membership_ok[(s, g)] = ok
+            if not ok:
+                fallback |= pair == value
 
     def policies_of(self, chunk: Chunk, fallback: np.ndarray) -> np.ndarray:
         n = chunk.length
@@ -327,10 +352,11 @@ def _is_date(value: Any) -> bool:
     if not isinstance(value, str) or len(value) != 10 or value[4] != "-" or value[7] != "-":
         return False
     try:
-        dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         return False
-    return value[:4].isdigit() and value[5:7].isdigit() and value[8:].isdigit()
+    digits = value[:4].isdigit() and value[5:7].isdigit() and value[8:].isdigit()
+    return digits and FIRST_YEAR <= day.year <= LAST_YEAR
 
 
 
