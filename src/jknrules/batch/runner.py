@@ -45,7 +45,7 @@ PolicyPaths = str | os.PathLike[str] | list[str | os.PathLike[str]] | None
 class Decided(NamedTuple):
     """One decided chunk: its output rows, the rows refused, the full results (``--full``)
     and how many rows the case-at-a-time evaluator decided (``scalar_rows``), of which
-    ``uncoded_rows`` because their version reads a field the vectorised path cannot code."""
+    ``uncoded_rows`` because the batch plan cannot express their policy version."""
 
     table: pa.Table
     errors: list[RowError]
@@ -63,8 +63,9 @@ class Summary:
     errors: int = 0
     seconds: float = 0.0
     errors_file: str = ""
-    #: rows the case-at-a-time evaluator decided, and among them the rows whose version
-    #: reads a field the vectorised path cannot code
+    #: rows the case-at-a-time evaluator decided (rows the typed columns cannot carry
+    #: exactly, deadlines past the calendar arrays, ``--full``), and among them the rows
+    #: of a policy version the batch plan (``batch/plan.py``) cannot express
     scalar_rows: int = 0
     uncoded_rows: int = 0
     #: chunks decided one by one because the vectorised path failed on them (a bug)
@@ -92,8 +93,8 @@ class Summary:
         lines.append(f"  {'error':<24} {self.errors:>12,}"
                      + (f"  -> {self.errors_file}" if self.errors else ""))
         lines.append(f"  {'satu per satu / one by one':<24} {self.scalar_rows:>12,}"
-                     + (f"  ({self.uncoded_rows:,}: kolom yang tidak dapat dikodekan / "
-                        f"a condition reads a field the vectorised path cannot code)"
+                     + (f"  ({self.uncoded_rows:,}: versi kebijakan yang tidak dapat dinyatakan "
+                        f"rencana batch / a policy version the batch plan cannot express)"
                         if self.uncoded_rows else ""))
         if self.rescued_chunks:
             lines.append(f"  {self.rescued_chunks:,} potongan diputuskan satu per satu setelah "
