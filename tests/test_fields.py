@@ -99,12 +99,17 @@ def test_batch_columns_are_the_catalogue_fields() -> None:
             kinds[name], "str")
 
 
-def test_the_shipped_policies_fit_every_field_they_read_in_the_batch_key() -> None:
-    coder = Coder(list(jknrules.load_policies(POLICY_DIR)))
-    assert not coder.uncoded.any()
-    for policy in jknrules.load_policies(POLICY_DIR):
-        for version in policy.versions:
-            assert set(version.reads) <= set(coder.coded)
+def test_the_batch_plan_expresses_every_shipped_version_and_codes_every_field() -> None:
+    from jknrules.batch.vectorised import Decider
+
+    policies = jknrules.load_policies(POLICY_DIR)
+    decider = Decider(policies)
+    assert all(decider.plans[pi * decider.max_versions + vi] is not None
+               for pi, policy in enumerate(policies) for vi in range(len(policy.versions)))
+    coder = Coder(list(policies))
+    for name in CASE_FIELDS:  # every code of every field stands for facts of that field
+        for code in range(coder.code_count(name)):
+            assert set(coder.facts_of(name, code)) <= {name}
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="the shared contract is beside the checkout")
