@@ -3,18 +3,7 @@
 from __future__ import annotations
 
 from jknrules.engine.result import RequiredDocument, Result
-from jknrules.language.vocab import DOCUMENTS, OUTCOME_LABELS
-
-_DEADLINE = {
-    "next_service_opening": ("Pelayanan buka kembali", "Service opens again"),
-    "response_due": ("Batas waktu tanggapan", "Response due"),
-    "intake_opens": ("Penerimaan berkas dibuka", "Intake opens"),
-    "intake_closes": ("Penerimaan berkas ditutup", "Intake closes"),
-    "submit_to_bpjs_by": ("Diajukan ke BPJS paling lambat", "Sent to BPJS by"),
-    "expected_active_by": ("Perkiraan kepesertaan aktif", "Expected active by"),
-}
-_CHANNEL = {"counter": ("loket", "counter"), "online_group": (
-    "grup WhatsApp 'Tim Koordinasi JKN' (di luar jam kerja)", "after-hours WhatsApp group")}
+from jknrules.language.vocab import CHANNEL_LABELS, DEADLINE_LABELS, DOCUMENTS, OUTCOME_LABELS
 
 
 def _doc_line(item: RequiredDocument, lang: int) -> str:
@@ -35,7 +24,7 @@ def render_text(result: Result, lang: str = "id") -> str:
         lines.append(f"{label[1][i]}: {result.target_segment}")
     route = result.route
     if route is not None:
-        channel = _CHANNEL.get(route.get("channel") or "", ("-", "-"))[i]
+        channel = CHANNEL_LABELS.get(route.get("channel") or "", ("-", "-"))[i]
         lines.append(f"{label[2][i]}: {route['name']} ({route['id']}) — {route['office']}, "
                      f"{channel}")
     if result.required_documents:
@@ -47,7 +36,7 @@ def render_text(result: Result, lang: str = "id") -> str:
     if result.deadlines:
         lines.append(f"{label[5][i]}:")
         for key, value in result.deadlines.items():
-            lines.append(f"  - {_DEADLINE[key][i]}: {value}")
+            lines.append(f"  - {DEADLINE_LABELS[key][i]}: {value}")
     if result.reasons:
         lines.append(f"{label[6][i]}:")
         for r in result.reasons:

@@ -81,6 +81,12 @@ ROUTES: tuple[str, ...] = (
 
 ChannelId = Literal["counter", "online_group"]
 CHANNELS: tuple[str, ...] = ("counter", "online_group")
+#: How a channel is named to people (Indonesian, English).
+CHANNEL_LABELS = {
+    "counter": ("loket", "counter"),
+    "online_group": ("grup WhatsApp 'Tim Koordinasi JKN' (di luar jam kerja)",
+                     "after-hours WhatsApp group"),
+}
 
 Outcome = Literal[
     "not_covered",
@@ -126,6 +132,15 @@ DEADLINES: tuple[str, ...] = (
     "expected_active_by",
     "next_service_opening",
 )
+#: How a deadline is named to people (Indonesian, English).
+DEADLINE_LABELS = {
+    "next_service_opening": ("Pelayanan buka kembali", "Service opens again"),
+    "response_due": ("Batas waktu tanggapan", "Response due"),
+    "intake_opens": ("Penerimaan berkas dibuka", "Intake opens"),
+    "intake_closes": ("Penerimaan berkas ditutup", "Intake closes"),
+    "submit_to_bpjs_by": ("Diajukan ke BPJS paling lambat", "Sent to BPJS by"),
+    "expected_active_by": ("Perkiraan kepesertaan aktif", "Expected active by"),
+}
 
 Request = Literal["register", "transfer", "reactivate"]
 REQUESTS: tuple[str, ...] = get_args(Request)

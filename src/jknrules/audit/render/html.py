@@ -14,7 +14,8 @@ from jknrules.audit.render.document import GAPS, VERSION_NOTES, Group, Line, Ren
 from jknrules.audit.render.flow import CHANNEL_QUESTION, Flow, mermaid
 from jknrules.audit.wording import Words
 
-_CSS = """
+#: The page's style sheet (print rules included).
+CSS = """
 :root { --ink: #111; --muted: #555; --line: #999; }
 * { box-sizing: border-box; }
 body { font-family: "Times New Roman", Times, serif; color: var(--ink); margin: 2rem auto;
@@ -66,17 +67,27 @@ def _bi(words: Words, tag: str = "span") -> str:
 
 
 def to_html(doc: Rendered, lang: str = "id") -> str:
-    zone = w.ZONES.get(doc.time_zone, "")
-    out = [
+    """The whole page: ``<head>`` with :data:`CSS`, then :func:`body_html`."""
+    return "\n".join([
         "<!DOCTYPE html>",
         f'<html lang="{"id" if lang == "id" else "en"}">',
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>Standar Pelayanan — {escape(doc.name)}</title>",
-        f"<style>{_CSS}</style>",
+        f"<style>{CSS}</style>",
         "</head>",
         "<body>",
+        body_html(doc, lang),
+        "</body>",
+        "</html>",
+    ]) + "\n"
+
+
+def body_html(doc: Rendered, lang: str = "id") -> str:
+    """What the page's ``<body>`` holds (the policy pages of ``jknrules serve`` embed it)."""
+    zone = w.ZONES.get(doc.time_zone, "")
+    out = [
         f"<h1>Standar Pelayanan — {escape(doc.name)}</h1>",
         f'<p class="sub">Dihasilkan dari kebijakan <code>{escape(doc.file)}</code>, versi '
         f"{doc.effective_from}, berlaku per {doc.as_of}; sha256 <code>{doc.sha256}</code>; "
@@ -99,8 +110,7 @@ def to_html(doc: Rendered, lang: str = "id") -> str:
         out.append(f'<section class="gaps"><h2>{_bi(GAPS)}</h2><ul>')
         out += [f"<li>{_line_body(g, lang, warn=True)}</li>" for g in doc.gaps]
         out.append("</ul></section>")
-    out += ["</body>", "</html>"]
-    return "\n".join(out) + "\n"
+    return "\n".join(out)
 
 
 def _sheet(sheet: Sheet, lang: str) -> list[str]:
