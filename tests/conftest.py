@@ -51,3 +51,14 @@ def fill(folder: Path) -> Path:
     stat = os.statvfs(folder)
     assert stat.f_bavail == 0
     return filler
+
+
+#: Where the browser tests left their screenshots, when they ran (tests/test_pages_browser.py).
+PAGE_SHOTS = pytest.StashKey[Path]()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    folder = terminalreporter.config.stash.get(PAGE_SHOTS, None)
+    if folder is not None:
+        count = len(list(folder.glob("*.png")))
+        terminalreporter.write_line(f"page screenshots: {folder} ({count} files)")
