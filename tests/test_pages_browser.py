@@ -236,6 +236,28 @@ def test_kebijakan_and_a_diff(visit: Any) -> None:
     v.shot("kebijakan-perbedaan")
 
 
+def test_the_submission_time_follows_the_regency_until_touched(visit: Any) -> None:
+    page = visit().go("/?regency=batang")
+    wib = page.input_value('[name="submitted_at"]')
+    assert wib == page.get_attribute('option[value="batang"]', "data-now")
+    page.select_option('[name="regency"]', "karangasem")
+    wita = page.get_attribute('option[value="karangasem"]', "data-now")
+    assert page.input_value('[name="submitted_at"]') == wita
+    assert wita is not None and (dt.datetime.fromisoformat(wita) - dt.datetime.fromisoformat(wib)
+                                 ) % dt.timedelta(days=1) == dt.timedelta(hours=1)
+    page.fill('[name="submitted_at"]', "2026-02-04T10:00")  # typed: changing regency keeps it
+    page.select_option('[name="regency"]', "malinau")
+    assert page.input_value('[name="submitted_at"]') == "2026-02-04T10:00"
+
+
+@pytest.mark.parametrize("path", ["/", "/?lang=en", "/kebijakan", "/kebijakan/karangasem",
+                                  "/kebijakan/karangasem/perbedaan", "/kebijakan/malinau",
+                                  "/periksa"])
+def test_no_page_is_wider_than_a_phone(visit: Any, path: str) -> None:
+    page = visit(viewport=PHONE).go(path)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
 def test_periksa_shows_a_broken_yaml_at_its_line(visit: Any) -> None:
     text = (POLICY_DIR / "batang.yaml").read_text()
     lines = text.splitlines()

@@ -184,10 +184,17 @@ async def loket(request: Request) -> HTMLResponse:
     regencies = policies.regencies()
     chosen = request.query_params.get("regency", "")
     regency = chosen if chosen in regencies else (regencies[0] if regencies else "")
+    now = _now(policies)
     values: dict[str, list[str]] = {"regency": [regency], "request": ["register"]}
     if regency:
-        values["submitted_at"] = [forms.now_local(policies.get(regency).policy.time_zone)]
-    return _loket(request, policies, values, status=200)
+        values["submitted_at"] = [now[regency]]
+    return _loket(request, policies, values, status=200, now=now)
+
+
+def _now(policies: PolicySet) -> dict[str, str]:
+    """The current minute in each regency's zone (the script moves the submission time to
+    the chosen regency's when the officer changes the regency before touching the time)."""
+    return {p.policy.regency: forms.now_local(p.policy.time_zone) for p in policies}
 
 
 @router.post("/", response_class=HTMLResponse)
@@ -259,11 +266,12 @@ def _submitted_words(value: str, zone_name: str, say: Say) -> str:
 
 def _loket(request: Request, policies: PolicySet, values: Mapping[str, Sequence[str]], *,
            status: int, errors: Sequence[Diagnostic] = (),
-           decision: views.Decision | None = None) -> HTMLResponse:
+           decision: views.Decision | None = None,
+           now: dict[str, str] | None = None) -> HTMLResponse:
     say = _say(request)
     form = forms.build_form(values, say, policies.regencies(), _zones(policies), errors)
     return _page(request, "loket.html", status=status, say=say, title=say("loket.title"),
-                 active="loket", form=form, d=decision,
+                 active="loket", form=form, d=decision, now=now or _now(policies),
                  documents_checked=form.documents_checked)
 
 

@@ -16,4 +16,17 @@
   }
   for (var i = 0; i < modes.length; i++) { modes[i].addEventListener("change", sync); }
   sync();
+  // Loket: the submission time starts at "now" in the chosen regency's zone; changing the
+  // regency before touching the time moves it to "now" in the new regency's zone.
+  var regency = document.querySelector('select[name="regency"]');
+  var submitted = document.querySelector('input[name="submitted_at"]');
+  if (regency && submitted) {
+    var shown = regency.options[regency.selectedIndex];
+    var untouched = shown && submitted.value === shown.getAttribute("data-now");
+    submitted.addEventListener("input", function () { untouched = false; });
+    regency.addEventListener("change", function () {
+      var now = regency.options[regency.selectedIndex].getAttribute("data-now");
+      if (untouched && now) { submitted.value = now; }
+    });
+  }
 })();
