@@ -398,3 +398,15 @@ def test_every_page_loads_only_from_the_server(client: Any, path: str) -> None:
 @pytest.mark.parametrize("name", ["../pages.py", "pages.py", "..%2Fpages.py", "nothing.css"])
 def test_assets_are_a_fixed_list(client: Any, name: str) -> None:
     assert client.get(f"/aset/{name}").status_code == 404
+
+
+def test_policy_text_is_escaped_on_kebijakan(tmp_path: Path) -> None:
+    text = (POLICY_DIR / "batang.yaml").read_text()
+    text = text.replace("name: Kabupaten Batang", 'name: "<script>alert(1)</script>"', 1)
+    (tmp_path / "batang.yaml").write_text(text)
+    client = testclient.TestClient(app(jknrules.load_policies(tmp_path)))
+    for path in ("/kebijakan", "/kebijakan/batang", "/kebijakan/batang/perbedaan"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "<script>alert(1)" not in response.text, path
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text, path
