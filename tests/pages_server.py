@@ -1,26 +1,25 @@
 """The app and the real server the page tests use.
 
-``app()`` is the pages on a FastAPI app with ``app.state.served`` set as the server sets
-it; ``Server`` runs a real server process on 127.0.0.1 at a free port and stops it (a
-test run never leaves it behind: it is killed at the end, and it exits by itself after
+``app()`` is the server's own app (``jknrules.serve.app.create_app``) with its pages;
+``Server`` runs ``jknrules serve`` on 127.0.0.1 at a free port and stops it (a test run
+never leaves it behind: it is stopped at the end, and ``timeout`` ends it after
 ``LIFETIME`` seconds whatever happens to the test process).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-import jknrules
 
 from .conftest import POLICY_DIR, ROOT
 
@@ -30,20 +29,12 @@ LIFETIME = 600
 fastapi = pytest.importorskip("fastapi", reason="the serve extra (fastapi) is not installed")
 
 
-@dataclass(frozen=True)
-class Served:
-    policies: jknrules.PolicySet
-    folder: Path
+def app(policies: Path = POLICY_DIR, **config: object) -> fastapi.FastAPI:
+    """The server's app, serving the policy folder ``policies``."""
+    from jknrules.serve.app import create_app
+    from jknrules.serve.config import ServeConfig
 
-
-def app(policies: jknrules.PolicySet | None = None) -> fastapi.FastAPI:
-    """The pages on an app that holds ``policies`` (default: the shipped ones)."""
-    from jknrules.serve import pages
-
-    made = fastapi.FastAPI()
-    made.state.served = Served(policies or jknrules.load_policies(POLICY_DIR), POLICY_DIR)
-    made.include_router(pages.router)
-    return made
+    return create_app(ServeConfig(policies=policies, **config))  # type: ignore[arg-type]
 
 
 def free_port() -> int:
@@ -53,33 +44,30 @@ def free_port() -> int:
         return port
 
 
-#: Run by the server process: the pages app under uvicorn, ended by a timer.
-_SERVE = """
-import sys, threading, os, uvicorn
-sys.path.insert(0, {root!r})
-from tests.pages_server import app
-threading.Timer({lifetime}, lambda: os._exit(0)).start()
-uvicorn.run(app(), host="127.0.0.1", port={port}, log_level="warning")
-"""
-
-
 class Server:
-    """A real HTTP server on loopback, for the browser."""
+    """``jknrules serve`` on loopback, for the browser."""
 
-    def __init__(self) -> None:
+    def __init__(self, *options: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        code = _SERVE.format(root=str(ROOT), lifetime=LIFETIME, port=self.port)
+        command = [sys.executable, "-m", "jknrules", "serve", "--policies", str(POLICY_DIR),
+                   "--port", str(self.port), "--no-access-log", *options]
+        stop = shutil.which("timeout")
+        if stop is not None:
+            command = [stop, str(LIFETIME), *command]
+        # what the server says, shown if it fails to start; closed by stop()
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the server)
         self.process = subprocess.Popen(
-            [sys.executable, "-c", code], cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            command, cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            stdout=self.log, stderr=subprocess.STDOUT)
         self._wait()
 
     def _wait(self) -> None:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                out = self.process.stdout.read().decode() if self.process.stdout else ""
+                self.log.seek(0)
+                out = self.log.read().decode(errors="replace")
                 raise RuntimeError(f"the server stopped at start:\n{out}")
             try:
                 with urllib.request.urlopen(self.url + "/aset/pages.css", timeout=2):
@@ -96,3 +84,4 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        self.log.close()

@@ -404,9 +404,30 @@ def test_policy_text_is_escaped_on_kebijakan(tmp_path: Path) -> None:
     text = (POLICY_DIR / "batang.yaml").read_text()
     text = text.replace("name: Kabupaten Batang", 'name: "<script>alert(1)</script>"', 1)
     (tmp_path / "batang.yaml").write_text(text)
-    client = testclient.TestClient(app(jknrules.load_policies(tmp_path)))
+    client = testclient.TestClient(app(tmp_path))
     for path in ("/kebijakan", "/kebijakan/batang", "/kebijakan/batang/perbedaan"):
         response = client.get(path)
         assert response.status_code == 200, path
         assert "<script>alert(1)" not in response.text, path
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text, path
+
+
+def test_a_loket_decision_is_counted_and_recorded_like_an_api_one(tmp_path: Path) -> None:
+    log = tmp_path / "decisions.jsonl"
+    client = testclient.TestClient(app(record=log))
+    response = client.post("/", data=grouped(form_of(EXAMPLE)))
+    assert response.status_code == 200
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    assert len(records) == 1
+    shown = re.search(r'<code class="decision-id">([0-9a-f]+)</code>', response.text)
+    assert shown is not None and shown[1] == records[0]["chain"]["hash"]
+    receipt = client.post("/cetak", data=grouped(form_of(EXAMPLE)))
+    assert records[0]["chain"]["hash"] not in receipt.text  # a new decision, a new record
+    assert len(log.read_text().splitlines()) == 2
+    metrics = client.get("/metrics").text
+    assert re.search(r'jknrules_decisions_total\{outcome="incomplete",regency="karangasem"\} 2\.0',
+                     metrics), metrics
+    # a refused form is neither a decision nor a record
+    bad = [(k, v) for k, v in form_of(EXAMPLE) if k != "regency"]
+    assert client.post("/", data=grouped(bad)).status_code == 422
+    assert len(log.read_text().splitlines()) == 2
