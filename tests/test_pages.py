@@ -238,7 +238,7 @@ def test_what_an_officer_types_is_escaped(client: Any) -> None:
 def test_a_form_larger_than_any_case_is_refused_before_reading(client: Any) -> None:
     response = client.post("/", data={"applicant.nik": "1" * (70 * 1024)})
     assert response.status_code == 413
-    assert "JKN-Y006" in response.text
+    assert 'data-code="JKN-S010"' in response.text
 
 
 # --- the receipt ----------------------------------------------------------------------
@@ -369,6 +369,21 @@ def test_periksa_with_nothing_to_check(client: Any) -> None:
 def test_periksa_refuses_a_text_past_the_limit(client: Any) -> None:
     response = client.post("/periksa", files={"yaml": (None, "#" * 1_100_000)})
     assert response.status_code == 413
+
+
+def test_a_post_without_a_length_or_unreadable_is_refused(client: Any) -> None:
+    def chunks() -> Any:
+        yield b"yaml=x"
+
+    response = client.post("/periksa", content=chunks(),
+                           headers={"content-type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 411
+    assert 'data-code="JKN-S012"' in response.text
+    nameless = b"--x\r\nContent-Disposition: form-data\r\n\r\nabc\r\n--x--\r\n"
+    broken = client.post("/periksa", content=nameless,
+                         headers={"content-type": "multipart/form-data; boundary=x"})
+    assert broken.status_code == 400
+    assert "Formulir tidak terbaca" in broken.text
 
 
 def test_policy_text_is_escaped_on_periksa(client: Any) -> None:

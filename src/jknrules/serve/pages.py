@@ -85,6 +85,9 @@ class Served(Protocol):
     def folder(self) -> Path: ...
 
 
+_REFUSED = {413: "toolarge"}
+
+
 class _Refused(Exception):
     """A request the pages do not read (too large, no length, not a form)."""
 
@@ -155,16 +158,16 @@ async def _read_form(request: Request, limit: int) -> tuple[dict[str, list[str]]
     reading it (a browser always sends the length of a form)."""
     length = request.headers.get("content-length", "")
     if not length.isdigit():
-        raise _Refused(411, diag("JKN-F003", "kiriman formulir tanpa panjang (Content-Length)",
+        raise _Refused(411, diag("JKN-S012", "kiriman formulir tanpa panjang (Content-Length)",
                                  "a form post without a length (Content-Length)"))
-    if int(length) > limit:
+    if int(length) > limit:  # the server's own code for a body past its limit
         raise _Refused(413, diag(
-            "JKN-Y006", f"kiriman terlalu besar ({length} bita; paling besar {limit} bita)",
+            "JKN-S010", f"kiriman terlalu besar ({length} bita; paling besar {limit} bita)",
             f"the request is too large ({length} bytes; at most {limit} bytes)"))
     try:
         form = await request.form(max_files=1, max_fields=100, max_part_size=limit)
     except HTTPException as exc:  # a malformed multipart body
-        raise _Refused(400, diag("JKN-F003", f"formulir tidak terbaca: {exc.detail}",
+        raise _Refused(400, diag("JKN-S012", f"formulir tidak terbaca: {exc.detail}",
                                  f"the form cannot be read: {exc.detail}")) from None
     values: dict[str, list[str]] = {}
     files: list[UploadFile] = []
@@ -202,7 +205,7 @@ async def loket_post(request: Request) -> HTMLResponse:
     try:
         values, _ = await _read_form(request, MAX_FORM_BYTES)
     except _Refused as exc:
-        return _problem(request, exc.status, "toolarge", [exc.message])
+        return _problem(request, exc.status, _REFUSED.get(exc.status, "badform"), [exc.message])
     policies = _served(request).policies
     if "switch" in values and "decided" not in values:  # only the language changed
         return _loket(request, policies, values, status=200)
@@ -214,7 +217,7 @@ async def receipt(request: Request) -> HTMLResponse:
     try:
         values, _ = await _read_form(request, MAX_FORM_BYTES)
     except _Refused as exc:
-        return _problem(request, exc.status, "toolarge", [exc.message])
+        return _problem(request, exc.status, _REFUSED.get(exc.status, "badform"), [exc.message])
     return await _decide(request, _served(request).policies, values, receipt=True)
 
 
@@ -339,7 +342,7 @@ async def periksa_post(request: Request) -> HTMLResponse:
     try:
         values, files = await _read_form(request, MAX_PERIKSA_BYTES)
     except _Refused as exc:
-        return _problem(request, exc.status, "toolarge", [exc.message])
+        return _problem(request, exc.status, _REFUSED.get(exc.status, "badform"), [exc.message])
     text = (values.get("yaml") or [""])[0].replace("\r\n", "\n")
     name = ex.PASTED
     problems: tuple[Diagnostic, ...] = ()

@@ -157,6 +157,7 @@ UI: dict[str, tuple[str, str]] = {
     "periksa.limit": ("Ukuran paling besar", "Largest size"),
     "bytes": ("bita", "bytes"),
     "toolarge": ("Kiriman terlalu besar", "The request is too large"),
+    "badform": ("Formulir tidak terbaca", "The form cannot be read"),
     "notfound": ("Halaman tidak ditemukan", "Page not found"),
     "unrecorded": ("Keputusan tidak dapat dicatat", "The decision cannot be recorded"),
     "decision_id": ("Nomor catatan keputusan", "Decision record"),
