@@ -5,9 +5,9 @@
     >>> app = create_app(ServeConfig())          # an ASGI app; uvicorn serves it
 
 Needs the ``serve`` extra (``pip install 'jknrules[serve]'``: fastapi, uvicorn,
-prometheus-client, fastapi-offline); importing this package without them raises
-:class:`ModuleNotFoundError` saying so. The interface the pages build on is described
-at the top of :mod:`jknrules.serve.app`.
+prometheus-client, fastapi-offline; jinja2 and python-multipart for the pages);
+importing this package without them raises :class:`ModuleNotFoundError` saying so. The
+interface the pages build on is described at the top of :mod:`jknrules.serve.app`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from __future__ import annotations
 from importlib import import_module
 
 #: The packages of the ``serve`` extra (``pyproject.toml``), checked before anything else.
-EXTRA: tuple[str, ...] = ("fastapi", "uvicorn", "prometheus_client", "fastapi_offline")
+EXTRA: tuple[str, ...] = ("fastapi", "uvicorn", "prometheus_client", "fastapi_offline",
+                          "jinja2", "python_multipart")  # the last two for the pages
 
 
 def _require_extra() -> None:
