@@ -276,3 +276,16 @@ def test_periksa_shows_a_broken_yaml_at_its_line(visit: Any) -> None:
     diag.locator("a.where").click()  # the place links to the line in the listing
     assert page.evaluate("location.hash") == f"#L{at + 2}"
     v.shot("periksa")
+
+
+def test_periksa_checks_an_uploaded_file(visit: Any) -> None:
+    v = visit()
+    page = v.go("/periksa?lang=en")
+    page.set_input_files("#file", str(POLICY_DIR / "karangasem.yaml"))
+    page.click("form.periksa button[type=submit]")
+    assert page.locator("p.ok[data-valid=true]").inner_text().startswith(
+        "✓ Valid: the policy file reads and passes validation.")
+    assert "karangasem.yaml" in page.locator("p.ok[data-valid=true]").inner_text()
+    # the uploaded text is in the box, ready to be edited and checked again
+    assert page.input_value("#yaml").startswith((POLICY_DIR / "karangasem.yaml").read_text()[:40])
+    v.shot("periksa-upload-en")
