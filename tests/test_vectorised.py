@@ -326,3 +326,30 @@ def test_each_missing_fact_gives_the_scalar_answer() -> None:
                 objects.append({k: v for k, v in case.items() if k != part})
     differential(POLICIES, objects)
     differential(POLICIES, objects, arrow=True)
+
+
+def test_outside_the_window_drops_the_segment_of_a_less_binding_rule() -> None:
+    """Regression: a rule giving ``incomplete`` with a target segment, and a case whose
+    service starts after the one-day window (2024-01-01 is a holiday): the outcome is
+    ``outside_intake_window`` and the segment the service's, not the rule's."""
+    source = {"clause": "uji"}
+    service = {
+        "title": "t", "document": "sop", "applies_when": {"field": "request", "equals": "register"},
+        "source": source, "target_segment": "pbi_apbn", "office": "kantor",
+        "rules": [{"id": "r0", "when": {"field": "request", "in": ["register"]},
+                   "outcome": "incomplete", "message": {"id": "aturan", "en": "rule"},
+                   "source": source, "target_segment": "pbi_apbd"}],
+        "documents": [], "channels": [{"id": "counter", "name": "counter", "source": source}],
+        "intake_window": {"from_day": 1, "to_day": 1, "source": source},
+    }
+    policy = {
+        "regency": "batang", "name": "Kabupaten batang", "bps_code": "3325",
+        "time_zone": "Asia/Jakarta", "offices": {"kantor": {"name": "Kantor uji"}},
+        "closed_days": [], "versions": [{
+            "effective_from": FIRST, "services": {"regular_registration": service},
+            "documents": {"sop": {"title": "SOP uji", "kind": "SOP", "signed_by": {
+                "name": "Kepala", "position": "Kepala Dinas"}}}}],
+    }
+    objects = [{"regency": "batang", "submitted_at": f"2024-01-0{d}T00:00:00"} for d in (1, 2)]
+    decider = differential(policy_set(policy), objects)
+    assert decider.stats["rows_scalar"] == 0

@@ -3,8 +3,9 @@
 A row's code for a field is 0 not given, 1 null, 2… a value class. How a field is
 coded follows its kind in the catalogue (``language/fields.py``): enums and booleans by
 their values, ints by the breakpoints of the policies' comparisons (values that no
-condition tells apart share a code), regencies and other ints by a book of the values
-met, text and dates by whether they are given (conditions may only ask
+condition tells apart share a code; an int no condition compares has one code for any
+value), regencies by their id (any other value one code), text and dates by whether
+they are given (conditions may only ask
 ``is_missing``/``is_null`` of them). :meth:`Coder.facts_of` gives the facts a code
 stands for, from which the plan builds its lookup tables. Rows whose values the codes
 cannot carry exactly (a wrong type, an unusual form, an invalid NIK, a date outside the
@@ -44,6 +45,10 @@ from jknrules.language.vocab import DOCUMENTS, REGENCIES, normalize_regency
 DOC_IDS: tuple[str, ...] = tuple(DOCUMENTS)
 DOC_BIT = {d: 1 << i for i, d in enumerate(DOC_IDS)}
 _STATUS, _SEGMENT = "membership.status", "membership.segment"
+#: regency fields: a code per regency id (conditions compare with these only), one for
+#: any other value
+_REGENCY_IDS: tuple[str, ...] = tuple(sorted(REGENCIES))
+_REGENCY_CODE = {rid: i + 2 for i, rid in enumerate(_REGENCY_IDS)}
 #: text and date fields: valid when given (others go to the scalar path)
 _CHECKED = tuple(f for f in FIELDS if f.kind in ("text", "date"))
 #: days after a policy's last version within which the vectorised path decides a row;
@@ -69,7 +74,10 @@ class Keys:
 
 
 class Coder:
-    """Codes chunks for one policy set; keeps the run's code books (one per Decider)."""
+    """Codes chunks for one policy set (one per Decider). Every field has a bounded number
+    of codes, fixed by the policies (a book of the values met only for an int field
+    compared in a way the breakpoints do not cover, which validated policies never
+    have)."""
 
     def __init__(self, compiled: list[CompiledPolicy]) -> None:
         self.compiled = compiled
@@ -83,7 +91,9 @@ class Coder:
                           for p in self.compiled]
         self.max_versions = max((len(p.versions) for p in self.compiled), default=1)
         #: for int fields: the values where some condition's answer can change
-        self.breaks = _breakpoints(self.compiled)
+        self.breaks: dict[str, list[int] | None] = {
+            f.name: [] for f in CASE_FIELDS.values() if f.kind == "int"}
+        self.breaks.update(_breakpoints(self.compiled))
         self.patterns = {f.name: re.compile(f.pattern) for f in FIELDS
                          if f.pattern is not None}
 
@@ -97,6 +107,8 @@ class Coder:
             return 4
         if field.kind in ("text", "date"):
             return 3
+        if field.kind == "regency":
+            return len(_REGENCY_CODE) + 3
         breaks = self.breaks.get(name) if field.kind == "int" else None
         if breaks is not None:
             return len(breaks) + 3
@@ -119,6 +131,8 @@ class Coder:
             value = "0" * 16
         elif field.kind == "date":
             value = dt.date(2000, 1, 1)
+        elif field.kind == "regency":
+            value = _REGENCY_IDS[code - 2] if code - 2 < len(_REGENCY_IDS) else "?"
         else:
             breaks = self.breaks.get(name) if field.kind == "int" else None
             if breaks is not None:  # code 2: below the first breakpoint; 2 + k: from the k-th
@@ -307,8 +321,8 @@ class Coder:
             if not (isinstance(value, str) and value.isascii()
                     and (pattern is None or pattern.fullmatch(value))):
                 return -1
-            book = self.books.setdefault(field.name, {})
-            return book.setdefault(normalize_regency(value), len(book) + 2)
+            rid = normalize_regency(value)  # any other value is unequal to every regency id
+            return _REGENCY_CODE.get(rid, len(_REGENCY_CODE) + 2)
         values: tuple[Any, ...] = (False, True) if field.kind == "bool" else field.values
         if value in values and type(value) is type(values[0]):
             return values.index(value) + 2

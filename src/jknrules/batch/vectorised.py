@@ -150,7 +150,11 @@ class Decider:
                                   self.intervals)
             channel[rows] = times.channel
             unsure[rows] = times.unsure
-            rank[rows] = np.where(times.inside == 0, np.minimum(rank[rows], OUTSIDE), rank[rows])
+            # outside the window binds over a less binding rule outcome, whose segment goes
+            # with it (no rule gives outside_intake_window)
+            outside = (times.inside == 0) & (rank[rows] > OUTSIDE)
+            rank[rows[outside]] = OUTSIDE
+            segment[rows[outside]] = -1
             for k, name in enumerate(DEADLINES):
                 if name in times.deadlines:
                     values[k, rows] = times.deadlines[name]
