@@ -11,6 +11,7 @@ cell Python cannot represent) carries a :class:`Problem` and becomes an error ro
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,13 +79,15 @@ class Chunk:
         index = pa.array(np.asarray(rows, dtype=np.int64))
         out: list[dict[str, Any]] = [{} for _ in range(len(index))]
         for name, column in self.raw.items():
-            if isinstance(column, _Csv):
+            if isinstance(column, _Csv):  # an empty cell is not given; the text null is null
+                given = [column.text[int(i)].is_valid for i in rows]
                 values = [column.value(int(i)) for i in rows]
             else:
                 values = column.take(index).to_pylist()
+                given = [v is not None for v in values]
             part, _, sub = name.partition(".")
             for k, (i, value) in enumerate(zip(rows, values, strict=True)):
-                if value is None and (name != NULLABLE or not self.desil_null[int(i)]):
+                if not given[k] and (name != NULLABLE or not self.desil_null[int(i)]):
                     continue
                 if sub:
                     out[k].setdefault(part, {})[sub] = value
@@ -137,12 +140,22 @@ class _Csv:
         return _csv_value(text, self.kind) if text is not None else None
 
 
+#: A CSV cell read as a number: JSON's integer form in ASCII digits (``str.isdigit``
+#: would also take Arabic-Indic ``٣``, fullwidth ``３`` or superscript ``³``; ``int``
+#: would take ``03``, ``+3``, `` 3`` or ``1_0``). Longer than any field's bound allows,
+#: it stays text, which the case model refuses as it refuses any other text for a number.
+_CSV_INT = re.compile(r"-?(0|[1-9][0-9]{0,17})", re.ASCII)
+
+
 def _csv_value(text: str, kind: str) -> Any:
+    """A CSV cell as the JSON value it spells: ``null``, ``true``/``false`` for a yes/no
+    field, an integer (:data:`_CSV_INT`) for a number field, the documents list; any
+    other text stays text (and the case model judges it)."""
     if text == "null":
         return None
     if kind == "bool" and text in ("true", "false"):
         return text == "true"
-    if kind == "int" and text.lstrip("-").isdigit():
+    if kind == "int" and _CSV_INT.fullmatch(text):
         return int(text)
     if kind == "docs":
         return _docs(text)
@@ -314,7 +327,7 @@ def _parse_text(text: pa.Array, kind: str) -> tuple[pa.Array, np.ndarray]:
         ok = pc.is_in(text, pa.array(["true", "false"]))
         value = pc.equal(text, "true")
     elif kind == "int":
-        ok = pc.match_substring_regex(text, r"^-?[0-9]{1,18}$")
+        ok = pc.match_substring_regex(text, f"^{_CSV_INT.pattern}$")
         value = pc.cast(pc.if_else(ok, text, pa.scalar(None, pa.string())), pa.int64())
     else:
         values = [None if t is None else _docs(t) for t in text.to_pylist()]

@@ -9,6 +9,7 @@ holds; see :mod:`jknrules.batch.readers`.
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,9 +46,15 @@ class Source:
         with reading(path):
             if path.is_dir():
                 raise IsADirectoryError(21, "Is a directory")
-            self.size = path.stat().st_size
+            status = path.stat()
             with path.open("rb"):  # readable?
                 pass
+        if not stat.S_ISREG(status.st_mode):  # /dev/zero, a pipe: no end, no size to resume
+            raise damaged(path, "bukan berkas biasa (perangkat atau pipa); batch membaca "
+                          "berkas yang ukurannya diketahui, agar --resume dapat memeriksanya",
+                          "not a regular file (a device or a pipe); batch reads a file whose "
+                          "size is known, so that --resume can check it")
+        self.size = status.st_size
         self.total: int | None = None
         #: SHA-256 of what describes the whole file (Parquet: the footer)
         self.footer = ""
