@@ -211,3 +211,25 @@ def test_regression_a_date_fact_in_the_trace_is_json(tmp_path: Path) -> None:
     rule = next(e for e in result.trace if e["kind"] == "rule")
     assert rule["facts"] == {"applicant.birth_date": "1990-03-02"}
     assert json.loads(result.to_json())["trace"] == result.trace
+
+
+@pytest.mark.parametrize("make", [
+    lambda: jknrules.DecisionLog(5),  # type: ignore[arg-type]
+    lambda: jknrules.DecisionLog("d.jsonl", key=5),  # type: ignore[arg-type]
+    lambda: jknrules.DecisionLog("d.jsonl", checkpoint_every=0),
+    lambda: jknrules.DecisionLog("d.jsonl", checkpoint_every=1.5),  # type: ignore[arg-type]
+    lambda: jknrules.DecisionLog("d.jsonl").append(
+        {"regency": "karangasem", "submitted_at": "2026-02-03T09:00:00"}, 5),  # type: ignore[arg-type]
+    lambda: jknrules.DecisionLog("d.jsonl").replay(5),  # type: ignore[arg-type]
+    lambda: jknrules.load_policies(POLICY_DIR).get(5),  # type: ignore[arg-type]
+], ids=["path", "key", "checkpoint_every", "checkpoint_every_float", "result", "policies",
+        "regency"])
+def test_regression_every_api_argument_error_is_a_jknrules_error(
+        make: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """These raised a bare TypeError, ValueError or AttributeError."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(jknrules.JknrulesError) as exc:
+        make()
+    assert exc.value.diagnostics[0].code == "JKN-F003"
+    assert isinstance(exc.value, TypeError | ValueError)
+    assert not (tmp_path / "d.jsonl").exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -617,3 +618,36 @@ def test_a_changed_seed_file_name_is_no_semantic_change(tmp_path: Path) -> None:
     code, md, err = run("diff", str(KARANGASEM), str(path))
     assert code == 0, err
     assert "Tidak ada perubahan semantik" in md and "renamed.txt" not in md
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs a FIFO (POSIX)")
+def test_diff_cases_are_read_as_a_stream(tmp_path: Path) -> None:
+    """``diff --cases`` reads one line at a time: from a pipe whose writer has not finished,
+    the first case comes before the second is written (a reader that took the whole file
+    would wait for the writer to close)."""
+    import threading
+
+    from jknrules.audit.diff.impact import read_cases
+
+    fifo = tmp_path / "cases.jsonl"
+    os.mkfifo(fifo)
+    line = CASES.read_text(encoding="utf-8").splitlines()[0] + "\n"
+    released = threading.Event()
+    waited: list[bool] = []
+
+    def writer() -> None:
+        with fifo.open("w", encoding="utf-8") as handle:
+            handle.write(line)
+            handle.flush()
+            waited.append(not released.wait(20))  # True: nobody read before the end
+            handle.write(line)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    cases = read_cases(fifo)
+    number, _ = next(cases)
+    released.set()
+    rest = list(cases)
+    thread.join()
+    assert waited == [False], "the first case waited for the whole file"
+    assert number == 1 and [n for n, _ in rest] == [2]

@@ -83,6 +83,66 @@ def test_regression_dev_zero_stops_at_the_size_limit(argv: list[str], tmp_path: 
     assert "Traceback" not in err
 
 
+@needs_dev_zero
+def test_regression_replay_of_dev_zero_stops(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A record file is read a line at a time, and an over-long line is skipped to its end:
+    on ``/dev/zero`` that end never came (replay hung). A device or a pipe now stops at the
+    first over-long line."""
+    from jknrules.audit import logfile
+
+    monkeypatch.setattr(logfile, "MAX_LINE", 1 << 20)
+    code, out, err = _cli(["replay", "/dev/zero", "--policies",
+                           str(Path(__file__).resolve().parents[1] / "policies")])
+    assert code == 1, err
+    assert "/dev/zero:1: JKN-A031" in out and "not a regular file" in out
+    assert "reading stopped" in out
+
+
+@needs_dev_zero
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
+def test_regression_batch_refuses_a_device_as_its_input(tmp_path: Path, suffix: str) -> None:
+    """``/dev/zero`` under a cases file's name: batch skipped its one endless line forever.
+    A device or a pipe has no size for --resume to check: refused, exit 2, naming it."""
+    link = tmp_path / f"cases{suffix}"
+    link.symlink_to(ZERO)
+    code, _, err = _cli(["batch", str(link), "--out", str(tmp_path / "o.jsonl"), "--policies",
+                         str(Path(__file__).resolve().parents[1] / "policies")])
+    assert code == 2 and "JKN-X013" in err and "not a regular file" in err, err
+    assert str(link) in err
+
+
+@needs_dev_zero
+def test_regression_a_device_in_the_policy_folder_is_read_not_skipped(tmp_path: Path) -> None:
+    """A ``*.yaml`` in the policy folder that is not a regular file was silently left out
+    by ``evaluate`` (``validate`` reported it): now both stop at the size limit, and a
+    dangling link is "not found"."""
+    root = Path(__file__).resolve().parents[1]
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    for file in (root / "policies").glob("*.yaml"):
+        (folder / file.name).write_text(file.read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "zero.yaml").symlink_to(ZERO)
+    case = str(_case(tmp_path))
+    for argv in (["evaluate", case, "--policies", str(folder)],
+                 ["validate", "--policies", str(folder)]):
+        code, _, err = _cli(argv)
+        assert code == 2 and "JKN-Y006" in err and "zero.yaml" in err, (argv, err)
+    (folder / "zero.yaml").unlink()
+    (folder / "gone.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    code, _, err = _cli(["evaluate", case, "--policies", str(folder)])
+    assert code == 2 and "gone.yaml" in err and "JKN-F001" in err, err
+
+
+def test_regression_a_record_is_never_written_into_a_device(tmp_path: Path) -> None:
+    """``--record /dev/null`` printed the decision as recorded while the record went
+    nowhere: a record file must be a regular file (exit 2, JKN-A034)."""
+    null = Path(os.devnull)
+    code, out, err = _cli(["evaluate", str(_case(tmp_path)), "--policies",
+                           str(Path(__file__).resolve().parents[1] / "policies"),
+                           "--record", str(null)])
+    assert code == 2 and out == "" and "JKN-A034" in err and "not a regular file" in err
+
+
 def test_a_multi_gigabyte_file_stops_at_the_size_limit(tmp_path: Path) -> None:
     """A sparse 5 GB file (no disk used): the case and the policy reader read one byte
     past the limit, not five gigabytes."""

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,11 +70,19 @@ def iter_entries(path: Path) -> Iterator[Entry]:
             f"cannot read the record file: {path} ({exc.strerror})", span=Span(str(path), 1, 1),
         )]) from None
     with handle:
+        regular = stat.S_ISREG(os.fstat(handle.fileno()).st_mode)
         number = 0
         while raw := handle.readline(MAX_LINE + 1):
             number += 1
             complete = raw.endswith(b"\n")
             if not complete and len(raw) > MAX_LINE:
+                if not regular:  # /dev/zero, a pipe: the line may never end
+                    yield Entry(number, None, ReplayFinding(number, "JKN-A031", Words(
+                        f"baris lebih panjang dari {MAX_LINE} bita dan berkas ini bukan "
+                        "berkas biasa (perangkat atau pipa): pembacaan dihentikan",
+                        f"the line is longer than {MAX_LINE} bytes and this is not a "
+                        "regular file (a device or a pipe): reading stopped")))
+                    return
                 while (rest := handle.readline(_BLOCK)) and not rest.endswith(b"\n"):
                     pass
                 yield Entry(number, None, ReplayFinding(number, "JKN-A031", Words(
@@ -218,8 +227,11 @@ def append_lines(path: Path, build: Callable[[int, int, Torn | None], bytes]) ->
     except OSError as exc:
         raise _write_error(path, exc.strerror or str(exc)) from None
     try:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):  # /dev/null, a pipe: the record would be lost
+            raise OSError(0, "not a regular file (a device or a pipe) / bukan berkas biasa")
         _lock(fd)
-        size = os.fstat(fd).st_size
+        size = status.st_size
         data = build(fd, size, torn_tail(fd, size))
         if not data:
             return

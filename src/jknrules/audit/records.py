@@ -39,7 +39,7 @@ from jknrules.engine.result import Result
 from jknrules.errors import JknrulesError, diag
 from jknrules.language.case import Case
 from jknrules.language.record import IDENTITY_FIELDS, RECORD_FORMAT
-from jknrules.load.policyset import PolicySet
+from jknrules.load.policyset import ArgumentError, PolicySet
 
 FORMAT = RECORD_FORMAT
 
@@ -134,8 +134,16 @@ class DecisionLog:
     def __init__(self, path: str | os.PathLike[str], *, redact: bool = False,
                  engine: str | None = None, key: KeyInput | None = None,
                  checkpoint_every: int = 1) -> None:
-        if checkpoint_every < 1:
-            raise ValueError("checkpoint_every must be at least 1")
+        if not isinstance(path, str | os.PathLike):
+            raise _argument("path", "path berkas", "a file path", path)
+        if key is not None and not isinstance(key, str | os.PathLike | Ed25519PrivateKey):
+            raise _argument("key", "kunci privat Ed25519 atau path berkasnya",
+                            "an Ed25519 private key or its file path", key)
+        if type(checkpoint_every) is not int or checkpoint_every < 1:
+            raise CountError([diag(
+                "JKN-F003", f"checkpoint_every harus bilangan bulat ≥ 1, bukan "
+                f"{checkpoint_every!r}", f"checkpoint_every must be a whole number ≥ 1, not "
+                f"{checkpoint_every!r}")])
         self.path = Path(path)
         self.redact = redact
         self.engine = engine
@@ -153,6 +161,9 @@ class DecisionLog:
         """The record :meth:`append` would write (the case as given, the result, the
         policy fingerprint, the engine version, the holiday data), before it is linked
         into the chain, without writing it."""
+        if not isinstance(result, Result):
+            raise _argument("result", "Result dari jknrules.evaluate()",
+                            "a Result from jknrules.evaluate()", result)
         return make_record(as_case(case), result, self.engine or _engine_version(), now,
                            redact=self.redact, calendar=self._calendar)
 
@@ -196,6 +207,9 @@ class DecisionLog:
         the policy folder, ``keys/*.pub``) and requires every record to be covered by
         one. ``report.clean`` is true when nothing was found (``jknrules replay
         [--verify]`` prints the same report)."""
+        if policies is not None and not isinstance(policies, PolicySet):
+            raise _argument("policies", "PolicySet dari jknrules.load_policies()",
+                            "a PolicySet from jknrules.load_policies()", policies)
         current = policies if policies is not None else PolicySet.load()
         index = ContentIndex()
         for compiled in current:
@@ -204,6 +218,19 @@ class DecisionLog:
         return replay(self.entries(), str(self.path), index,
                       {p.policy.regency: p for p in current}, "policies",
                       chain=ChainCheck(keys, signatures=verify))
+
+
+class CountError(ArgumentError, ValueError):
+    """A count out of range (``checkpoint_every=0``): a :class:`~jknrules.JknrulesError`,
+    and still the ``ValueError`` it always was."""
+
+
+def _argument(name: str, want_id: str, want_en: str, value: object) -> ArgumentError:
+    """A :class:`~jknrules.JknrulesError` (also a ``TypeError``) for an argument of the
+    wrong type: every exception of the API is a ``JknrulesError``."""
+    kind = type(value).__name__
+    return ArgumentError([diag("JKN-F003", f"{name} harus berupa {want_id}, bukan {kind}",
+                               f"{name} must be {want_en}, not {kind}")])
 
 
 def _engine_version() -> str:

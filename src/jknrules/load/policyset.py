@@ -134,8 +134,10 @@ def policy_files(paths: Iterable[Path]) -> list[Path]:
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
-            out += sorted(p for p in path.glob("*.yaml") if p.is_file())
-            out += sorted(p for p in path.glob("*.yml") if p.is_file())
+            # any *.yaml that is not a folder is read: a device, a pipe or a dangling link
+            # under a policy's name is an error (as `validate` reports it), never skipped
+            out += sorted(p for p in path.glob("*.yaml") if not p.is_dir())
+            out += sorted(p for p in path.glob("*.yml") if not p.is_dir())
         else:
             out.append(path)
     return out
@@ -220,6 +222,11 @@ class PolicySet:
         return sorted(self._by_regency)
 
     def get(self, regency: str) -> CompiledPolicy:
+        if not isinstance(regency, str):
+            kind = type(regency).__name__
+            raise ArgumentError([diag(
+                "JKN-F003", f"kabupaten harus berupa teks (id atau kode BPS), bukan {kind}",
+                f"the regency must be text (an id or a BPS code), not {kind}")])
         rid = normalize_regency(regency)
         found = self._by_regency.get(rid)
         if found is None:
