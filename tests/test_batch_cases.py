@@ -232,3 +232,25 @@ def test_csv_numbers_in_other_scripts_are_text() -> None:
                           "welfare.desil": [text]})
         [got] = batch(from_csv(table, 1))
         assert got == ("error", "JKN-C002"), text
+
+
+def test_regression_a_birth_date_out_of_range_in_a_later_chunk_is_refused() -> None:
+    """The vectorised path codes a birth date only by whether it is given: a row with
+    1899-12-31 whose group an earlier chunk had decided was accepted without the scalar
+    path ever seeing it (found by the property above)."""
+    decider = Decider(POLICIES)
+
+    def row(day: str) -> dict[str, Any]:
+        return {"regency": "batang", "submitted_at": "2026-02-03T09:00:00",
+                "applicant": {"birth_date": day}}
+
+    assert decide_chunk(decider, from_dicts([row("2000-01-01")], 1), False, False).table \
+        .column("outcome").to_pylist() == ["needs_review"]
+    for first, day in enumerate(["1899-12-31", "2101-01-01", "1900-02-29"], start=2):
+        for chunk in (from_dicts([row(day)], first),
+                      from_arrow(pa.Table.from_pylist([row(day)]), first),
+                      from_csv(pa.table({"regency": ["batang"],
+                                         "submitted_at": ["2026-02-03T09:00:00"],
+                                         "applicant.birth_date": [day]}), first)):
+            done = decide_chunk(decider, chunk, False, False)
+            assert [e.errors[0]["code"] for e in done.errors] == ["JKN-C002"], day

@@ -10,6 +10,7 @@ cell Python cannot represent) carries a :class:`Problem` and becomes an error ro
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Sequence
@@ -21,6 +22,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from jknrules.batch.schema import ARROW_TYPES, FIELDS, NULLABLE, PARTS
+from jknrules.language import fields as catalogue
+from jknrules.language.fields import FIRST_YEAR, LAST_YEAR
+
+#: the case's date fields (``applicant.birth_date``): the vectorised path codes them only by
+#: whether they are given, so a row whose date is not a plain date in the calendar's range
+#: goes to the scalar path, which refuses it
+_DATE_FIELDS = tuple(f.name for f in catalogue.FIELDS if f.kind == "date")
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,7 +230,32 @@ def from_arrow(table: pa.Table | pa.RecordBatch, first_row: int) -> Chunk:
             fallback |= wrong
     for i in bad:
         fallback[i] = True
+    _check_dates(columns, fallback)
     return Chunk(first_row, n, columns, desil_null, fallback, raw=raw, bad=bad)
+
+
+def _check_dates(columns: dict[str, pa.Array], fallback: np.ndarray) -> None:
+    """Mark the rows whose date field is not a plain ``YYYY-MM-DD`` in the calendar's range
+    (1900–2100) for the scalar path. Regression: a birth date of 1899-12-31 in a later chunk
+    was decided with the group of an earlier row, and so accepted."""
+    for name in _DATE_FIELDS:
+        column = columns.get(name)
+        if column is None or column.null_count == len(column):
+            continue
+        encoded = column.dictionary_encode()
+        good = [_plain_date(v) for v in encoded.dictionary.to_pylist()] + [True]
+        indices = pc.fill_null(encoded.indices, len(good) - 1).to_numpy(zero_copy_only=False)
+        fallback |= ~np.array(good, dtype=bool)[indices]
+
+
+def _plain_date(value: Any) -> bool:
+    if not (isinstance(value, str) and len(value) == 10 and value.isascii()):
+        return False
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return FIRST_YEAR <= day.year <= LAST_YEAR and day.isoformat() == value
 
 
 def _valid_text(column: pa.Array, name: str, bad: dict[int, Problem]) -> pa.Array:
@@ -316,6 +349,7 @@ def from_csv(table: pa.Table | pa.RecordBatch, first_row: int,
     bad = bad or {}
     for i in bad:
         fallback[i] = True
+    _check_dates(columns, fallback)
     return Chunk(first_row, n, columns, desil_null, fallback, raw=raw, bad=bad)
 
 
@@ -379,6 +413,7 @@ def from_dicts(objects: Sequence[Any], first_row: int,
     bad = bad or {}
     for i in bad:
         fallback[i] = True
+    _check_dates(columns, fallback)
     return Chunk(first_row, n, columns, desil_null, fallback, dicts=objects, bad=bad)
 
 
