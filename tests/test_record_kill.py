@@ -163,6 +163,8 @@ def test_evaluate_killed_mid_write_is_reported_then_sealed(
     assert report["records"] == (4 if where == "record" else 5)
     assert report["reproduced"] == report["records"]
     assert report["integrity"]["interrupted_writes"] == 1
+    code, text, _ = run("replay", str(log), "--policies", str(POLICY_DIR), "--lang", "en")
+    assert code == 1 and "hash chain: " in text and ", 1 interrupted write;" in text
     assert report["integrity"]["signatures_verified"] == report["integrity"]["checkpoints"]
 
     # the sealed bytes cannot be taken away or changed unnoticed

@@ -104,16 +104,21 @@ def _integrity(report: ReplayReport, lang: str) -> str:
     info = report.integrity
     chained, unchained = info.get("chained", 0), info.get("unchained", 0)
     checkpoints, verified = info.get("checkpoints", 0), info.get("signatures_verified")
+    interrupted = info.get("interrupted_writes", 0)
     if lang == "id":
         text = f"rantai hash: {chained} catatan berantai, {checkpoints} checkpoint"
         if unchained:
             text += f", {unchained} catatan tidak berantai (format lama, tidak dapat diperiksa)"
+        if interrupted:
+            text += f", {interrupted} penulisan terputus"
         text += (f"; {verified} tanda tangan sah" if verified is not None
                  else "; tanda tangan tidak diperiksa (pakai --verify)")
     else:
         text = f"hash chain: {chained} chained records, {checkpoints} checkpoints"
         if unchained:
             text += f", {unchained} records not chained (old format, cannot be checked)"
+        if interrupted:
+            text += f", {interrupted} interrupted write" + ("s" if interrupted != 1 else "")
         text += (f"; {verified} signatures verified" if verified is not None
                  else "; signatures not checked (use --verify)")
     return text
