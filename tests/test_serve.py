@@ -344,3 +344,52 @@ def test_docs_load_nothing_from_outside_the_server(api: TestClient) -> None:
             assert asset.startswith("/"), (page, asset)
             assert api.get(asset).status_code == 200, asset
         assert "cdn" not in html.lower() and "fonts.googleapis" not in html
+
+
+def _cli_codes(text: str) -> list[tuple[str, int | None, int | None]]:
+    """The diagnostics ``jknrules evaluate -`` gives for ``text`` (code, line, column)."""
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["evaluate", "-", "--policies", str(POLICY_DIR)], stdout=out, stderr=err,
+                stdin=io.StringIO(text))
+    assert code == 2, out.getvalue()
+    found = []
+    for line_text in err.getvalue().splitlines():
+        if line_text.startswith("<stdin>:"):
+            place, _, rest = line_text.partition(": ")
+            _, line_no, column = place.split(":")
+            found.append((rest.split(" ")[0], int(line_no), int(column)))
+    return found
+
+
+HOSTILE = [
+    '{"regency": "karangasem", "regency": "batang"}',               # a repeated key
+    CASE_TEXT.replace('"desil": 3', '"desil": NaN'),                  # NaN is not JSON
+    CASE_TEXT.replace("}", ', "x": Infinity}', 1),
+    CASE_TEXT.replace('"register"', '"reg\\ud800ister"'),            # a lone surrogate
+    "\ufeff" + CASE_TEXT,                                             # a byte order mark
+    "[" * 5000 + "]" * 5000,                                          # deep nesting
+    CASE_TEXT.replace('"desil": 3', '"desil": 1' + "0" * 5000),       # a huge number
+    CASE_TEXT.replace('"desil": 3', '"desil": 1e400'),                # a float overflow
+    CASE_TEXT.replace('"desil": 3', '"desil": 3.0'),
+    CASE_TEXT.replace('"register"', '"regis\\u0074er"') .replace('"karangasem"', '"x"'),
+    CASE_TEXT.replace('"submitted_at": "', '"submitted_at": "1999'),
+    CASE_TEXT.replace("{", "{\t", 1),                                 # tabs are white space
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
+def test_the_quick_way_never_changes_an_answer(api: TestClient, text: str) -> None:
+    """A case read the quick way (standard JSON reader, the evaluator's own reading) gets
+    the answer the CLI's strict reader gives: the same result, or the same located
+    errors."""
+    response = api.post("/v1/evaluate", content=text.encode("utf-8", "surrogatepass"))
+    out = io.StringIO()
+    code = main(["evaluate", "-", "--policies", str(POLICY_DIR)], stdout=out,
+                stderr=io.StringIO(), stdin=io.StringIO(text))
+    if code == 0:
+        assert response.status_code == 200
+        assert response.json() == json.loads(out.getvalue())
+    else:
+        assert response.status_code == 422
+        got = [(d["code"], d["line"], d["column"]) for d in response.json()["diagnostics"]]
+        assert got == _cli_codes(text)

@@ -21,8 +21,11 @@ Interface for code that plugs into the server (the pages, ``jknrules.serve.pages
   ``APIRouter``) is included after the API, and its ``install(app)``, if it has one, is
   called (for mounts such as static files). Pages must load nothing from outside the
   server (no CDN): their assets are served by the server itself.
-- Dependencies for routes that need a key: :func:`jknrules.serve.security.require_key`
-  (a key when the server has keys), :func:`~jknrules.serve.security.require_admin`.
+- Keys: every path under ``/v1/`` and ``/metrics`` needs one when the server has keys
+  (checked before routing, :class:`~jknrules.serve.security.KeyCheck`); pages are not
+  under ``/v1/``, so a page route that needs a key depends on
+  :func:`jknrules.serve.security.require_key`, an admin action on
+  :func:`~jknrules.serve.security.require_admin` (always a key).
 - Errors: raise :class:`~jknrules.JknrulesError` (422 with the located bilingual
   diagnostics, :mod:`jknrules.serve.errors`); nothing ever answers with a traceback.
 
@@ -45,7 +48,7 @@ from pathlib import Path
 from typing import Any
 
 import fastapi_offline
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -56,7 +59,7 @@ from jknrules.errors import JknrulesError
 from jknrules.serve import api, errors, openapi
 from jknrules.serve.config import ServeConfig, read_api_keys
 from jknrules.serve.metrics import Metrics, Observe
-from jknrules.serve.security import BodyLimit, KeyRefused, refusal_body, require_key
+from jknrules.serve.security import BodyLimit, KeyCheck, KeyRefused, refusal_body
 from jknrules.serve.state import Served, load_served
 
 log = logging.getLogger("jknrules.serve")
@@ -168,6 +171,7 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=list(config.cors_origins),
                            allow_methods=["GET", "POST"],
                            allow_headers=["Authorization", "Content-Type"])
+    app.add_middleware(KeyCheck, keys=keys)
     app.add_middleware(Observe, metrics=app.state.metrics)
     app.add_middleware(BodyLimit, limit=config.max_body_bytes,
                        limits={"/v1/batch": config.max_batch_bytes})
@@ -203,9 +207,8 @@ def _service_routes(app: FastAPI) -> None:
                              "signed": served.signed,
                              "regencies": served.policies.regencies()})
 
-    @app.get("/metrics", tags=["service"], summary="Prometheus metrics",
-             dependencies=[Depends(require_key)],
-             response_class=Response)
+    @app.get("/metrics", tags=["service"], summary="Prometheus metrics (API key when the "
+             "server has keys)", response_class=Response)
     async def metrics(request: Request) -> Response:
         text: Response = request.app.state.metrics.text()
         return text

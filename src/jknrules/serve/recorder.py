@@ -40,8 +40,9 @@ class Recorder:
                                engine=__version__, key=config.record_key)
         self._lock = threading.Lock()
 
-    def append(self, case: Case, result: Result) -> str:
-        """Record the decision; its ``decision_id`` (the record's chain hash)."""
+    def append(self, case: Case | dict[str, Any], result: Result) -> str:
+        """Record the decision about ``case`` (a ``Case`` or the case's JSON object); its
+        ``decision_id`` (the record's chain hash)."""
         with self._lock:
             record: dict[str, Any] = self.log.append(case, result)
         return str(record["chain"]["hash"])

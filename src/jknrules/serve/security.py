@@ -3,7 +3,7 @@
 Keys are bearer tokens (``Authorization: Bearer KEY``), compared with
 :func:`hmac.compare_digest` against every configured key (the time taken does not
 depend on which key, or how much of one, matched). When any key is configured, every
-``/v1`` endpoint and ``/metrics`` need one; the admin endpoints (``/v1/admin/…``) need
+``/v1`` endpoint and ``/metrics`` need one (:class:`KeyCheck`); the admin endpoints (``/v1/admin/…``) need
 one always, so without configured keys they are refused (403). Binding beyond
 loopback without keys is refused before the server starts (``JKN-S003``).
 
@@ -83,6 +83,47 @@ async def require_admin(request: Request) -> None:
                          "admin endpoints need an API key; this server has none "
                          "(--api-keys-file or JKNRULES_API_KEYS)")
     _check(request, keys)
+
+
+#: the paths :class:`KeyCheck` guards: the API and the metrics
+GUARDED = ("/v1/", "/metrics")
+
+
+class KeyCheck:
+    """ASGI middleware: when the server has keys, a request to a :data:`GUARDED` path
+    without a valid one is answered 401 before its body is read. (Cheaper per request
+    than a FastAPI dependency on every route; :func:`require_key` is the same check for
+    routes elsewhere.)"""
+
+    def __init__(self, app: ASGIApp, keys: tuple[str, ...]) -> None:
+        self.app, self.keys = app, keys
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self.keys and scope["path"].startswith(GUARDED):
+            token = None
+            for name, value in scope.get("headers", ()):
+                if name == b"authorization":
+                    scheme, _, rest = value.decode("latin-1").partition(" ")
+                    if scheme.lower() == "bearer" and rest.strip():
+                        token = rest.strip()
+                    break
+            refusal = None
+            if token is None:
+                refusal = KeyRefused(401, "JKN-S001",
+                                     "kunci API diperlukan (Authorization: Bearer KUNCI)",
+                                     "an API key is required (Authorization: Bearer KEY)")
+            elif not matches(token, self.keys):
+                refusal = KeyRefused(401, "JKN-S002", "kunci API tidak dikenal",
+                                     "unknown API key")
+            if refusal is not None:
+                data = json.dumps(refusal_body(refusal), ensure_ascii=False).encode("utf-8")
+                await send({"type": "http.response.start", "status": 401, "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(data)).encode("ascii")),
+                    (b"www-authenticate", b"Bearer")]})
+                await send({"type": "http.response.body", "body": data})
+                return
+        await self.app(scope, receive, send)
 
 
 def refusal_body(exc: KeyRefused) -> dict[str, Any]:
