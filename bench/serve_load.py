@@ -1,9 +1,10 @@
 """A bounded load test of ``jknrules serve`` over loopback.
 
     .venv/bin/pip install '.[bench,serve]' && .venv/bin/python bench/serve_load.py \
-        [--requests 20000] [--connections 16] [--workers 1,2] [--trace] [--json FILE]
+        [--requests 20000] [--connections 16] [--workers 1,2] [--http h11,httptools]
+        [--trace] [--json FILE]
 
-For each worker count: starts ``jknrules serve`` on 127.0.0.1 and a free port, sends
+For each HTTP parser (``serve --http``, default h11) and worker count: starts ``jknrules serve`` on 127.0.0.1 and a free port, sends
 ``--requests`` ``POST /v1/evaluate`` (seeded cases from ``bench/generate.py``, 2,000
 distinct, cycled) over ``--connections`` keep-alive connections, stops the server, and
 prints requests/s, p50/p90/p99/max latency and the number of errors (any answer other
@@ -55,10 +56,10 @@ def free_port() -> int:
         return port
 
 
-def start(port: int, workers: int, timeout: float) -> subprocess.Popen[bytes]:
+def start(port: int, workers: int, http: str, timeout: float) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
         [sys.executable, "-m", "jknrules", "serve", "--port", str(port), "--workers",
-         str(workers), "--no-access-log", "--log-level", "warning"],
+         str(workers), "--http", http, "--no-access-log", "--log-level", "warning"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
         cwd=HERE.parent)
     deadline = time.monotonic() + timeout
@@ -154,6 +155,8 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--http", default="h11",
+                        help="the server's HTTP parsers to measure, e.g. h11,httptools")
     parser.add_argument("--trace", action="store_true", help="ask for the trace too")
     parser.add_argument("--timeout", type=float, default=600.0)
     parser.add_argument("--json", type=Path, default=None)
@@ -170,9 +173,10 @@ def main() -> int:
         f"({1e6 / ref:.0f} µs per case)")
     report: dict[str, Any] = {"reference_cases_per_s": ref, "runs": []}
     failed = False
-    for workers in (int(w) for w in args.workers.split(",")):
+    runs = [(http, int(w)) for http in args.http.split(",") for w in args.workers.split(",")]
+    for http, workers in runs:
         port = free_port()
-        process = start(port, workers, 120)
+        process = start(port, workers, http, 120)
         try:
             # warm every worker's memos a little, outside the measurement
             asyncio.run(asyncio.wait_for(load(port, bodies, 2_000, args.connections, path),
@@ -182,14 +186,14 @@ def main() -> int:
         finally:
             stop(process)
         rate = len(latencies) / wall
-        run = {"workers": workers, "requests": len(latencies), "errors": len(errors),
+        run = {"http": http, "workers": workers, "requests": len(latencies), "errors": len(errors),
                "seconds": wall, "requests_per_s": rate,
                "p50_ms": 1e3 * statistics.median(latencies),
                "p90_ms": 1e3 * percentile(latencies, 90),
                "p99_ms": 1e3 * percentile(latencies, 99), "max_ms": 1e3 * max(latencies),
                "ratio_to_reference": rate / ref}
         report["runs"].append(run)
-        say(f"workers {workers}: {rate:,.0f} requests/s ({wall:.1f} s), latency p50 "
+        say(f"{http}, workers {workers}: {rate:,.0f} requests/s ({wall:.1f} s), latency p50 "
             f"{run['p50_ms']:.2f} ms, p90 {run['p90_ms']:.2f} ms, p99 {run['p99_ms']:.2f} ms, "
             f"max {run['max_ms']:.1f} ms; errors {len(errors)}; "
             f"{rate / ref:.2f}× the in-process rate")

@@ -144,3 +144,31 @@ def test_two_workers_serve_and_a_broken_reload_keeps_them(start: Any, tmp_path: 
     assert server.post("/v1/evaluate", content=body, headers=auth).headers[
         "x-jknrules-policy-set"] == new
     stopped(server)
+
+
+def test_a_request_offering_an_http2_upgrade_keeps_its_body(start: Any, tmp_path: Path) -> None:
+    """Java's stock HttpClient offers ``Upgrade: h2c`` on every request over http://; the
+    server must ignore the offer and read the body (uvicorn's httptools parser drops it,
+    uvicorn issue 2722, so ``serve`` uses h11 by default)."""
+    import socket
+
+    server = start("--policies", str(copy_policies(tmp_path)))
+    body = json.dumps(CASE).encode("utf-8")
+    port = int(server.base.rsplit(":", 1)[1])
+    head = (f"POST /v1/evaluate?trace=false HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+            f"HTTP2-Settings: AAEAAEAAAAIAAAABAAMAAABkAAQBAAAAAAUAAEAA\r\n"
+            f"Authorization: Bearer {KEY}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode("ascii")
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+        s.sendall(head + body)
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            answer += s.recv(65536)
+        headers, _, rest = answer.partition(b"\r\n\r\n")
+        length = int(next(line.split(b":")[1] for line in headers.split(b"\r\n")
+                          if line.lower().startswith(b"content-length")))
+        while len(rest) < length:
+            rest += s.recv(65536)
+    assert headers.startswith(b"HTTP/1.1 200"), headers
+    assert json.loads(rest)["outcome"] == "incomplete"

@@ -71,6 +71,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cors-origin", action="append", default=None, metavar="ORIGIN",
                         help="izinkan CORS dari asal ini (bawaan: CORS mati) / allow CORS "
                         "from this origin (default: CORS off)")
+    parser.add_argument("--http", choices=("h11", "httptools"), default="h11",
+                        help="pengurai HTTP/1.1 (bawaan h11) / HTTP/1.1 parser (default h11; "
+                        "httptools is faster but drops the body of a request that offers an "
+                        "HTTP/2 upgrade, as every stock Java HttpClient does: uvicorn issue "
+                        "2722)")
     parser.add_argument("--log-level", choices=("critical", "error", "warning", "info",
                                                 "debug"), default="info",
                         help="tingkat log / log level (default info)")
@@ -144,7 +149,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     err.flush()
     options = {"host": config.host, "port": config.port, "log_level": args.log_level,
                "access_log": not args.no_access_log, "server_header": False,
-               "proxy_headers": False, "log_config": _log_config(uvicorn)}
+               "proxy_headers": False, "log_config": _log_config(uvicorn), "http": args.http}
     if config.workers > 1:
         os.environ[CONFIG_ENV] = to_env(config)
         uvicorn.run("jknrules.serve.worker:app", factory=True, workers=config.workers,
