@@ -4,14 +4,15 @@
         [--requests 20000] [--connections 16] [--workers 1,2] [--http h11,httptools]
         [--trace] [--json FILE]
 
-For each HTTP parser (``serve --http``, default h11) and worker count: starts ``jknrules serve`` on 127.0.0.1 and a free port, sends
-``--requests`` ``POST /v1/evaluate`` (seeded cases from ``bench/generate.py``, 2,000
-distinct, cycled) over ``--connections`` keep-alive connections, stops the server, and
-prints requests/s, p50/p90/p99/max latency and the number of errors (any answer other
-than 200, or a broken connection; the run exits 1 if there is one). The client is a
-small asyncio HTTP/1.1 client in one process (cheaper per request than a full HTTP
-library, so more of the machine is left to the server); on a 2-core machine it shares
-the cores with the server's workers, which the figures include.
+For each HTTP parser (``serve --http``, default h11) and worker count: starts ``jknrules
+serve`` on 127.0.0.1 and a free port, sends ``--requests`` ``POST /v1/evaluate`` (seeded
+cases from ``bench/generate.py``, 2,000 distinct, cycled) over ``--connections`` keep-
+alive connections, stops the server, and prints requests/s, p50/p90/p99/max latency and
+the number of errors (any answer other than 200, or a broken connection; the run exits 1
+if there is one). The client is a small asyncio HTTP/1.1 client in one process (cheaper
+per request than a full HTTP library, so more of the machine is left to the server); on
+a 2-core machine it shares the cores with the server's workers, which the figures
+include.
 
 The reference, measured in the same run: ``jknrules.evaluate`` of the same cases in
 this process, one after another (no HTTP, no JSON text), as cases/s — the HTTP figures
