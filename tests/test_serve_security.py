@@ -151,12 +151,12 @@ def test_batch_has_its_own_limit() -> None:
 
 def test_an_internal_error_is_500_without_a_traceback_or_the_case(
         monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
-    from jknrules.serve import api as api_module
+    from jknrules.serve import decide as decide_module
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError(f"boom near {NIK}")
 
-    monkeypatch.setattr(api_module, "evaluate_compiled", broken)
+    monkeypatch.setattr(decide_module, "evaluate_compiled", broken)
     monkeypatch.delenv("JKNRULES_DEBUG", raising=False)
     case = {**CASE, "applicant": {**CASE.get("applicant", {}), "nik": NIK}}
     with caplog.at_level(logging.DEBUG):
