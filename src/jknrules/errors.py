@@ -13,6 +13,7 @@ Codes:
 - ``JKN-T…``  example-case (test) files
 - ``JKN-A…``  audit commands (history, diff, render, replay)
 - ``JKN-X…``  batch evaluation
+- ``JKN-S…``  the HTTP server (``jknrules serve``: keys, sizes, paths, internal errors)
 """
 
 from __future__ import annotations

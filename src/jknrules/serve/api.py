@@ -47,7 +47,6 @@ __all__ = ["DECISION_ID", "POLICY_SET", "NotFound", "decide", "router"]
 
 #: API keys are checked before any route (``security.KeyCheck``), the admin key here
 router = APIRouter(prefix="/v1")
-router.include_router(policies.router)
 
 #: rows of a batch evaluated together in a worker thread
 BATCH_ROWS = 256
@@ -248,3 +247,8 @@ async def reload(request: Request) -> JSONResponse:
                          "previous": before.fingerprint, "loaded_at": new.loaded_at.isoformat(),
                          "changed": new.fingerprint != before.fingerprint},
                         headers={POLICY_SET: new.fingerprint})
+
+
+# after the routes above: a request is matched against the routes in order, and
+# ``/v1/evaluate`` is the one called most
+router.include_router(policies.router)

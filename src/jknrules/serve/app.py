@@ -160,9 +160,9 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
     async def _not_found(request: Request, exc: api.NotFound) -> JSONResponse:
         return errors.jknrules_error(exc, 404)
 
+    app.include_router(api.router)  # first: routes are matched in order
     _service_routes(app)
     _docs(app)
-    app.include_router(api.router)
     _pages(app)
     openapi.install(app)
 
