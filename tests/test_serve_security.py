@@ -186,3 +186,22 @@ def test_cors_is_off_unless_configured() -> None:
     assert response.headers["access-control-allow-origin"] == "https://siks.example"
     other = allowed.options("/v1/evaluate", headers={**origin, "Origin": "https://evil.example"})
     assert "access-control-allow-origin" not in other.headers
+
+
+def test_worker_configuration_carries_no_key(tmp_path: Path) -> None:
+    """``--workers N``: each worker rebuilds its app from JSON in the environment; the
+    keys themselves never go there (the workers read the file or variable again)."""
+    import dataclasses
+
+    from jknrules.serve.config import from_env, to_env
+
+    config = ServeConfig(policies=tmp_path / "p", host="0.0.0.0", port=9000, workers=3,
+                         record=tmp_path / "d.jsonl", record_without_identity=True,
+                         record_key=tmp_path / "k", require_signed=True,
+                         public_keys=(tmp_path / "a.pub", tmp_path / "b.pub"),
+                         api_keys=(KEY,), api_keys_file=tmp_path / "keys",
+                         max_body_bytes=5, max_batch_bytes=6,
+                         cors_origins=("https://a.example",), handle_sighup=True)
+    text = to_env(config)
+    assert KEY not in text
+    assert from_env(text) == dataclasses.replace(config, api_keys=())
