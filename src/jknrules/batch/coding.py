@@ -274,6 +274,10 @@ class Coder:
                 code = self._int_codes(field, column, fallback)
             elif field.kind in ("text", "date"):  # valid (validate_text): given or not
                 code = np.where(column.is_valid().to_numpy(zero_copy_only=False), 2, 0)
+            elif field.kind == "bool" and pa.types.is_boolean(column.type):
+                truth = pc.fill_null(column, False).to_numpy(zero_copy_only=False)
+                given = column.is_valid().to_numpy(zero_copy_only=False)
+                code = np.where(given, 2 + truth.astype(np.int64), 0)
             else:
                 encoded = column.dictionary_encode()
                 mapping = [self.code(field, v) for v in encoded.dictionary.to_pylist()] + [0]

@@ -92,34 +92,30 @@ def parse_iso(text: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             block = data[first:first + n * length].reshape(n, length)
         else:
             block = data[starts[rows][:, None] + np.arange(length)]
-        c = block.astype(np.int32) - 48
-        digits_ok = np.ones(len(rows), dtype=bool)
         pattern = _TEMPLATE + (".dddddd" if fraction else "") + \
             ("Z" if form == "Z" else "sdd:dd" if form == "+" else "")
-        for k, ch in enumerate(pattern):
-            if ch == "d":
-                digits_ok &= (c[:, k] >= 0) & (c[:, k] <= 9)
-            elif ch == "s":
-                digits_ok &= (block[:, k] == ord("+")) | (block[:, k] == ord("-"))
-            else:
-                digits_ok &= block[:, k] == ord(ch)
-        year = c[:, 0] * 1000 + c[:, 1] * 100 + c[:, 2] * 10 + c[:, 3]
-        month = c[:, 5] * 10 + c[:, 6]
-        day = c[:, 8] * 10 + c[:, 9]
-        hour = c[:, 11] * 10 + c[:, 12]
-        minute = c[:, 14] * 10 + c[:, 15]
-        second = c[:, 17] * 10 + c[:, 18]
-        micro = np.zeros(len(rows), dtype=np.int64)
-        if fraction:
-            for k in range(20, 26):
-                micro = micro * 10 + c[:, k]
+        digits, fixed, fixed_chars = _layout(pattern)
+        c = block - np.uint8(48)  # a digit is 0…9, anything else wraps above 9
+        digits_ok = (c[:, digits] <= 9).all(axis=1)
+        if len(fixed):
+            digits_ok &= (block[:, fixed] == fixed_chars).all(axis=1)
+        if form == "+":
+            at = 26 if fraction else 19
+            digits_ok &= (block[:, at] == ord("+")) | (block[:, at] == ord("-"))
+        year = _number(c, 0, 4)
+        month = _number(c, 5, 2)
+        day = _number(c, 8, 2)
+        hour = _number(c, 11, 2)
+        minute = _number(c, 14, 2)
+        second = _number(c, 17, 2)
+        micro = _number(c, 20, 6) if fraction else np.zeros(len(rows), dtype=np.int64)
         valid = digits_ok & (month >= 1) & (month <= 12) & (day >= 1) & (hour <= 23) & \
             (minute <= 59) & (second <= 59) & (year >= 1)
         off = np.zeros(len(rows), dtype=np.int64)
         if form == "+":
             at = 26 if fraction else 19
-            off_h = c[:, at + 1] * 10 + c[:, at + 2]
-            off_m = c[:, at + 4] * 10 + c[:, at + 5]
+            off_h = _number(c, at + 1, 2)
+            off_m = _number(c, at + 4, 2)
             sign = np.where(block[:, at] == ord("-"), -1, 1)
             off = sign * (off_h * 3600 + off_m * 60).astype(np.int64) * 1_000_000
             valid &= (off_h <= 23) & (off_m <= 59)
@@ -132,6 +128,24 @@ def parse_iso(text: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         offset[rows] = off
         kind[rows] = np.where(valid, 2 if form else 1, 0)
     return wall, offset, kind
+
+
+def _layout(pattern: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The digit columns of a pattern, and its fixed columns with their characters (the
+    sign, ``s``, is checked apart)."""
+    digits = [k for k, ch in enumerate(pattern) if ch == "d"]
+    fixed = [k for k, ch in enumerate(pattern) if ch not in "ds"]
+    return (np.array(digits, dtype=np.intp), np.array(fixed, dtype=np.intp),
+            np.frombuffer("".join(pattern[k] for k in fixed).encode(), dtype=np.uint8))
+
+
+_WEIGHTS = 10 ** np.arange(5, -1, -1, dtype=np.int64)
+
+
+def _number(c: np.ndarray, at: int, width: int) -> np.ndarray:
+    """The decimal number in columns ``at``… of digit values ``c``."""
+    out: np.ndarray = c[:, at:at + width] @ _WEIGHTS[6 - width:]
+    return out
 
 
 def days_from_civil(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
@@ -162,50 +176,83 @@ def civil_from_days(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 _DIGITS = np.frombuffer(b"0123456789", dtype=np.uint8)
 
 
+def _digits(value: np.ndarray, width: int) -> np.ndarray:
+    """Zero-padded decimal digits of non-negative ints, as an (n, width) uint8 array."""
+    out = np.empty((len(value), width), dtype=np.uint8)
+    for k in range(width - 1, -1, -1):
+        value, digit = np.divmod(value, 10)
+        out[:, k] = _DIGITS[digit]
+    return out
+
+
+#: "HH:MM" of every minute of a day, and "SS" of every second of a minute
+_HHMM = np.concatenate([_digits(np.arange(1440) // 60, 2),
+                        np.full((1440, 1), ord(":"), dtype=np.uint8),
+                        _digits(np.arange(1440) % 60, 2)], axis=1)
+_SS = _digits(np.arange(60), 2)
+#: widest span of days formatted through a table of dates (wider: digit by digit)
+_DATE_TABLE_DAYS = 1 << 16
+
+
+def _dates(days: np.ndarray) -> np.ndarray:
+    """``YYYY-MM-DD`` of day numbers as an (n, 10) uint8 array, through a table of the
+    days between the first and the last one when that span is small."""
+    lo, hi = int(days.min()), int(days.max())
+    span = hi - lo + 1
+    table_days = np.arange(lo, hi + 1) if span <= _DATE_TABLE_DAYS else days
+    y, m, d = civil_from_days(table_days)
+    table = np.empty((len(table_days), 10), dtype=np.uint8)
+    table[:, 0:4] = _digits(y, 4)
+    table[:, 4] = table[:, 7] = ord("-")
+    table[:, 5:7] = _digits(m, 2)
+    table[:, 8:10] = _digits(d, 2)
+    if span > _DATE_TABLE_DAYS:
+        return table
+    out: np.ndarray = table[days - lo]
+    return out
+
+
 def iso_bytes(us: np.ndarray, offset_text: np.ndarray, valid: np.ndarray) -> pa.Array:
     """``datetime.isoformat()`` of local moments, ``YYYY-MM-DDTHH:MM:SS[.ffffff]+HH:MM``;
-    ``offset_text`` holds each row's offset (``b"+08:00"``); rows not ``valid`` are null."""
+    ``offset_text`` holds each row's offset (``b"+08:00"``); rows not ``valid`` are null.
+    The date, the hour and minute and the second come from tables (a moment's text is
+    three lookups, the microseconds digit by digit where there are any)."""
     n = len(us)
     rows = np.nonzero(valid)[0]
+    m = len(rows)
+    if m == 0:
+        return pa.nulls(n, pa.string())
     us = us[rows]
     days = np.floor_divide(us, US_PER_DAY)
     tod = us - days * US_PER_DAY
-    y, m, d = civil_from_days(days)
     secs, micro = np.divmod(tod, 1_000_000)
-    hh, rest = np.divmod(secs, 3600)
-    mm, ss = np.divmod(rest, 60)
-    out = np.zeros((len(rows), 32), dtype=np.uint8)
-
-    def put(col: int, value: np.ndarray, width: int) -> None:
-        for k in range(width - 1, -1, -1):
-            value, digit = np.divmod(value, 10)
-            out[:, col + k] = _DIGITS[digit]
-
-    put(0, y, 4)
-    out[:, 4] = out[:, 7] = ord("-")
-    put(5, m, 2)
-    put(8, d, 2)
-    out[:, 10] = ord("T")
-    put(11, hh, 2)
-    out[:, 13] = out[:, 16] = ord(":")
-    put(14, mm, 2)
-    put(17, ss, 2)
+    minute, second = np.divmod(secs, 60)
+    offsets6 = np.ascontiguousarray(offset_text[rows]).view(np.uint8).reshape(m, 6)
     has_micro = micro != 0
-    out[:, 19] = ord(".")
-    put(20, micro, 6)
-    offsets6 = np.ascontiguousarray(offset_text[rows]).view(np.uint8).reshape(len(rows), 6)
-    out[:, 26:32] = offsets6
-    plain = ~has_micro
-    out[plain, 19:25] = offsets6[plain]
+    wide = bool(has_micro.any())
+    out = np.empty((m, 32 if wide else 25), dtype=np.uint8)
+    out[:, 0:10] = _dates(days)
+    out[:, 10] = ord("T")
+    out[:, 11:16] = _HHMM[minute]
+    out[:, 16] = ord(":")
+    out[:, 17:19] = _SS[second]
+    out[:, 19:25] = offsets6
     lengths = np.zeros(n, dtype=np.int32)
-    lengths[rows] = np.where(has_micro, 32, 25)
-    mask = np.arange(32)[None, :] < lengths[rows][:, None]
-    data = out[mask]
+    lengths[rows] = 25
+    if wide:
+        at = np.nonzero(has_micro)[0]
+        out[at, 19] = ord(".")
+        out[at, 20:26] = _digits(micro[at], 6)
+        out[at, 26:32] = offsets6[at]
+        lengths[rows[at]] = 32
+        data = out[np.arange(32)[None, :] < lengths[rows][:, None]].tobytes()
+    else:
+        data = out.tobytes()
     ends = np.zeros(n + 1, dtype=np.int32)
     np.cumsum(lengths, out=ends[1:])
-    bitmap = None if len(rows) == n else pa.py_buffer(np.packbits(valid, bitorder="little"))
-    return pa.StringArray.from_buffers(n, pa.py_buffer(ends), pa.py_buffer(data.tobytes()),
-                                       bitmap, n - len(rows))
+    bitmap = None if m == n else pa.py_buffer(np.packbits(valid, bitorder="little"))
+    return pa.StringArray.from_buffers(n, pa.py_buffer(ends), pa.py_buffer(data),
+                                       bitmap, n - m)
 
 
 def per_day(days: np.ndarray, fn: Callable[[int], int],
