@@ -550,8 +550,8 @@ def _moments(local_us: np.ndarray, valid: np.ndarray, typ: pa.DataType) -> pa.Ar
     mask = pa.array(~valid)
     if pa.types.is_timestamp(typ):
         utc = local_us - 8 * 3600 * 1_000_000
-        return pc.if_else(mask, pa.scalar(None, typ),
-                          pa.array(utc, pa.timestamp("us", typ.tz)).cast(typ))
+        moments = pa.array(utc, pa.timestamp("us", typ.tz)).cast(typ, safe=False)
+        return pc.if_else(mask, pa.scalar(None, typ), moments)
     return pc.if_else(mask, pa.scalar(None, pa.string()), _iso_texts(local_us)).cast(typ)
 
 

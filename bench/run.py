@@ -22,8 +22,9 @@ Parts:
   load        loading and compiling all shipped policies, fresh process (limit: reading
               the same YAML files with libyaml's CSafeLoader, nothing else)
   latency     one case at a time, p50/p99: evaluate(dict) without and with trace, with
-              the full result JSON; GoRules ZEN (graph parsed once, static loader) and
-              durable-rules on the same cases; evaluate on the mixed three-regency set
+              the full result JSON (to_json() as the CLI writes it, and compact);
+              GoRules ZEN (graph parsed once, static loader) and durable-rules on the
+              same cases; evaluate on the mixed three-regency set
   throughput  a loop over the cases: evaluate, ZEN's evaluate_batch
   vectorised  jknrules.batch.evaluate_table on a table in memory (one Decider, warm)
   cli         ``jknrules batch`` in a fresh process, Parquet -> Parquet (--workers 1
@@ -241,6 +242,8 @@ def single_case_engines(policies: jknrules.PolicySet, cases: list[dict[str, Any]
         "evaluate(dict, trace=True)": (lambda c: evaluate(c, policies, trace=True), cases),
         "evaluate(dict, trace=False).to_json()":
             (lambda c: evaluate(c, policies, trace=False).to_json(), cases),
+        "evaluate(dict, trace=False).to_json(indent=None)":
+            (lambda c: evaluate(c, policies, trace=False).to_json(indent=None), cases),
         "GoRules ZEN, decision.evaluate (flat facts)": (zen.decide, facts),
         "durable-rules, assert + retract (flat facts)": (durable.decide, facts),
     }
@@ -252,7 +255,8 @@ def single_case_engines(policies: jknrules.PolicySet, cases: list[dict[str, Any]
 
 _LATENCY_TARGETS = {"evaluate(dict, trace=False)": "p50_us",
                     "evaluate(dict, trace=True)": "trace_p50_us",
-                    "evaluate(dict, trace=False).to_json()": "json_p50_us"}
+                    "evaluate(dict, trace=False).to_json()": "json_p50_us",
+                    "evaluate(dict, trace=False).to_json(indent=None)": "json_p50_us"}
 
 
 def latency(policies: jknrules.PolicySet, n: int, repeats: int) -> None:
@@ -273,7 +277,7 @@ def latency(policies: jknrules.PolicySet, n: int, repeats: int) -> None:
             p99s[name].append(p99)
     limit = median(p50s[next(iter(engines))])
     rows: dict[str, Any] = {}
-    say(f"  {'':<52} {'p50':>9} {'p99':>9} {'× limit p50':>12}   target (p50)")
+    say(f"  {'':<56} {'p50':>9} {'p99':>9} {'× limit p50':>12}   target (p50)")
     for name in engines:
         p50, p99 = median(p50s[name]), median(p99s[name])
         row: dict[str, Any] = {"p50_us": p50, "p99_us": p99, "x_limit": p50 / limit,
@@ -286,7 +290,7 @@ def latency(policies: jknrules.PolicySet, n: int, repeats: int) -> None:
         elif "mixed" in name:
             text = f"(other cases; <= {TARGETS['p50_us']:.0f} µs: "
             text += f"{verdict(p50 <= TARGETS['p50_us'])})"
-        say(f"  {name:<52} {p50:6.1f} µs {p99:6.1f} µs {p50 / limit:12.2f}   {text}")
+        say(f"  {name:<56} {p50:6.1f} µs {p99:6.1f} µs {p50 / limit:12.2f}   {text}")
         rows[name] = row
     REPORT["latency"] = {"checks": checks, "rows": rows}
 
