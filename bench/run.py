@@ -125,7 +125,7 @@ def machine() -> None:
     say(f"versions: jknrules {info['jknrules']}, pyarrow {info['pyarrow']}, numpy "
         f"{info['numpy']}, zen-engine {info['zen-engine']}, durable-rules "
         f"{info['durable-rules']}")
-    la = info["load_average_start"]
+    la = os.getloadavg()
     say(f"load average at the start: {la[0]:.2f} {la[1]:.2f} {la[2]:.2f} "
         "(figures from a loaded machine are not the machine's)")
 
@@ -190,7 +190,7 @@ def cold_load(repeats: int) -> None:
 
 def timed(fn: Callable[[Any], Any], items: Sequence[Any]) -> list[int]:
     clock = time.perf_counter_ns
-    out = []
+    out: list[int] = []
     append = out.append
     for item in items:
         start = clock()
@@ -315,7 +315,8 @@ def throughput(policies: jknrules.PolicySet, n: int, repeats: int) -> None:
         for case in cases:
             evaluate(case, policies, trace=False)
 
-    engines = {"limit: hand-written Python (reference.py)": loop_reference,
+    engines: dict[str, Callable[[], object]] = {
+               "limit: hand-written Python (reference.py)": loop_reference,
                "jknrules.evaluate(dict, trace=False) in a loop": loop_evaluate,
                "GoRules ZEN evaluate_batch (static loader)": lambda: zen.decide_batch(facts)}
     say(f"\na loop over {n:,} cases (the same cases), median of {repeats} interleaved repeats")
@@ -342,7 +343,7 @@ def throughput(policies: jknrules.PolicySet, n: int, repeats: int) -> None:
 def agreement(ours: pa.Table, theirs: pa.Table) -> int:
     """Rows on which two decision tables are equal (every column)."""
     if ours.schema == theirs.schema and ours.equals(theirs):
-        return ours.num_rows
+        return int(ours.num_rows)
     same = 0
     step = 65_536
     for first in range(0, ours.num_rows, step):
@@ -366,7 +367,8 @@ def vectorised(policies: jknrules.PolicySet, n: int, repeats: int) -> None:
         "repeats (one Decider, memos warm)")
     say(f"  agreement: the numpy/pyarrow reference and evaluate_table write the same row on "
         f"{same:,}/{n:,} rows ({len(errors)} error rows)")
-    engines = {"limit: hand-written numpy/pyarrow (reference.py)":
+    engines: dict[str, Callable[[], object]] = {
+               "limit: hand-written numpy/pyarrow (reference.py)":
                lambda: decide_table(table, out.schema, policy, days),
                "jknrules.batch.evaluate_table": lambda: evaluate_table(table, decider=decider)}
     seconds: dict[str, list[float]] = {name: [] for name in engines}
