@@ -22,6 +22,8 @@ from jknrules.cli.common import EXIT_INVALID, EXIT_OK, POLICIES_HELP
 from jknrules.errors import JknrulesError, diag
 
 NAME = "serve"
+#: how long uvicorn's supervisor waits for a worker to answer (and a new one to be ready)
+WORKER_READY_SECONDS = 30
 HELP = ("jalankan API HTTP (dan halaman Loket, Kebijakan, Periksa) (perlu jknrules[serve]) / "
         "run the HTTP API (and the Loket, Kebijakan, Periksa pages) (needs jknrules[serve])")
 
@@ -152,8 +154,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                "proxy_headers": False, "log_config": _log_config(uvicorn), "http": args.http}
     if config.workers > 1:
         os.environ[CONFIG_ENV] = to_env(config)
+        # a replacement worker must load the policies before it is ready: on a busy machine
+        # that takes longer than uvicorn's 5 s, after which a SIGHUP restart is abandoned
         uvicorn.run("jknrules.serve.worker:app", factory=True, workers=config.workers,
-                    **options)
+                    timeout_worker_healthcheck=WORKER_READY_SECONDS, **options)
     else:
         uvicorn.run(app, **options)
     return EXIT_OK
