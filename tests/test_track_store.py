@@ -1,0 +1,107 @@
+"""The tracking event store, on SQLite and on a real PostgreSQL: events stored once per
+idempotency key, a reused key refused, alerts stored once, the SQLite file owner-only
+and in WAL mode, migrations applied once."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from jknrules.errors import JknrulesError
+from jknrules.track.store import Alert, Event, Store, parse_time
+from tests import track_helpers
+
+store_url = track_helpers.store_url  # the fixture, on SQLite and on PostgreSQL
+
+T0 = parse_time("2026-03-02T09:00:00+08:00", "at")
+CASE = {"regency": "karangasem", "submitted_at": "2026-03-02T09:00:00+08:00"}
+RESULT = {"policy": {"regency": "karangasem"}, "outcome": "accepted", "deadlines": {}}
+
+
+def received(case_id: str, key: str) -> Event:
+    return Event(case_id, "received", T0, "loket-1", key, CASE, RESULT)
+
+
+def test_events_stored_once_per_key_and_read_back(store_url: str) -> None:
+    with Store(store_url) as s:
+        first, new = s.record(received("c1", "k1"))
+        assert new and first.seq >= 1
+        again, new2 = s.record(received("c1", "k1"))
+        assert not new2 and again.seq == first.seq
+        s.record(Event("c1", "letter_signed", T0 + timedelta(hours=1), "kabid", "k2"))
+    with Store(store_url) as s:  # reopened: the migrations are not applied twice
+        events = list(s.events())
+        assert [(e.event, e.idempotency_key) for e in events] == [("received", "k1"),
+                                                                  ("letter_signed", "k2")]
+        assert events[0].case == CASE and events[0].result == RESULT
+        assert events[0].regency == "karangasem"
+        assert events[1].at == T0 + timedelta(hours=1)
+        assert [e.event for e in s.events("c1")] == ["received", "letter_signed"]
+        assert list(s.events("other")) == []
+
+
+def test_a_reused_key_with_other_content_is_refused(store_url: str) -> None:
+    with Store(store_url) as s:
+        s.record(Event("c1", "letter_signed", T0, "kabid", "k1"))
+        with pytest.raises(JknrulesError) as info:
+            s.record(Event("c2", "letter_signed", T0, "kabid", "k1"))
+        assert info.value.diagnostics[0].code == "JKN-K006"
+        assert s.count_events() == 1
+
+
+@pytest.mark.parametrize("bad", [
+    Event("c1", "approved", T0, "a", "k"),            # unknown event
+    Event("", "activated", T0, "a", "k"),             # no case id
+    Event("c1", "activated", T0, "", "k"),            # no actor
+    Event("c1", "received", T0, "a", "k"),            # received without case and result
+    Event("c1", "activated", T0, "a", "k", CASE, RESULT),  # a case on another event
+])
+def test_bad_events_are_refused_and_nothing_is_stored(tmp_path: Path, bad: Event) -> None:
+    with Store(tmp_path / "t.db") as s:
+        with pytest.raises(JknrulesError) as info:
+            s.record(bad)
+        assert info.value.diagnostics[0].code.startswith("JKN-K")
+        assert s.count_events() == 0
+
+
+def test_alerts_stored_once(store_url: str) -> None:
+    a = Alert("c1", "breached", "submit_to_bpjs_by", T0, T0)
+    with Store(store_url) as s:
+        assert s.add_alerts([a, a]) == [a]
+        assert s.add_alerts([a]) == []
+        assert s.alerts() == [a]
+        assert s.alerts(as_of=T0 - timedelta(seconds=1)) == []
+        assert s.alerts(case_id="c1") == [a]
+
+
+def test_sqlite_file_is_owner_only_and_in_wal_mode(tmp_path: Path) -> None:
+    path = tmp_path / "t.db"
+    old = os.umask(0o022)
+    try:
+        with Store(path) as s:
+            s.record(received("c1", "k1"))
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600
+            for extra in (Path(f"{path}-wal"), Path(f"{path}-shm")):
+                if extra.exists():
+                    assert stat.S_IMODE(extra.stat().st_mode) == 0o600
+    finally:
+        os.umask(old)
+    assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+@pytest.mark.parametrize("text", ["2026-03-02", "2026-03-02T09:00:00", "kemarin", "1800-01-01T00:00+07:00"])
+def test_times_need_an_offset(text: str) -> None:
+    with pytest.raises(JknrulesError) as info:
+        parse_time(text, "at")
+    assert info.value.diagnostics[0].code in ("JKN-K001", "JKN-K002")
+
+
+def test_a_folder_is_not_a_store(tmp_path: Path) -> None:
+    with pytest.raises(JknrulesError) as info:
+        Store(tmp_path)
+    assert info.value.diagnostics[0].code == "JKN-K012"
