@@ -227,11 +227,10 @@ def append_lines(path: Path, build: Callable[[int, int, Torn | None], bytes]) ->
     except OSError as exc:
         raise _write_error(path, exc.strerror or str(exc)) from None
     try:
-        status = os.fstat(fd)
-        if not stat.S_ISREG(status.st_mode):  # /dev/null, a pipe: the record would be lost
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # /dev/null, a pipe: the record is lost
             raise OSError(0, "not a regular file (a device or a pipe) / bukan berkas biasa")
         _lock(fd)
-        size = status.st_size
+        size = os.fstat(fd).st_size  # under the lock: what other writers appended counts
         data = build(fd, size, torn_tail(fd, size))
         if not data:
             return
