@@ -69,26 +69,31 @@ class Unsupported(Exception):
 
 
 class Codes:
-    """The field codes of a subset of a chunk's rows (taken on first use)."""
+    """The field codes of a subset of a chunk's rows (taken on first use; ``rows``
+    ``None``: every row, nothing taken)."""
 
-    __slots__ = ("_full", "_rows", "_taken")
+    __slots__ = ("_full", "_n", "_rows", "_taken")
 
-    def __init__(self, full: dict[str, np.ndarray], rows: np.ndarray) -> None:
-        self._full, self._rows = full, rows
+    def __init__(self, full: dict[str, np.ndarray], rows: np.ndarray | None, n: int) -> None:
+        self._full, self._rows, self._n = full, rows, n
         self._taken: dict[str, np.ndarray] = {}
 
     def __getitem__(self, name: str) -> np.ndarray:
+        if self._rows is None:
+            return self._full[name]
         found = self._taken.get(name)
         if found is None:
             found = self._taken[name] = self._full[name][self._rows]
         return found
 
     def sub(self, rows: np.ndarray) -> Codes:
-        """The codes of ``rows`` (positions within this subset)."""
-        return Codes(self._full, self._rows[rows])
+        """The codes of ``rows`` (ascending positions within this subset)."""
+        if len(rows) == self._n:  # every row
+            return self
+        return Codes(self._full, rows if self._rows is None else self._rows[rows], len(rows))
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return self._n
 
 
 Expr = Callable[[Codes], np.ndarray]

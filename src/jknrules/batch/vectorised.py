@@ -16,6 +16,7 @@ the shipped policies, every fixture policy and a generated family of policies.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -130,11 +131,12 @@ class Decider:
         unmet = np.zeros(count, dtype=np.int64)
         undecided = np.zeros(count, dtype=bool)
         have, given = keys.docs[sel], keys.docs_given[sel]
+        every = Codes(keys.codes, None if count == len(keys.version) else sel, count)
         for value in np.unique(pv):
             plan = self.plans[int(value)]
             assert plan is not None
             rows = np.nonzero(pv == value)[0]
-            d = decide(plan, Codes(keys.codes, sel[rows]), have[rows], given[rows])
+            d = decide(plan, every.sub(rows), have[rows], given[rows])
             service[rows], rank[rows], segment[rows] = d.service, d.rank, d.segment
             items[rows], listed[rows], unmet[rows] = d.items, d.listed, d.unmet
             undecided[rows] = d.undecided
@@ -163,6 +165,12 @@ class Decider:
         kept = np.nonzero(~unsure)[0]
         if not len(kept):
             return
+        whole = len(kept) == count
+
+        def pick(array: np.ndarray) -> np.ndarray:
+            """The kept rows of ``array`` (its last axis)."""
+            return array if whole else array[..., kept]
+
         current = keys.codes["membership.segment"][sel] - 2  # -1, -2: not given
         target = target_segment(rank, segment, np.where(
             service >= 0, self.service_target[np.maximum(service, 0)], -1),
@@ -175,14 +183,14 @@ class Decider:
         combo, n_groups = _combine([(pv, len(self.plans)), (rank, len(OUTCOME_PRECEDENCE)),
                                     (target + 1, len(SEGMENTS) + 1),
                                     (route, (len(self.services) + 1) * 16),
-                                    (required, None)], kept)
+                                    (required, None)], pick)
         g_index, reps = _first_of(combo, n_groups)
         rows_out = [self._row(int(pv[i]), int(rank[i]), int(target[i]), int(service[i]),
                               int(channel[i]), bool(proceeds[i]), int(listed[i]),
                               int(items[i]), bool(shown[i])) for i in map(int, kept[reps])]
         table = pa.Table.from_pylist(rows_out, schema=decision_schema())
         # missing documents: 0 none given, 1 none listed, 2… per (listed, unmet)
-        pair = np.where(given & shown, ((listed + 1) << _KEY_BITS) | unmet, -1)[kept]
+        pair = pick(np.where(given & shown, ((listed + 1) << _KEY_BITS) | unmet, -1))
         encoded = pa.array(pair).dictionary_encode()
         p_index = encoded.indices.to_numpy()
         lists: list[list[str] | None] = []
@@ -190,10 +198,11 @@ class Decider:
             key = int(key)
             lists.append([] if key < 0 else missing_list(
                 self.services[(key >> _KEY_BITS) - 1], key & ((1 << _KEY_BITS) - 1)))
-        missing_index = np.where(~given[kept], 0, p_index + 2)
-        present = (values[:, kept] != NONE) & proceeds[kept]
-        out.add(sel[kept], g_index, table, present, values[:, kept],
-                keys.offset_text[sel[kept]], missing_index, lists)
+        missing_index = np.where(~pick(given), 0, p_index + 2)
+        values = pick(values)
+        present = (values != NONE) & pick(proceeds)
+        out.add(pick(sel), g_index, table, present, values,
+                keys.offset_text[pick(sel)], missing_index, lists)
 
     def _row(self, pv: int, rank: int, target: int, service: int, channel: int,
              proceeds: bool, listed: int, items: int, shown: bool) -> dict[str, Any]:
@@ -231,16 +240,16 @@ class Decider:
         return self.rows.put(key, row)
 
 
-def _combine(parts: list[tuple[np.ndarray, int | None]], rows: np.ndarray
-             ) -> tuple[np.ndarray, int]:
-    """One small integer per row of ``rows`` for the combination of ``parts`` (each an
+def _combine(parts: list[tuple[np.ndarray, int | None]],
+             pick: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, int]:
+    """One small integer per row ``pick`` keeps for the combination of ``parts`` (each an
     array and the number of values it takes, ``None``: any int64), and how many there
     are. The running key is renumbered (``dictionary_encode``) whenever another part
     would not fit in :data:`_KEY_BITS` bits."""
-    key = np.zeros(len(rows), dtype=np.int64)
+    key = np.zeros(len(pick(parts[0][0])), dtype=np.int64)
     size = 1
     for values, radix in parts:
-        part = values[rows]
+        part = pick(values)
         if radix is None:
             encoded = pa.array(part).dictionary_encode()
             part, radix = encoded.indices.to_numpy().astype(np.int64), len(encoded.dictionary)
