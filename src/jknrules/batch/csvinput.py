@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 import pyarrow as pa
@@ -29,7 +30,6 @@ from jknrules.batch.source import (
     Mark,
     Source,
     TooLong,
-    blocks,
     damaged,
     lines_of,
     not_utf8,
@@ -44,10 +44,13 @@ class CsvFile(Source):
 
     kind = "csv"
 
-    def __init__(self, path: Path) -> None:
-        super().__init__(path)
-        with reading(path), path.open("rb") as handle:
-            head = handle.readline(MAX_LINE + 1)
+    def __init__(self, path: Path, stream: IO[bytes] | None = None) -> None:
+        super().__init__(path, stream)
+        if stream is not None:
+            head = stream.readline(MAX_LINE + 1)
+        else:
+            with reading(path), path.open("rb") as handle:
+                head = handle.readline(MAX_LINE + 1)
         self.data_start = len(head)
         if len(head) > MAX_LINE:
             raise damaged(path, f"baris judul lebih dari {MAX_LINE:,} bita",
@@ -71,7 +74,7 @@ class CsvFile(Source):
         offset = start.offset if start else self.data_start
         lines = start.lines if start else 1
         pending = _Rows()
-        for item in blocks(self.path, offset):
+        for item in self.blocks(offset):
             if isinstance(item, TooLong):
                 pending.add(self._table([None]), {0: too_long(file, lines + 1, item.length)},
                             np.array([offset + item.length]), np.array([lines + 1]))

@@ -18,7 +18,6 @@ prefix of the file that holds them, what ``--resume`` verifies and starts from.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,23 +26,17 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from jknrules.batch.cases import Chunk, Problem, from_arrow, from_dicts
+from jknrules.batch.cases import Chunk, from_arrow
 from jknrules.batch.csvinput import CsvFile
 from jknrules.batch.files import reading
 from jknrules.batch.io import format_of, refuse_unknown
-from jknrules.batch.scalar import bad_json, too_deep
+from jknrules.batch.jsonlines import JsonLines
 from jknrules.batch.source import (
-    BOM,
     MAX_LINE,
     Mark,
     Source,
-    TooLong,
-    blocks,
     damaged,
-    each_line,
-    not_utf8,
     refuse_twice,
-    too_long,
 )
 
 __all__ = ["MAX_LINE", "Mark", "Source", "open_source", "read_chunks"]
@@ -52,67 +45,14 @@ __all__ = ["MAX_LINE", "Mark", "Source", "open_source", "read_chunks"]
 def open_source(path: Path) -> Source:
     """The input at ``path``; its header or footer is read and checked now."""
     kind = format_of(path)
-    return {"jsonl": JsonLines, "csv": CsvFile, "parquet": ParquetInput}[kind](path)
+    kinds: dict[str, type[Source]] = {"jsonl": JsonLines, "csv": CsvFile,
+                                      "parquet": ParquetInput}
+    return kinds[kind](path)
 
 
 def read_chunks(path: Path, rows: int) -> Iterator[Chunk]:
     for chunk, _ in open_source(path).chunks(rows):
         yield chunk
-
-
-# --- JSON Lines -------------------------------------------------------------------------
-
-class JsonLines(Source):
-    """A JSON Lines file: every line a row (an empty line is an error row)."""
-
-    kind = "jsonl"
-
-    def chunks(self, rows: int, start: Mark | None = None) -> Iterator[tuple[Chunk, Mark]]:
-        file = str(self.path)
-        first = (start.rows if start else 0) + 1
-        offset = start.offset if start else 0
-        objects: list[Any] = []
-        bad: dict[int, Problem] = {}
-        for line, length in each_line(blocks(self.path, offset)):
-            number = first + len(objects)
-            trouble: Problem | None
-            if isinstance(line, TooLong):
-                obj, trouble = None, too_long(file, number, line.length)
-            else:
-                obj, trouble = _parse_line(line, file, number)
-            if trouble is not None:
-                bad[len(objects)] = trouble
-            objects.append(obj)
-            offset += length
-            if len(objects) >= rows:
-                yield self._chunk(objects, first, bad, offset)
-                first += len(objects)
-                objects, bad = [], {}
-        if objects:
-            yield self._chunk(objects, first, bad, offset)
-
-    @staticmethod
-    def _chunk(objects: list[Any], first: int, bad: dict[int, Problem], offset: int
-               ) -> tuple[Chunk, Mark]:
-        done = first + len(objects) - 1
-        return from_dicts(objects, first, bad), Mark(done, offset, done)
-
-
-def _parse_line(line: bytes, file: str, number: int) -> tuple[Any, Problem | None]:
-    if number == 1 and line.startswith(BOM):
-        line = line[len(BOM):]
-    try:
-        text = line.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return None, not_utf8(file, number, exc)
-    if not text.strip():
-        return None, bad_json("", file, number)
-    try:
-        return json.loads(text), None
-    except RecursionError:
-        return None, too_deep(file, number)
-    except ValueError as exc:
-        return None, bad_json(str(exc), file, number)
 
 
 # --- Parquet ----------------------------------------------------------------------------

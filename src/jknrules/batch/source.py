@@ -13,6 +13,7 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
@@ -37,12 +38,20 @@ class Mark:
 
 
 class Source:
-    """An input file: its kind, size, rows (when the file says so cheaply) and chunks."""
+    """An input file: its kind, size, rows (when the file says so cheaply) and chunks.
+    ``stream``: read this binary stream (stdin) instead; ``path`` only names it."""
 
     kind = ""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, stream: IO[bytes] | None = None) -> None:
         self.path = path
+        self.stream = stream
+        self.total: int | None = None
+        #: SHA-256 of what describes the whole file (Parquet: the footer)
+        self.footer = ""
+        if stream is not None:
+            self.size = 0
+            return
         with reading(path):
             if path.is_dir():
                 raise IsADirectoryError(21, "Is a directory")
@@ -55,12 +64,15 @@ class Source:
                           "not a regular file (a device or a pipe); batch reads a file whose "
                           "size is known, so that --resume can check it")
         self.size = status.st_size
-        self.total: int | None = None
-        #: SHA-256 of what describes the whole file (Parquet: the footer)
-        self.footer = ""
 
     def chunks(self, rows: int, start: Mark | None = None) -> Iterator[tuple[Chunk, Mark]]:
         raise NotImplementedError
+
+    def blocks(self, start: int) -> Iterator[bytes | TooLong]:
+        """The text from byte ``start`` (a stream: from where it stands) as :func:`blocks`."""
+        if self.stream is not None:
+            return blocks_of(self.stream)
+        return blocks(self.path, start)
 
 
 # --- lines ------------------------------------------------------------------------------
@@ -73,37 +85,43 @@ class TooLong:
 
 
 def blocks(path: Path, start: int, max_line: int = MAX_LINE,
-            size: int = BLOCK) -> Iterator[bytes | TooLong]:
+           size: int = BLOCK) -> Iterator[bytes | TooLong]:
     """The file from byte ``start`` as blocks of whole lines (each line ends with a
     newline but perhaps the file's last) and over-long lines, in order."""
     with reading(path), path.open("rb") as handle:
         handle.seek(start)
-        carry = b""
-        skipped = 0  # > 0: inside an over-long line, this many bytes of it passed
-        while True:
-            data = handle.read(size)
-            if not data:
-                break
-            if skipped:
-                end = data.find(b"\n")
-                if end < 0:
-                    skipped += len(data)
-                    continue
-                yield TooLong(skipped + end + 1)
-                skipped, data = 0, data[end + 1:]
-            buffer = carry + data if carry else data
-            last = buffer.rfind(b"\n")
-            if last < 0:
-                carry = buffer
-            else:
-                yield from _split_long(buffer[:last + 1], max_line)
-                carry = buffer[last + 1:]
-            if len(carry) > max_line:
-                skipped, carry = len(carry), b""
+        yield from blocks_of(handle, max_line, size)
+
+
+def blocks_of(handle: IO[bytes], max_line: int = MAX_LINE,
+              size: int = BLOCK) -> Iterator[bytes | TooLong]:
+    """:func:`blocks` of an open binary stream (stdin), from where it stands."""
+    carry = b""
+    skipped = 0  # > 0: inside an over-long line, this many bytes of it passed
+    while True:
+        data = handle.read(size)
+        if not data:
+            break
         if skipped:
-            yield TooLong(skipped)
-        elif carry:
-            yield from _split_long(carry, max_line)
+            end = data.find(b"\n")
+            if end < 0:
+                skipped += len(data)
+                continue
+            yield TooLong(skipped + end + 1)
+            skipped, data = 0, data[end + 1:]
+        buffer = carry + data if carry else data
+        last = buffer.rfind(b"\n")
+        if last < 0:
+            carry = buffer
+        else:
+            yield from _split_long(buffer[:last + 1], max_line)
+            carry = buffer[last + 1:]
+        if len(carry) > max_line:
+            skipped, carry = len(carry), b""
+    if skipped:
+        yield TooLong(skipped)
+    elif carry:
+        yield from _split_long(carry, max_line)
 
 
 def _split_long(block: bytes, max_line: int) -> Iterator[bytes | TooLong]:
