@@ -24,6 +24,7 @@ from jknrules.engine.compiler import compile_policy
 from jknrules.language.fields import CASE_FIELDS, CaseField
 from jknrules.load.loader import load_policy_text
 
+from .batch_rows import read_rows
 from .conftest import POLICY_DIR, ROOT
 from .generated import policy_set
 from .test_properties import sample_cases
@@ -80,15 +81,7 @@ def test_every_row_comes_back_in_order(tmp_path: Path, suffix: str) -> None:
     assert code == 1  # two error rows: the run finished, and says how many
     assert "kasus / cases: 402" in summary and "error" in summary
     assert "2 baris galat dari 402" in err and "2 error row(s) of 402" in err
-    if suffix == ".jsonl":
-        rows = [json.loads(line) for line in out.read_text().splitlines()]
-    elif suffix == ".csv":
-        rows = []
-        for r in csv.DictReader(out.open()):
-            rows.append({k: (json.loads(v) if v[:1] in ("{", "[") else v or None)
-                         for k, v in r.items()})
-    else:
-        rows = [_clean(r) for r in pq.read_table(out).to_pylist()]
+    rows = read_rows(out)
     assert [int(r["row"]) for r in rows] == list(range(1, 403))
     for row, want in zip(rows, scalar_rows(CASES), strict=True):
         if want is None:

@@ -9,7 +9,6 @@ says how many rows are error rows.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -30,6 +29,7 @@ from jknrules.batch.scalar import evaluate_row, safe_text
 from jknrules.batch.schema import case_schema
 from jknrules.cli.main import main
 
+from .batch_rows import read_rows
 from .conftest import POLICY_DIR
 from .test_properties import sample_cases
 
@@ -93,20 +93,6 @@ def good_decision() -> dict[str, Any]:
     table, errors = evaluate_table(pa.Table.from_pylist([GOOD], schema=case_schema()), POLICIES)
     assert not errors
     return {k: v for k, v in _clean(table.to_pylist()[0]).items() if k != "row"}
-
-
-def read_rows(path: Path) -> list[dict[str, Any]]:
-    if path.suffix == ".jsonl":
-        return [json.loads(text) for text in path.read_text(encoding="utf-8").splitlines()]
-    if path.suffix == ".csv":
-        rows = []
-        with path.open(newline="", encoding="utf-8") as handle:
-            for r in csv.DictReader(handle):
-                rows.append({k: (json.loads(v) if v[:1] in ("{", "[") else v or None)
-                             for k, v in r.items()})
-        return [{k: v for k, v in r.items() if v is not None} if r.get("error") else r
-                for r in rows]
-    return [_clean(r) for r in pq.read_table(path).to_pylist()]
 
 
 def check_run(source: Path, out: Path, bad: dict[int, str | None], total: int,

@@ -30,9 +30,9 @@ from jknrules.batch.files import (
     remove,
     writing,
 )
-from jknrules.batch.io import format_of, refuse_unknown
+from jknrules.batch.io import format_of, parquet_table, refuse_unknown
 from jknrules.batch.readers import read_chunks
-from jknrules.batch.runner import PolicyPaths, Summary, decide_chunk
+from jknrules.batch.runner import PolicyPaths, Summary, decide_chunk, zones
 from jknrules.batch.schema import decision_schema, full_schema
 from jknrules.batch.vectorised import Decider
 from jknrules.load.policyset import PolicySet
@@ -70,9 +70,10 @@ def _decider() -> Decider:
 
 
 def _write(chunk: Chunk, out: str, full: bool, trace: bool) -> dict[str, Any]:
-    done = decide_chunk(_decider(), chunk, full, trace)
+    decider = _decider()
+    done = decide_chunk(decider, chunk, full, trace)
     table, errors = done.table, done.errors
-    pq.write_table(table, out)
+    pq.write_table(parquet_table(table, zones(decider.policies)), out)
     outcomes: dict[str, int] = {}
     for item in table.column("outcome").value_counts().to_pylist():
         if item["values"] is not None:
@@ -150,8 +151,8 @@ def run(input_path: Path | str, output_dir: Path | str, scheduler: Any,
                 for error in done["errors"]:
                     errors_file.write(json.dumps(error, ensure_ascii=False) + "\n")
         if not futures:
-            pq.write_table(pa.Table.from_pylist(
-                [], schema=full_schema(trace) if full else decision_schema()),
+            pq.write_table(parquet_table(pa.Table.from_pylist(
+                [], schema=full_schema(trace) if full else decision_schema()), {}),
                 output / "part-00000.parquet")
     finally:
         if own_client:

@@ -4,8 +4,16 @@ output rows.
 Writers take Arrow tables of the output schema (and, for the full result in JSON
 Lines/CSV, the result objects themselves so the text is the evaluator's). They write
 the file they are given (a run gives them ``OUTPUT.partial``, see
-:mod:`jknrules.batch.files`); a text writer can continue a partial file from a given
-length (``--resume``). Reading is :mod:`jknrules.batch.readers`.
+:mod:`jknrules.batch.files`) or a binary stream (stdout); a text writer can continue a
+partial file from a given length (``--resume``). Reading is :mod:`jknrules.batch.readers`.
+
+- JSON Lines: the decision columns are built over columns (:mod:`jknrules.batch.textout`),
+  the same bytes ``json.dumps`` gives; ``--full`` rows are the evaluator's objects.
+- CSV: one column per leaf (``route.id``, ``deadlines.response_due`` …), document lists
+  joined (:mod:`jknrules.batch.textout`); with ``--full`` a list of objects (steps,
+  reasons, document texts) is a JSON text in its cell.
+- Parquet: the deadlines are timestamps, UTC instants (``timestamp[us, UTC]``), and a
+  ``timezone`` column names the regency's zone (see :func:`parquet_table`).
 """
 
 from __future__ import annotations
@@ -14,15 +22,17 @@ import csv
 import io
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from jknrules.batch.cases import unknown_columns
 from jknrules.batch.files import writing
+from jknrules.batch.textout import DOC_SEP, NULL, csv_bytes, csv_header, csv_record, jsonl_bytes
 from jknrules.errors import CaseError, Span, diag
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet",
@@ -58,48 +68,68 @@ def refuse_unknown(path: Path, names: Sequence[str], schema: pa.Schema | None) -
 
 class Writer:
     """Writes output rows in order to ``path``, as ``kind``; ``close()`` finishes the file.
-    ``length``: continue a partial text file from that many bytes (the rest is cut)."""
+    ``length``: continue a partial text file from that many bytes (the rest is cut).
+    ``stream``: write to this binary stream instead (``path`` only names it).
+    ``zones``: each regency's zone, for Parquet's ``timezone`` column."""
 
     def __init__(self, path: Path, kind: str, schema: pa.Schema, *,
-                 length: int | None = None) -> None:
+                 length: int | None = None, stream: IO[bytes] | None = None,
+                 zones: Mapping[str, str] | None = None) -> None:
         self.path = path
+        #: regency id -> IANA zone (Parquet's ``timezone`` column)
+        self.zones = dict(zones or {})
         self.kind = kind
         self.schema = schema
+        self.full = schema.get_field_index("reasons") >= 0
         self._parquet: pq.ParquetWriter | None = None
         self._text: IO[bytes] | None = None
+        self._own = stream is None
         with writing(path):
             if self.kind == "parquet":
+                out_schema = parquet_schema(schema)
                 # dictionary pages only where values repeat (ids, versions, outcomes); the
-                # deadline texts are nearly all distinct
-                repeated = [leaf for leaf in _leaves(schema)
+                # deadlines are nearly all distinct
+                repeated = [leaf for leaf in _leaves(out_schema)
                             if not leaf.startswith("deadlines.") and leaf != "row"]
-                self._parquet = pq.ParquetWriter(path, schema, use_dictionary=repeated,
+                sink: Any = stream if stream is not None else path
+                self._parquet = pq.ParquetWriter(sink, out_schema, use_dictionary=repeated,
                                                  write_statistics=["row", "outcome"])
+            elif stream is not None:
+                self._text = stream
+                self._header()
             elif length is not None:
                 self._text = path.open("r+b")
                 self._text.truncate(length)
                 self._text.seek(length)
             else:
                 self._text = path.open("wb")
-                if self.kind == "csv":
-                    self._text.write(_csv_text([list(schema.names)]))
+                self._header()
+
+    def _header(self) -> None:
+        if self.kind == "csv":
+            assert self._text is not None
+            names = _flat_names(self.schema) if self.full else csv_header()
+            self._text.write(csv_record(names))
 
     def write(self, table: pa.Table, objects: Sequence[dict[str, Any]] | None = None) -> None:
         with writing(self.path):
             if self._parquet is not None:
-                self._parquet.write_table(table)
+                self._parquet.write_table(parquet_table(table, self.zones))
                 return
-            rows = list(objects) if objects is not None else [_clean(r) for r in table.to_pylist()]
             assert self._text is not None
-            if self.kind == "jsonl":
+            if objects is None:
+                pieces = jsonl_bytes(table) if self.kind == "jsonl" else csv_bytes(table)
+                for piece in pieces:
+                    self._text.write(piece)
+            elif self.kind == "jsonl":
                 buffer = io.StringIO()
-                for row in rows:
+                for row in objects:
                     buffer.write(json.dumps(row, ensure_ascii=False))
                     buffer.write("\n")
                 self._text.write(_encode(buffer.getvalue()))
             else:
-                self._text.write(_csv_text([[_cell(row.get(name)) for name in self.schema.names]
-                                            for row in rows]))
+                names = _flat_names(self.schema)
+                self._text.write(_csv_text([_flat_cells(row, names) for row in objects]))
 
     def flush(self) -> int:
         """Push what was written to the operating system (it survives a killed process);
@@ -108,7 +138,7 @@ class Writer:
             return 0
         with writing(self.path):
             self._text.flush()
-            return self._text.tell()
+            return self._text.tell() if self._own else 0
 
     def close(self, *, sync: bool = False) -> None:
         """Finish the file; ``sync``: wait until it is on the disk."""
@@ -118,6 +148,9 @@ class Writer:
                 parquet.close()
             if self._text is not None:
                 text, self._text = self._text, None
+                if not self._own:
+                    text.flush()
+                    return
                 try:
                     text.flush()
                     if sync:
@@ -156,12 +189,75 @@ def _leaves(schema: pa.Schema) -> list[str]:
     return out
 
 
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    return value
+def _flat_names(schema: pa.Schema) -> list[str]:
+    """The CSV columns of a schema: a struct's fields become ``part.field`` columns."""
+    out: list[str] = []
+    for field in schema:
+        if pa.types.is_struct(field.type):
+            typ = field.type
+            out += [f"{field.name}.{typ.field(i).name}" for i in range(typ.num_fields)]
+        else:
+            out.append(field.name)
+    return out
+
+
+def _flat_cells(row: dict[str, Any], names: list[str]) -> list[Any]:
+    """The CSV cells of one result object (``--full``): texts as they are, lists of texts
+    joined by ``;``, lists of objects as JSON, ``missing_documents`` ``null`` when the case
+    gave no documents."""
+    cells: list[Any] = []
+    for name in names:
+        part, _, key = name.partition(".")
+        value = row.get(part)
+        if key:
+            value = value.get(key) if isinstance(value, dict) else None
+        if value is None:
+            cells.append(NULL if name == "missing_documents" and "error" not in row else "")
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            cells.append(DOC_SEP.join(value))
+        elif isinstance(value, dict | list):
+            cells.append(json.dumps(value, ensure_ascii=False))
+        else:
+            cells.append(value)
+    return cells
+
+
+# --- Parquet: deadlines as timestamps -----------------------------------------------------
+
+INSTANT = pa.timestamp("us", tz="UTC")
+
+
+def parquet_schema(schema: pa.Schema) -> pa.Schema:
+    """The Parquet schema of output rows: the deadlines as UTC instants, then ``timezone``."""
+    fields = []
+    for field in schema:
+        if field.name == "deadlines":
+            typ = field.type
+            fields.append(pa.field("deadlines", pa.struct(
+                [(typ.field(i).name, INSTANT) for i in range(typ.num_fields)])))
+            fields.append(pa.field("timezone", pa.string()))
+        else:
+            fields.append(field)
+    return pa.schema(fields)
+
+
+def parquet_table(table: pa.Table, zones: Mapping[str, str]) -> pa.Table:
+    """Output rows as written to Parquet: each deadline (ISO 8601 text with the regency's
+    offset) as its UTC instant, and ``timezone`` the IANA zone of the row's regency
+    (``zones``: regency id -> zone; null for an error row):
+    ``2026-03-07T10:33:00+08:00`` is ``2026-03-07 02:33:00 UTC`` in ``Asia/Makassar``."""
+    deadlines = table.column("deadlines").combine_chunks()
+    instants = [pc.cast(c, INSTANT) for c in deadlines.flatten()]
+    regency = table.column("policy").combine_chunks().field("regency")
+    keys = list(zones)
+    zone = pc.take(pa.array([zones[k] for k in keys], pa.string()),
+                   pc.index_in(regency, value_set=pa.array(keys, pa.string())))
+    index = table.schema.get_field_index("deadlines")
+    struct = pa.StructArray.from_arrays(
+        instants, fields=[pa.field(c, INSTANT) for c in deadlines.type.names],
+        mask=deadlines.is_null() if deadlines.null_count else None)
+    out = table.set_column(index, "deadlines", struct)
+    return out.add_column(index + 1, "timezone", zone)
 
 
 def _clean(row: dict[str, Any]) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -44,7 +45,7 @@ class RunOutput:
     """The partial files of one run (see the module docstring)."""
 
     def __init__(self, files: RunFiles, schema: pa.Schema, state: Progress, *,
-                 resume: bool) -> None:
+                 resume: bool, zones: Mapping[str, str] | None = None) -> None:
         self.files = files
         self.kind = format_of(files.output)
         self.schema = schema
@@ -59,7 +60,7 @@ class RunOutput:
             with writing(files.chunks):
                 files.chunks.mkdir(exist_ok=True)
         length = state.output_bytes if resume and self.kind != "parquet" else None
-        self.writer = Writer(files.partial, self.kind, schema, length=length)
+        self.writer = Writer(files.partial, self.kind, schema, length=length, zones=zones)
         with writing(files.errors_partial):
             if resume:
                 self._errors = files.errors_partial.open("r+b")

@@ -91,7 +91,7 @@ class Summary:
         for outcome, count in sorted(self.outcomes.items(), key=lambda kv: -kv[1]):
             lines.append(f"  {outcome:<24} {count:>12,}")
         lines.append(f"  {'error':<24} {self.errors:>12,}"
-                     + (f"  -> {self.errors_file}" if self.errors else ""))
+                     + (f"  -> {self.errors_file}" if self.errors and self.errors_file else ""))
         lines.append(f"  {'satu per satu / one by one':<24} {self.scalar_rows:>12,}"
                      + (f"  ({self.uncoded_rows:,}: versi kebijakan yang tidak dapat dinyatakan "
                         f"rencana batch / a policy version the batch plan cannot express)"
@@ -221,7 +221,7 @@ def run(input_path: Path, output_path: Path, policies: PolicyPaths = None, *,
         digest = Digest(input_path)
     summary = _restored(state, errors_path) if resume else Summary(errors_file=str(errors_path))
     previous = summary.seconds
-    output = RunOutput(files, schema, state, resume=resume)
+    output = RunOutput(files, schema, state, resume=resume, zones=zones(policy_set))
     total = source.total - state.rows if source.total is not None else None
     bar = _progress(progress, total)
     try:
@@ -245,6 +245,11 @@ def run(input_path: Path, output_path: Path, policies: PolicyPaths = None, *,
         bar(None)
     summary.seconds = previous + time.perf_counter() - started
     return summary
+
+
+def zones(policies: PolicySet) -> dict[str, str]:
+    """Each regency's time zone (Parquet output's ``timezone`` column)."""
+    return {c.policy.regency: c.policy.time_zone for c in policies}
 
 
 def _restored(state: Progress, errors_path: Path) -> Summary:
