@@ -11,6 +11,10 @@ refused); 3 an internal error. OUTPUT and the errors file appear only when the r
 complete (written as ``.partial`` and renamed); ``--resume`` continues a run that was
 killed or stopped by an I/O error from its last complete chunk.
 
+``jknrules batch - --out -`` reads the cases from stdin and writes the results to stdout
+(``--input-format`` and ``--format`` name the formats, JSON Lines unless said; the summary
+goes to stderr), a chunk at a time, for pipelines; ``--resume`` is refused there (exit 2).
+
 With ``--dask SCHEDULER`` the input's partitions are evaluated on a Dask cluster and
 OUTPUT is a folder of Parquet files (``pip install 'jknrules[dask]'``). Without the
 ``batch`` extra (pyarrow, numpy, rich) it says ``pip install 'jknrules[batch]'`` on
@@ -35,10 +39,18 @@ HELP = ("evaluasi berkas berisi banyak kasus (JSON Lines, CSV, Parquet) menjadi 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", type=Path,
-                        help="kasus / cases: .jsonl, .csv, .parquet")
+                        help="kasus / cases: .jsonl, .csv, .parquet, atau/or - (stdin)")
     parser.add_argument("--out", type=Path, required=True,
-                        help="hasil: .jsonl, .csv atau .parquet (dengan --dask: folder) / "
-                        "results: .jsonl, .csv or .parquet (with --dask: a folder)")
+                        help="hasil: .jsonl, .csv atau .parquet (dengan --dask: folder), atau "
+                        "- (stdout) / results: .jsonl, .csv or .parquet (with --dask: a "
+                        "folder), or - (stdout)")
+    parser.add_argument("--input-format", choices=("jsonl", "csv", "parquet"), default="jsonl",
+                        help="format stdin (masukan -; bawaan jsonl) / the format of stdin "
+                        "(input -; default jsonl)")
+    parser.add_argument("--format", choices=("jsonl", "csv", "parquet"), default="jsonl",
+                        dest="out_format",
+                        help="format stdout (--out -; bawaan jsonl) / the format of stdout "
+                        "(--out -; default jsonl)")
     parser.add_argument("--policies", type=Path, default=None, metavar="DIR",
                         help="folder kebijakan (bawaan: $JKNRULES_POLICIES, lalu policies/ di "
                         "folder kerja atau induknya, lalu salinan paket) / policy folder "
@@ -115,6 +127,22 @@ def _file_report(exc: JknrulesError, lang: str) -> str:
 
 
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO, runner: Any) -> int:
+    streams = str(args.input) == "-" or str(args.out) == "-"
+    if streams and (args.resume or args.dask):
+        option = "--resume" if args.resume else "--dask"
+        raise CaseError([diag(
+            "JKN-X014", f"{option} tidak tersedia untuk stdin/stdout (-): aliran tidak dapat "
+            "dibaca ulang", f"{option} is not available with stdin/stdout (-): a stream "
+            "cannot be read again")])
+    if streams:
+        from jknrules.batch.stream import run_stream
+
+        summary = run_stream(args.input, args.out, args.policies, input_kind=args.input_format,
+                             output_kind=args.out_format, full=args.full or args.trace,
+                             trace=args.trace, rows=args.rows, errors_path=args.errors,
+                             workers=max(args.workers, 1), stdout=_binary(out),
+                             stdin=getattr(getattr(args, "stdin", None), "buffer", None))
+        return _report(args, summary, err if str(args.out) == "-" else out, err)
     if not args.input.exists():
         raise CaseError([diag("JKN-F001", f"berkas tidak ditemukan: {args.input}",
                               f"file not found: {args.input}", span=Span(str(args.input), 1, 1))])
@@ -137,10 +165,26 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO, runner: Any) -> int
         summary = runner.run(args.input, args.out, args.policies, full=args.full,
                              trace=args.trace, rows=args.rows, errors_path=args.errors,
                              workers=max(args.workers, 1), progress=err, resume=args.resume)
+    return _report(args, summary, out, err)
+
+
+def _binary(out: TextIO) -> Any:
+    """The bytes under a text stream (stdout), flushed first."""
+    out.flush()
+    return getattr(out, "buffer", None)
+
+
+def _report(args: argparse.Namespace, summary: Any, out: TextIO, err: TextIO) -> int:
     if args.summary == "json":
         out.write(json.dumps(summary.to_json(), ensure_ascii=False) + "\n")
     else:
         out.write(summary.text())
+    if summary.errors and not summary.errors_file:
+        err.write(f"jknrules batch: {summary.errors:,} baris galat dari {summary.cases:,} "
+                  "(kolom error; --errors BERKAS untuk diagnosis lengkap) / "
+                  f"{summary.errors:,} error row(s) of {summary.cases:,} (the error column; "
+                  "--errors FILE for every diagnostic)\n")
+        return EXIT_FINDINGS
     if summary.errors:
         err.write(f"jknrules batch: {summary.errors:,} baris galat dari {summary.cases:,} "
                   f"(lihat {summary.errors_file}) / {summary.errors:,} error row(s) of "
