@@ -173,3 +173,49 @@ def test_clean_lines_are_read_by_pyarrow_and_a_bad_one_costs_its_neighbours_only
     fast, slow = decided(path, 100, True), decided(path, 100, False)
     assert fast[0].equals(slow[0]) and fast[1] == slow[1] and fast[2] == slow[2]
     assert [e["row"] for e in fast[1]] == [501]
+
+
+@settings(max_examples=300, deadline=None)
+@given(cells=st.lists(st.none() | st.text(alphabet=' ;[]",\tk\u00e9\u3000\x1fa1', max_size=12),
+                      max_size=30))
+def test_csv_documents_split_over_columns_as_one_by_one(cells: list[str | None]) -> None:
+    """A CSV ``documents`` cell: the columnar split gives what ``_docs`` gives each cell
+    (a list of ids, or the row left to the scalar path)."""
+    from jknrules.batch.cases import _docs, _parse_docs
+
+    text = pa.array(cells, pa.string())
+    value, wrong = _parse_docs(text)
+    for cell, got, bad in zip(cells, value.to_pylist(), wrong.tolist(), strict=True):
+        want = None if cell is None else _docs(cell)
+        ok = want is None or (isinstance(want, list) and all(isinstance(x, str) for x in want))
+        assert bad == (not ok)
+        assert got == (want if ok else None)
+
+
+def test_reading_ahead_keeps_the_order_and_raises_in_place() -> None:
+    from jknrules.batch.source import ahead
+
+    def items() -> Any:
+        yield from range(5)
+        raise OSError("disk gone")
+
+    got = []
+    with pytest.raises(OSError, match="disk gone"):
+        for x in ahead(items()):
+            got.append(x)
+    assert got == [0, 1, 2, 3, 4]
+    closed = []
+
+    def endless() -> Any:
+        try:
+            n = 0
+            while True:
+                yield n
+                n += 1
+        finally:
+            closed.append(True)
+
+    stream = ahead(endless())
+    assert [next(stream) for _ in range(3)] == [0, 1, 2]
+    stream.close()  # the consumer stops early: the reading thread ends, its source closed
+    assert closed == [True]

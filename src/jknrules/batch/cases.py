@@ -364,15 +364,38 @@ def _parse_text(text: pa.Array, kind: str) -> tuple[pa.Array, np.ndarray]:
         ok = pc.match_substring_regex(text, f"^{_CSV_INT.pattern}$")
         value = pc.cast(pc.if_else(ok, text, pa.scalar(None, pa.string())), pa.int64())
     else:
-        values = [None if t is None else _docs(t) for t in text.to_pylist()]
-        good = [v is None or (isinstance(v, list) and all(isinstance(x, str) for x in v))
-                for v in values]
-        value = pa.array([v if g else None for v, g in zip(values, good, strict=True)],
-                         pa.list_(pa.string()))
-        return value, ~np.array(good, dtype=bool)
+        return _parse_docs(text)
     bad = pc.and_(valid, pc.invert(pc.fill_null(ok, False)))
     value = pc.if_else(pc.fill_null(ok, False), value, pa.scalar(None, value.type))
     return value, bad.to_numpy(zero_copy_only=False)
+
+
+def _parse_docs(text: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """:func:`_docs` of every cell: a cell of printable ASCII that is not a JSON list is
+    split at ``;`` over columns (what ``_docs`` does to it); any other, in Python."""
+    n = len(text)
+    plain = pc.fill_null(pc.and_(pc.match_substring_regex(text, r"^[\x20-\x7e]*$"),
+                                 pc.invert(pc.match_substring_regex(text, r"^ *\["))), False)
+    parts = pc.split_pattern(pc.if_else(plain, text, pa.scalar(None, pa.string())), ";")
+    items = pc.utf8_trim(parts.flatten(), " ")
+    keep = pc.not_equal(items, "")
+    parents = pc.list_parent_indices(parts).filter(keep).to_numpy(zero_copy_only=False)
+    offsets = np.searchsorted(parents, np.arange(n + 1), side="left").astype(np.int32)
+    plain_mask = plain.to_numpy(zero_copy_only=False)
+    value: pa.Array = pa.ListArray.from_arrays(pa.array(offsets), items.filter(keep),
+                                               mask=pa.array(~plain_mask))
+    wrong = np.zeros(n, dtype=bool)
+    other = np.flatnonzero(~plain_mask & text.is_valid().to_numpy(zero_copy_only=False))
+    if len(other):
+        values = [_docs(t) for t in text.take(pa.array(other)).to_pylist()]
+        good = [isinstance(v, list) and all(isinstance(x, str) for x in v) for v in values]
+        extra = pa.array([v if g else None for v, g in zip(values, good, strict=True)],
+                         pa.list_(pa.string()))
+        index = np.arange(n, dtype=np.int64)
+        index[other] = n + np.arange(len(other))
+        value = pa.concat_arrays([value, extra]).take(pa.array(index))
+        wrong[other] = ~np.array(good, dtype=bool)
+    return value, wrong
 
 
 # --- JSON objects (JSON Lines, lists of dicts from the API) -----------------------------

@@ -30,6 +30,7 @@ from jknrules.batch.source import (
     Mark,
     Source,
     TooLong,
+    ahead,
     damaged,
     lines_of,
     not_utf8,
@@ -67,6 +68,9 @@ class CsvFile(Source):
         refuse_unknown(path, self.header, None)
 
     def chunks(self, rows: int, start: Mark | None = None) -> Iterator[tuple[Chunk, Mark]]:
+        return ahead(self._chunks(rows, start))
+
+    def _chunks(self, rows: int, start: Mark | None) -> Iterator[tuple[Chunk, Mark]]:
         if not self.header:
             return
         file = str(self.path)

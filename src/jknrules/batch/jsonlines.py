@@ -52,6 +52,7 @@ from jknrules.batch.source import (
     Mark,
     Source,
     TooLong,
+    ahead,
     lines_of,
     not_utf8,
     too_long,
@@ -82,6 +83,9 @@ class JsonLines(Source):
         self.fast = fast
 
     def chunks(self, rows: int, start: Mark | None = None) -> Iterator[tuple[Chunk, Mark]]:
+        return ahead(self._chunks(rows, start))
+
+    def _chunks(self, rows: int, start: Mark | None) -> Iterator[tuple[Chunk, Mark]]:
         file = str(self.path)
         done = start.rows if start else 0
         offset = start.offset if start else 0

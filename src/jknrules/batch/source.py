@@ -9,16 +9,20 @@ holds; see :mod:`jknrules.batch.readers`.
 
 from __future__ import annotations
 
+import queue
 import stat
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 import numpy as np
 
 from jknrules.batch.cases import Chunk, Problem
 from jknrules.batch.files import BatchFileError, problem, reading
+
+T = TypeVar("T")
 
 #: the longest line (JSON Lines) or record (CSV), in bytes; a case is well under 2 KB
 MAX_LINE = 1 << 20
@@ -73,6 +77,60 @@ class Source:
         if self.stream is not None:
             return blocks_of(self.stream)
         return blocks(self.path, start)
+
+
+# --- reading ahead -------------------------------------------------------------------
+
+_DONE = object()
+
+
+@dataclass(frozen=True, slots=True)
+class _Raised:
+    error: BaseException
+
+
+def ahead(items: Iterator[T]) -> Iterator[T]:
+    """``items`` in order, the next one read by a thread while this one is used: pyarrow's
+    parsing lets go of the GIL, so reading overlaps deciding and writing. One item waits
+    at most (memory stays bounded); an exception while reading is raised here, in order."""
+    waiting: queue.Queue[object] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                waiting.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for item in items:
+                if not put(item):
+                    return
+            put(_DONE)
+        except BaseException as exc:  # noqa: BLE001 - handed to the reading thread
+            put(_Raised(exc))
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+
+    thread = threading.Thread(target=read, name="jknrules-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = waiting.get()
+            if item is _DONE:
+                return
+            if isinstance(item, _Raised):
+                raise item.error
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        thread.join()
 
 
 # --- lines ------------------------------------------------------------------------------

@@ -75,29 +75,82 @@ def _jsonl_lines(table: pa.Table) -> pa.Array:
     col = {name: _array(table.column(name)) for name in table.column_names}
     policy = col["policy"].flatten()
     route = col["route"].flatten()
-    decided = _join(
-        '{"row": ', _ints(col["row"]),
-        ', "policy": ', _object(["regency", "version", "effective_from", "sha256"],
-                               [_json_text(c) for c in policy], keep_null=True),
-        ', "outcome": ', _json_text(col["outcome"]),
-        ', "target_segment": ', _json_text(col["target_segment"]),
-        ', "route": ', _null_or(col["route"], _object(["id", "channel"],
-                                                      [_json_text(c) for c in route],
-                                                      keep_null=True)),
-        ', "required_documents": ', _fill(_json_list(col["required_documents"],
-                                                     _requirement_json), "[]"),
-        ', "missing_documents": ', _fill(_json_list(col["missing_documents"], _json_text),
-                                         "null"),
-        ', "deadlines": ', _object(list(DEADLINES),
-                                   [_json_text(c, null=None)
-                                    for c in col["deadlines"].flatten()]),
-        "}\n")
+    required, missing = col["required_documents"], col["missing_documents"]
+    texts = [*policy, col["outcome"], col["target_segment"], *route,
+             required.values.flatten()[0], required.values.flatten()[1].values, missing.values,
+             *col["deadlines"].flatten()]
+    if all(_plain(t) for t in texts):
+        decided = _join(
+            '{"row": ', _ints(col["row"]),
+            ', "policy": {"regency": "', _fill(policy[0], ""),
+            '", "version": "', _fill(policy[1], ""),
+            '", "effective_from": "', _fill(policy[2], ""),
+            '", "sha256": "', _fill(policy[3], ""),
+            '"}, "outcome": "', _fill(col["outcome"], ""),
+            '", "target_segment": ', _fill(_join('"', col["target_segment"], '"'), "null"),
+            ', "route": ', _null_or(col["route"], _join(
+                '{"id": "', _fill(route[0], ""), '", "channel": "', _fill(route[1], ""), '"}')),
+            ', "required_documents": ', _fill(_json_list(required, _plain_requirement), "[]"),
+            ', "missing_documents": ', _fill(_ids_json(missing), "null"),
+            ', "deadlines": ', _plain_deadlines(col["deadlines"]),
+            "}\n")
+    else:  # a text that JSON escapes: every text through _json_text
+        decided = _join(
+            '{"row": ', _ints(col["row"]),
+            ', "policy": ', _object(["regency", "version", "effective_from", "sha256"],
+                                   [_json_text(c) for c in policy], keep_null=True),
+            ', "outcome": ', _json_text(col["outcome"]),
+            ', "target_segment": ', _json_text(col["target_segment"]),
+            ', "route": ', _null_or(col["route"], _object(["id", "channel"],
+                                                          [_json_text(c) for c in route],
+                                                          keep_null=True)),
+            ', "required_documents": ', _fill(_json_list(required, _requirement_json), "[]"),
+            ', "missing_documents": ', _fill(_json_list(missing, _json_text), "null"),
+            ', "deadlines": ', _object(list(DEADLINES),
+                                       [_json_text(c, null=None)
+                                        for c in col["deadlines"].flatten()]),
+            "}\n")
     error = col["error"]
     if not error.null_count < len(error):
         return decided
     failed = _join('{"row": ', _ints(col["row"]), ', "error": ', _json_text(error), "}\n")
     out: pa.Array = pc.if_else(error.is_valid(), failed, decided)
     return out
+
+
+def _plain(array: pa.Array) -> bool:
+    """No value of the column needs escaping in JSON (checked on its distinct values: the
+    ids, versions and outcomes of the decision columns repeat)."""
+    if not len(array) or array.null_count == len(array):
+        return True
+    return not pc.any(pc.match_substring_regex(pc.unique(array), _JSON_ESCAPED)).as_py()
+
+
+def _ids_json(lists: pa.Array) -> pa.Array:
+    """``["a", "b"]`` of lists of plain texts (null stays null)."""
+    text = _join('["', pc.binary_join(lists, '", "'), '"]')
+    out: pa.Array = pc.if_else(pc.equal(pc.list_value_length(lists), 0),
+                               pa.scalar("[]", _STR), text)
+    return out
+
+
+def _plain_requirement(items: pa.Array) -> pa.Array:
+    """``{"id": …}`` or ``{"any_of": […]}`` of requirement items of plain texts."""
+    ident, alternatives = items.flatten()
+    by_id = _join('{"id": "', ident, '"}')
+    by_any = _join('{"any_of": ', _ids_json(alternatives), "}")
+    if not (ident.is_valid().to_numpy(zero_copy_only=False)
+            & alternatives.is_valid().to_numpy(zero_copy_only=False)).any():
+        out: pa.Array = pc.coalesce(by_id, by_any, pa.scalar("{}", _STR))
+        return out
+    return _requirement_json(items)  # both keys on one item: the general way
+
+
+def _plain_deadlines(deadlines: pa.Array) -> pa.Array:
+    """``{"name": "…", …}`` of the deadlines a row has (texts that need no escaping)."""
+    parts = [_fill(_join(f', "{name}": "', value, '"'), "")
+             for name, value in zip(DEADLINES, deadlines.flatten(), strict=True)]
+    return _join("{", pc.utf8_slice_codeunits(_join(*parts), 2), "}")
 
 
 def _requirement_json(items: pa.Array) -> pa.Array:
