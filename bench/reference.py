@@ -584,6 +584,8 @@ def decide_table(table: pa.Table, schema: pa.Schema, policy: dict[str, Any],
         "missing_documents": d.missing,
         "deadlines.response_due": (d.response_due, proceeds),
         "deadlines.next_service_opening": (d.next_opening, proceeds & (d.next_opening >= 0)),
+        # jknrules batch's Parquet output names each row's zone (Karangasem: WITA)
+        "timezone": pa.repeat(pa.scalar("Asia/Makassar"), n),
     }
     valid = {"route": proceeds}
     for key, value in policy.items():

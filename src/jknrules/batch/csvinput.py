@@ -68,25 +68,17 @@ class CsvFile(Source):
         refuse_unknown(path, self.header, None)
 
     def chunks(self, rows: int, start: Mark | None = None) -> Iterator[tuple[Chunk, Mark]]:
-        return ahead(self._chunks(rows, start))
-
-    def _chunks(self, rows: int, start: Mark | None) -> Iterator[tuple[Chunk, Mark]]:
         if not self.header:
             return
-        file = str(self.path)
         done = start.rows if start else 0
         offset = start.offset if start else self.data_start
         lines = start.lines if start else 1
         pending = _Rows()
-        for item in self.blocks(offset):
-            if isinstance(item, TooLong):
-                pending.add(self._table([None]), {0: too_long(file, lines + 1, item.length)},
-                            np.array([offset + item.length]), np.array([lines + 1]))
-                offset, lines = offset + item.length, lines + 1
-            else:
-                table, problems, ends, numbers, n_lines = self._parse(item, lines + 1)
-                pending.add(table, problems, offset + ends, numbers)
-                offset, lines = offset + len(item), lines + n_lines
+        end_offset, end_lines = offset, lines
+        # pyarrow parses the next blocks in a thread while this one decides and writes
+        for parsed in ahead(self._parsed(offset, lines)):
+            table, problems, ends, numbers, end_offset, end_lines = parsed
+            pending.add(table, problems, ends, numbers)
             while pending.count >= rows:
                 table, bad, end, line = pending.take(rows)
                 yield from_csv(table, done + 1, bad), Mark(done + rows, end, line)
@@ -94,7 +86,22 @@ class CsvFile(Source):
         if pending.count:
             count = pending.count
             table, bad, _, _ = pending.take(count)
-            yield from_csv(table, done + 1, bad), Mark(done + count, offset, lines)
+            yield from_csv(table, done + 1, bad), Mark(done + count, end_offset, end_lines)
+
+    def _parsed(self, offset: int, lines: int) -> Iterator[
+            tuple[pa.Table, dict[int, Problem], np.ndarray, np.ndarray, int, int]]:
+        """Each block's rows, the rows that could not be read, where each row's line ends
+        (bytes into the file) and its number, and the offset and lines after the block."""
+        file = str(self.path)
+        for item in self.blocks(offset):
+            if isinstance(item, TooLong):
+                offset, lines = offset + item.length, lines + 1
+                yield (self._table([None]), {0: too_long(file, lines, item.length)},
+                       np.array([offset]), np.array([lines]), offset, lines)
+            else:
+                table, problems, ends, numbers, n_lines = self._parse(item, lines + 1)
+                yield table, problems, offset + ends, numbers, offset + len(item), lines + n_lines
+                offset, lines = offset + len(item), lines + n_lines
 
     def _table(self, records: list[list[str] | None]) -> pa.Table:
         return pa.table({name: pa.array([None if r is None else r[k] for r in records],

@@ -83,23 +83,12 @@ class JsonLines(Source):
         self.fast = fast
 
     def chunks(self, rows: int, start: Mark | None = None) -> Iterator[tuple[Chunk, Mark]]:
-        return ahead(self._chunks(rows, start))
-
-    def _chunks(self, rows: int, start: Mark | None) -> Iterator[tuple[Chunk, Mark]]:
-        file = str(self.path)
         done = start.rows if start else 0
         offset = start.offset if start else 0
         pending = _Pending()
-        for item in self.blocks(offset):
-            line = done + pending.count + 1
-            if isinstance(item, TooLong):
-                offset += item.length
-                pending.add(_Slow([None], {0: too_long(file, line, item.length)}),
-                            np.array([offset], dtype=np.int64))
-            else:
-                for segment, ends in self._segments(item, line, offset):
-                    pending.add(segment, ends)
-                offset += len(item)
+        # pyarrow parses the next blocks in a thread while this one decides and writes
+        for segment, ends in ahead(self._parsed(offset, done + 1)):
+            pending.add(segment, ends)
             while pending.count >= rows:
                 chunk, end = pending.take(rows, done + 1)
                 done += rows
@@ -109,6 +98,22 @@ class JsonLines(Source):
             chunk, end = pending.take(count, done + 1)
             done += count
             yield chunk, Mark(done, end, done)
+
+    def _parsed(self, offset: int, line: int) -> Iterator[tuple[_Fast | _Slow, np.ndarray]]:
+        """The rows of each block from byte ``offset`` (line ``line``), with where each
+        one's line ends (bytes into the file)."""
+        file = str(self.path)
+        for item in self.blocks(offset):
+            if isinstance(item, TooLong):
+                offset += item.length
+                yield (_Slow([None], {0: too_long(file, line, item.length)}),
+                       np.array([offset], dtype=np.int64))
+                line += 1
+            else:
+                for segment, ends in self._segments(item, line, offset):
+                    yield segment, ends
+                    line += len(segment)
+                offset += len(item)
 
     def _segments(self, block: bytes, first_line: int, offset: int
                   ) -> Iterator[tuple[_Fast | _Slow, np.ndarray]]:
