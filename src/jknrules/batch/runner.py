@@ -39,6 +39,14 @@ from jknrules.batch.vectorised import Decider
 from jknrules.load.policyset import PolicySet
 
 DEFAULT_ROWS = 1 << 18
+#: rows per chunk of a JSON Lines or CSV input (its reading holds more per row; at 1.2M
+#: cases the peak RSS is 0.46 GiB instead of 0.65 GiB, at the same speed)
+TEXT_ROWS = 1 << 17
+
+
+def default_rows(kind: str) -> int:
+    """Rows per chunk when ``--rows`` is not given, by the input's kind."""
+    return TEXT_ROWS if kind in ("jsonl", "csv") else DEFAULT_ROWS
 PolicyPaths = str | os.PathLike[str] | list[str | os.PathLike[str]] | None
 
 
@@ -183,7 +191,7 @@ def _worker_decide(chunk: Chunk, full: bool, trace: bool) -> Decided:
 # --- the run ---------------------------------------------------------------------------
 
 def run(input_path: Path, output_path: Path, policies: PolicyPaths = None, *,
-        full: bool = False, trace: bool = False, rows: int = DEFAULT_ROWS,
+        full: bool = False, trace: bool = False, rows: int | None = None,
         errors_path: Path | None = None, workers: int = 1, progress: TextIO | None = None,
         loaded: PolicySet | None = None, resume: bool = False) -> Summary:
     """Evaluate every case of ``input_path`` into ``output_path`` (formats by extension).
@@ -198,6 +206,7 @@ def run(input_path: Path, output_path: Path, policies: PolicyPaths = None, *,
     format_of(output_path)
     files.check()
     source = open_source(input_path)
+    rows = rows or default_rows(source.kind)
     policy_set = loaded if loaded is not None else PolicySet.load(policies)
     schema = full_schema(trace) if full else decision_schema()
     state = Progress(str(input_path.resolve()), source.size, source.footer,

@@ -130,7 +130,9 @@ def ahead(items: Iterator[T]) -> Iterator[T]:
             yield item  # type: ignore[misc]
     finally:
         stop.set()
-        thread.join()
+        # a thread reading a file ends within a block; one waiting on stdin for more input
+        # cannot be interrupted, and is left to end with the process (a daemon)
+        thread.join(timeout=5)
 
 
 # --- lines ------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from jknrules.batch.files import check_writable_place, remove, replace, writing
 from jknrules.batch.io import Writer, format_of
 from jknrules.batch.jsonlines import JsonLines
 from jknrules.batch.readers import ParquetInput, open_source
-from jknrules.batch.runner import PolicyPaths, Summary, _decided, zones
+from jknrules.batch.runner import PolicyPaths, Summary, _decided, default_rows, zones
 from jknrules.batch.schema import decision_schema, full_schema
 from jknrules.batch.source import Source
 from jknrules.load.policyset import PolicySet
@@ -43,7 +43,7 @@ def is_stream(path: Path) -> bool:
 
 def run_stream(input_path: Path, output_path: Path, policies: PolicyPaths = None, *,
                input_kind: str = "jsonl", output_kind: str = "jsonl", full: bool = False,
-               trace: bool = False, rows: int = 1 << 18, errors_path: Path | None = None,
+               trace: bool = False, rows: int | None = None, errors_path: Path | None = None,
                workers: int = 1, stdin: IO[bytes] | None = None,
                stdout: IO[bytes] | None = None, loaded: PolicySet | None = None) -> Summary:
     """Evaluate every case of ``input_path`` into ``output_path``, either of them ``-``
@@ -61,6 +61,7 @@ def run_stream(input_path: Path, output_path: Path, policies: PolicyPaths = None
     summary = Summary(errors_file=str(errors_path) if errors_path else "")
     with contextlib.ExitStack() as stack:
         source = _source(input_path, input_kind, stdin, stack)
+        rows = rows or default_rows(source.kind)
         if to_stdout:
             writer = Writer(STDOUT, output_kind, schema, stream=stdout,
                             zones=zones(policy_set))

@@ -65,8 +65,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--errors", type=Path, default=None,
                         help="tempat baris yang ditolak (bawaan: OUTPUT.errors.jsonl) / where "
                         "to write refused rows (default: OUTPUT.errors.jsonl)")
-    parser.add_argument("--rows", type=_positive, default=1 << 18,
-                        help="baris per potongan / rows per chunk")
+    parser.add_argument("--rows", type=_positive, default=None,
+                        help="baris per potongan (bawaan 262.144; JSON Lines dan CSV 131.072) / "
+                        "rows per chunk (default 262,144; JSON Lines and CSV 131,072)")
     parser.add_argument("--resume", action="store_true",
                         help="lanjutkan run yang terputus dari potongan lengkap terakhirnya "
                         "(berkas masukan dan opsi harus sama) / continue an interrupted run "
@@ -160,7 +161,8 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO, runner: Any) -> int
         from jknrules.batch.dask_runner import run as run_on_dask
 
         summary = run_on_dask(args.input, args.out, args.dask, args.policies,
-                                  full=args.full, trace=args.trace, rows=args.rows)
+                                  full=args.full, trace=args.trace,
+                                  rows=args.rows or runner.DEFAULT_ROWS)
     else:
         summary = runner.run(args.input, args.out, args.policies, full=args.full,
                              trace=args.trace, rows=args.rows, errors_path=args.errors,
