@@ -127,3 +127,26 @@ def test_a_writer_writes_to_a_stream(tmp_path: Path, kind: str) -> None:
     writer.write(table)
     writer.close()
     assert sink.getvalue() == target.read_bytes()
+
+
+def test_full_csv_has_flat_columns_and_json_only_for_lists_of_objects(tmp_path: Path) -> None:
+    import csv
+
+    cases = [{"regency": "batang", "submitted_at": "2026-02-03T09:00:00", "documents": ["kk"]},
+             {"regency": "batang", "submitted_at": "2026-02-03T09:00:00"}]
+    source = tmp_path / "c.jsonl"
+    source.write_text("".join(json.dumps(c) + "\n" for c in cases))
+    out = tmp_path / "o.csv"
+    assert main(["batch", str(source), "--out", str(out), "--full", "--policies",
+                 str(POLICY_DIR)], io.StringIO(), io.StringIO()) == 0
+    with out.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    full = [jknrules.evaluate(c, POLICIES, trace=False).to_dict() for c in cases]
+    for row, want in zip(rows, full, strict=True):
+        assert row["policy.sha256"] == want["policy"]["sha256"]
+        assert row["outcome"] == want["outcome"]
+        assert row["route.id"] == (want["route"] or {}).get("id", "")
+        assert json.loads(row["reasons"]) == want["reasons"]
+        assert json.loads(row["required_documents"] or "[]") == want["required_documents"]
+    assert rows[0]["missing_documents"] == ";".join(full[0]["missing_documents"])
+    assert rows[1]["missing_documents"] == "null"  # no documents given: nothing can be said
