@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,21 @@ class Server:
                 pass
             time.sleep(0.2)
         raise AssertionError(f"timed out waiting for {what}")
+
+
+def workers(server: Server) -> set[int]:
+    """The worker processes of a ``--workers N`` server (uvicorn's spawned children; not
+    multiprocessing's resource tracker), from /proc."""
+    found = set()
+    for task in Path(f"/proc/{server.process.pid}/task").iterdir():
+        for pid in (task / "children").read_text().split():
+            try:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"spawn_main" in cmdline:
+                found.add(int(pid))
+    return found
 
 
 def stopped(server: Server) -> None:
@@ -119,11 +135,16 @@ def test_serve_answers_reloads_and_stops(start: Any, tmp_path: Path) -> None:
 
 def test_two_workers_serve_and_a_broken_reload_keeps_them(start: Any, tmp_path: Path) -> None:
     folder = copy_policies(tmp_path)
-    server = start("--policies", str(folder), "--workers", "2")
+    log = tmp_path / "decisions.jsonl"
+    server = start("--policies", str(folder), "--workers", "2", "--record", str(log))
     auth = {"Authorization": f"Bearer {KEY}"}
     before = server.fingerprint()
-    for _ in range(6):
-        assert server.post("/v1/evaluate", json=CASE, headers=auth).status_code == 200
+    first = workers(server)
+    assert len(first) == 2
+    with ThreadPoolExecutor(8) as pool:  # both workers append to one log at once
+        codes = list(pool.map(lambda _: server.post("/v1/evaluate", json=CASE,
+                                                    headers=auth).status_code, range(40)))
+    assert codes == [200] * 40
     path = folder / "batang.yaml"
     good = path.read_text(encoding="utf-8")
     path.write_text("regency: [batang\n", encoding="utf-8")
@@ -137,13 +158,21 @@ def test_two_workers_serve_and_a_broken_reload_keeps_them(start: Any, tmp_path: 
     assert done.status_code == 200, done.text
     new = done.json()["fingerprint"]
     assert new != before
-    # the supervisor replaces every worker: soon every answer comes from the new set
-    server.wait_for(lambda: all(server.fingerprint() == new for _ in range(8)),
-                    "every worker on the new set")
+    # the supervisor replaces every worker: once the old ones have gone, every answer
+    # comes from the new set
+    server.wait_for(lambda: len(workers(server)) == 2 and not workers(server) & first,
+                    "both workers replaced")
+    assert all(server.fingerprint() == new for _ in range(20))
     body = json.dumps(CASE)
     assert server.post("/v1/evaluate", content=body, headers=auth).headers[
         "x-jknrules-policy-set"] == new
     stopped(server)
+    # one hash chain, whichever worker wrote each record
+    done_replay = subprocess.run([sys.executable, "-m", "jknrules", "replay", str(log),
+                                  "--policies", str(folder)], capture_output=True, text=True,
+                                 timeout=300, cwd=tmp_path)
+    assert done_replay.returncode in (0, 1), done_replay.stderr
+    assert "JKN-A05" not in done_replay.stdout, done_replay.stdout
 
 
 def test_a_request_offering_an_http2_upgrade_keeps_its_body(start: Any, tmp_path: Path) -> None:

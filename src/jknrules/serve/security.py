@@ -116,7 +116,8 @@ class KeyCheck:
                 refusal = KeyRefused(401, "JKN-S002", "kunci API tidak dikenal",
                                      "unknown API key")
             if refusal is not None:
-                data = json.dumps(refusal_body(refusal), ensure_ascii=False).encode("utf-8")
+                data = json.dumps(refusal_body(refusal), ensure_ascii=False,
+                                  separators=(",", ":")).encode("utf-8")
                 await send({"type": "http.response.start", "status": 401, "headers": [
                     (b"content-type", b"application/json"),
                     (b"content-length", str(len(data)).encode("ascii")),
@@ -185,7 +186,7 @@ async def _too_large(send: Send, limit: int) -> None:
     m_id = f"isi permintaan terlalu besar (batas {limit:,} bita)"
     m_en = f"request body too large (limit {limit:,} bytes)"
     data = json.dumps(body("too_large", m_id, m_en, [diag("JKN-S010", m_id, m_en)]),
-                      ensure_ascii=False).encode("utf-8")
+                      ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     await send({"type": "http.response.start", "status": 413,
                 "headers": [(b"content-type", b"application/json"),
                             (b"content-length", str(len(data)).encode("ascii")),
