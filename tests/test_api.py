@@ -65,7 +65,8 @@ def _values(annotation: Any) -> set[Any]:
 
 
 def test_contract_enums_are_literal_types() -> None:
-    hints = typing.get_type_hints(typed.Result)
+    hints = {name: typing.get_type_hints(getattr(typed.Result, name).fget)["return"]
+             for name in ("outcome", "target_segment")}
     assert get_args(hints["outcome"]) == OUTCOME_PRECEDENCE
     assert _values(hints["target_segment"]) == {*SEGMENTS, type(None)}
     route = typing.get_type_hints(typed.Route)

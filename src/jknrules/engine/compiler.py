@@ -26,6 +26,8 @@ from jknrules.engine.ir import (
     CService,
     CVersion,
 )
+from jknrules.engine.result import Shared
+from jknrules.engine.state import reason
 from jknrules.language.policy import (
     Policy,
     Service,
@@ -48,6 +50,52 @@ def requirement_texts(documents: tuple[str, ...], why: Text | None,
         return name, ("karena " + condition_text[0], "because " + condition_text[1])
     return name, ("wajib bagi semua pemohon layanan ini",
                   "required of every applicant for this service")
+
+
+def route_blocks(route: str, service: Service, office: str, channels: tuple[CChannel, ...],
+                 cite: Citation) -> dict[str | None, dict[str, Any]]:
+    """``result.route`` for a case going to each channel (by id; ``None``: none opens)."""
+    out: dict[str | None, dict[str, Any]] = {}
+    for channel in (None, *channels):
+        steps = channel.steps if channel is not None and channel.steps is not None \
+            else service.steps
+        block: dict[str, Any] = {
+            "id": route,
+            "channel": channel.id if channel is not None else None,
+            "office": _office(office, channel),
+            "name": service.title,
+            "source": cite.text,
+            "steps": [{"actor": s.actor, "action": s.action, "minutes": s.minutes}
+                      for s in steps],
+        }
+        if channel is not None and channel.members:
+            block["members"] = list(channel.members)
+        out[channel.id if channel is not None else None] = Shared(block)
+    return out
+
+
+def accepted_reasons(route: str, service: Service, office: str,
+                     channels: tuple[CChannel, ...], cite: Citation
+                     ) -> dict[str | None, tuple[dict[str, Any], dict[str, Any]]]:
+    """The ``accepted`` reason for a case going to each channel: without the documents
+    brought (what to bring, and where), and with them."""
+    out: dict[str | None, tuple[dict[str, Any], dict[str, Any]]] = {}
+    for channel in (None, *channels):
+        at = _office(office, channel)
+        out[channel.id if channel is not None else None] = (
+            Shared(reason(
+                "accepted", f"Tidak ada aturan yang menolak; bawa dokumen wajib ke {at}.",
+                f"No rule refuses the request; bring the required documents to {at}.", cite)),
+            Shared(reason(
+                "accepted", f"Berkas lengkap; permohonan diproses melalui {service.title}.",
+                f"Complete; the request proceeds along {route}.", cite)),
+        )
+    return out
+
+
+def _office(office: str, channel: CChannel | None) -> str:
+    """The office serving a case on ``channel``: the channel's own, else the service's."""
+    return (channel.office if channel is not None and channel.office else None) or office
 
 
 # --- stages -------------------------------------------------------------------
@@ -140,9 +188,10 @@ def compile_service(loaded: LoadedPolicy, vi: int, route: str, service: Service)
         item = getattr(service, name)
         return None if item is None else (item, cite(item.source, name))
 
+    office = policy.offices[service.office].name
     return CService(
         route=route, model=service, defined_in=version.effective_from,
-        document=docs[service.document], office=policy.offices[service.office].name,
+        document=docs[service.document], office=office,
         applies=compile_condition(service.applies_when),
         applies_fields=tuple(sorted(service.applies_when.fields())),
         cite=cite(service.source), rules=rules, requirements=requirements, channels=channels,
@@ -150,6 +199,8 @@ def compile_service(loaded: LoadedPolicy, vi: int, route: str, service: Service)
         activation=pair("expected_activation"), steps=tuple(service.steps),
         assumptions=tuple(service.assumptions), notices=notices,
         service_hours=WeeklyHours.union([c.hours for c in channels]),
+        routes=route_blocks(route, service, office, channels, cite(service.source)),
+        accepted=accepted_reasons(route, service, office, channels, cite(service.source)),
     )
 
 

@@ -15,10 +15,12 @@ from jknrules.engine.deadlines import calendar_phase
 from jknrules.engine.ir import SEGMENT_CURRENT, CChannel, CompiledPolicy, CService, CVersion
 from jknrules.engine.result import (
     Deadlines,
+    PolicyRef,
     Reason,
     RequiredDocument,
     Result,
     Route,
+    Shared,
     TraceEntry,
 )
 from jknrules.engine.state import Work, reason
@@ -71,20 +73,13 @@ def evaluate_compiled(policy: CompiledPolicy, case: Case | CaseFacts, *,
     else:
         # no route (yet): the documents every route still possible asks for, if any
         missing = _missing(required, case.documents, work, propose=False)
-    work.settle_unknowns()
     outcome, segment, _ = min(work.candidates, key=lambda c: _RANK[c[0]]) if work.candidates \
         else ("accepted", None, {})
-    office = (channel.office if channel is not None and channel.office else None) or (
-        service.office if service is not None else "")
     if outcome == "accepted" and service is not None:
-        if case.documents is None:
-            text = (f"Tidak ada aturan yang menolak; bawa dokumen wajib ke {office}.",
-                    f"No rule refuses the request; bring the required documents to "
-                    f"{office}.")
-        else:
-            text = (f"Berkas lengkap; permohonan diproses melalui {service.model.title}.",
-                    f"Complete; the request proceeds along {service.route}.")
-        work.candidates.insert(0, ("accepted", None, reason("accepted", *text, service.cite)))
+        # the compiler's (compiler.accepted_reasons), shared: a Result hands out copies
+        accepted = service.accepted[channel.id if channel is not None else None][
+            case.documents is not None]
+        work.candidates.insert(0, ("accepted", None, accepted))
     target = _target_segment(outcome, segment, service, work.facts)
     proceeds = service is not None and outcome in _PROCEEDS
     if not proceeds and not (service is None and outcome == "needs_review"):
@@ -96,17 +91,10 @@ def evaluate_compiled(policy: CompiledPolicy, case: Case | CaseFacts, *,
     # the parts are built as plain dicts (see state.py); their shapes are the TypedDicts
     # of engine/result.py, checked against the result schema by the tests
     return Result(
-        policy={
-            "regency": policy.policy.regency,
-            "version": version.effective_from.isoformat(),
-            "effective_from": version.effective_from.isoformat(),
-            "sha256": version.sha256,
-            "document": _document_title(service, version),
-            "file": policy.file,
-        },
+        policy=cast("PolicyRef", _policy_ref(policy, version, service)),
         outcome=outcome,
         target_segment=cast("Segment | None", target),
-        route=cast("Route", _route(service, channel, office))
+        route=cast("Route", service.routes[channel.id if channel is not None else None])
         if proceeds and service is not None else None,
         required_documents=cast("list[RequiredDocument]", required),
         missing_documents=cast("list[DocumentId] | None", missing),
@@ -117,15 +105,24 @@ def evaluate_compiled(policy: CompiledPolicy, case: Case | CaseFacts, *,
 
 
 _ABSENT = object()
+#: shared by every result (never changed: a Result hands out copies)
+_NOT_CHECKED = Shared(reason(
+    "documents.not_checked",
+    "Kasus tidak menyebut dokumen yang dibawa; daftar dokumen wajib ditampilkan, "
+    "kelengkapan belum diperiksa.",
+    "The case lists no documents brought; the required documents are shown, "
+    "completeness is not checked.",
+))
 
 
 def _facts_phase(version: CVersion, work: Work) -> tuple[CService | None, list[dict[str, Any]]]:
     """Service selection, eligibility rules and document requirements.
 
     They read only the facts in ``version.reads``, so their effect on ``work`` (candidates,
-    unknowns, trace) is recorded once per combination of those values (``CVersion.memo``,
-    bounded) and replayed with fresh copies: a result never shares a mutable object with
-    the policy or another result.
+    missing facts, trace) is recorded once per combination of those values (``CVersion.memo``,
+    bounded) and replayed by reference: the recorded dicts are never changed, and a
+    :class:`Result` hands out its own copy of a part (``engine/result.py``), so no
+    integrator's change reaches the policy or another result.
     """
     get = work.facts.get
     key = tuple([get(name, _ABSENT) for name in version.reads])
@@ -140,61 +137,39 @@ def _facts_phase(version: CVersion, work: Work) -> tuple[CService | None, list[d
             _notices(service, record)
         elif possible:
             required = _common_requirements(possible, record)
-        found = version.memo.put(
-            key, (service, required, record.candidates, record.unknowns, record.trace))
-    service, required, candidates, unknowns, trace = found
-    work.candidates.extend([(o, s, _fresh_reason(r)) for o, s, r in candidates])
-    for names, uses in unknowns.items():
-        work.unknowns.setdefault(names, []).extend(uses)
+        # the facts missing become their needs_review reasons now (the calendar phase
+        # adds no unknown facts, and the precedence keeps candidates of one outcome in
+        # the order they came)
+        record.settle_unknowns()
+        found = version.memo.put(key, (
+            service, [Shared(item) for item in required],
+            [(o, s, Shared(r)) for o, s, r in record.candidates],
+            [Shared(entry) for entry in record.trace]))
+    service, required, candidates, trace = found
+    # shared with the memo, never changed: a Result hands out copies (engine/result.py)
+    work.candidates.extend(candidates)
     if work.with_trace:
-        work.trace.extend([_fresh(entry) for entry in trace])
-    return service, [_fresh_item(item) for item in required]
+        work.trace.extend(trace)
+    return service, required
 
 
-def _fresh_reason(item: dict[str, Any]) -> dict[str, Any]:
-    """:func:`_fresh` for a reason (the shape ``reason`` builds, and its additions)."""
-    if not _REASON_KEYS.issuperset(item):  # a key this copy does not know: copy everything
-        return _fresh(item)
-    out = item.copy()
-    out["message"] = item["message"].copy()
-    for key in ("fields", "documents"):
-        if key in item:
-            out[key] = item[key][:]
-    if "assumption" in item:
-        out["assumption"] = item["assumption"].copy()
-    return out
-
-
-_REASON_KEYS = frozenset({"code", "message", "source", "at", "fields", "documents",
-                          "assumption"})
-_ITEM_KEYS = frozenset({"id", "any_of", "name", "why", "source", "at", "assumption"})
-
-
-def _fresh_item(item: dict[str, Any]) -> dict[str, Any]:
-    """:func:`_fresh` for a required-document item (the shape ``requirements`` builds)."""
-    if not _ITEM_KEYS.issuperset(item):  # a key this copy does not know: copy everything
-        return _fresh(item)
-    out = item.copy()
-    out["name"] = item["name"].copy()
-    out["why"] = item["why"].copy()
-    if "any_of" in item:
-        out["any_of"] = item["any_of"][:]
-    if "assumption" in item:
-        out["assumption"] = item["assumption"].copy()
-    return out
-
-
-def _fresh(value: dict[str, Any]) -> dict[str, Any]:
-    """A deep copy of JSON-like data: dicts and lists copied, other values shared."""
-    out = value.copy()
-    for key, item in value.items():
-        kind = type(item)
-        if kind is dict:
-            out[key] = _fresh(item)
-        elif kind is list:
-            out[key] = [_fresh(v) if type(v) is dict else v for v in item] \
-                if any(type(v) is dict or type(v) is list for v in item) else item[:]
-    return out
+def _policy_ref(policy: CompiledPolicy, version: CVersion, service: CService | None
+                ) -> dict[str, str]:
+    """``result.policy``, built once per version, service and file (``CVersion.refs``;
+    shared: a Result hands out copies)."""
+    key = (service.route if service is not None else None, version.effective_from,
+           version.sha256, policy.file, policy.policy.regency)
+    found = version.refs.get(key)
+    if found is None:
+        found = version.refs.put(key, Shared({
+            "regency": policy.policy.regency,
+            "version": version.effective_from.isoformat(),
+            "effective_from": version.effective_from.isoformat(),
+            "sha256": version.sha256,
+            "document": _document_title(service, version),
+            "file": policy.file,
+        }))
+    return found
 
 
 def _document_title(service: CService | None, version: CVersion) -> str:
@@ -326,13 +301,7 @@ def _missing(required: list[dict[str, Any]], brought: Sequence[str] | None,
     if brought is None:
         if not propose:
             return None
-        work.propose("accepted", reason(
-            "documents.not_checked",
-            "Kasus tidak menyebut dokumen yang dibawa; daftar dokumen wajib ditampilkan, "
-            "kelengkapan belum diperiksa.",
-            "The case lists no documents brought; the required documents are shown, "
-            "completeness is not checked.",
-        ))
+        work.propose("accepted", _NOT_CHECKED)
         return None
     have = set(brought)
     missing: list[str] = []
@@ -373,19 +342,3 @@ def _target_segment(outcome: str, segment: str | None, service: CService | None,
 
 def _procedural(code: str) -> bool:
     return code in _PROCEDURAL or code.startswith("notice.")
-
-
-def _route(service: CService, channel: CChannel | None, office: str) -> dict[str, Any]:
-    steps = channel.steps if channel is not None and channel.steps is not None \
-        else service.steps
-    out: dict[str, Any] = {
-        "id": service.route,
-        "channel": channel.id if channel is not None else None,
-        "office": office,
-        "name": service.model.title,
-        "source": service.cite.text,
-        "steps": [{"actor": s.actor, "action": s.action, "minutes": s.minutes} for s in steps],
-    }
-    if channel is not None and channel.members:
-        out["members"] = list(channel.members)
-    return out

@@ -10,7 +10,7 @@ from typing import Any
 
 from jknrules.engine.calendar import ServiceCalendar, WeeklyHours
 from jknrules.engine.conditions import Compiled
-from jknrules.engine.memo import SERVICE_LIMIT, VERSION_LIMIT, Memo
+from jknrules.engine.memo import REFS_LIMIT, SERVICE_LIMIT, VERSION_LIMIT, Memo
 from jknrules.errors import Span
 from jknrules.language.policy import (
     Activation,
@@ -130,6 +130,14 @@ class CService:
     #: times run on them (the counter and the after-hours group cover for each other)
     service_hours: WeeklyHours
     notices: tuple[CNotice, ...] = ()
+    #: ``result.route`` by the id of the channel the case goes to (``None``: no channel
+    #: opens), built once by the compiler; shared by every result, which hands out copies
+    routes: dict[str | None, dict[str, Any]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False)
+    #: the ``accepted`` reason by channel id (as ``routes``), without and with the
+    #: documents brought (index ``False``/``True``); shared like ``routes``
+    accepted: dict[str | None, tuple[dict[str, Any], dict[str, Any]]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False)
     #: the evaluator's memo of day-level calendar values (see ``engine.deadlines``), at
     #: most ``memo.SERVICE_LIMIT`` entries (what was not used lately is dropped)
     memo: Memo[tuple[Any, ...], Any] = field(default_factory=lambda: Memo(SERVICE_LIMIT),
@@ -149,6 +157,12 @@ class CVersion:
     #: is dropped; see ``evaluator._facts_phase``)
     memo: Memo[tuple[Any, ...], Any] = field(default_factory=lambda: Memo(VERSION_LIMIT),
                                              compare=False, hash=False, repr=False)
+    #: ``result.policy`` blocks, by (route, effective date, fingerprint, file, regency):
+    #: every value it is built from, so a copy of the version with another date
+    #: (``dataclasses.replace``) never reads a block of the original (shared by every
+    #: result, which hands out copies)
+    refs: Memo[tuple[Any, ...], dict[str, str]] = field(
+        default_factory=lambda: Memo(REFS_LIMIT), compare=False, hash=False, repr=False)
 
 
 @dataclass(frozen=True)

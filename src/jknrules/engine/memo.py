@@ -42,6 +42,8 @@ WORKING_BEFORE_LIMIT = 1 << 10
 YEARS_LIMIT = 64
 #: day-level calendar values of a service (intake window per day, cut-off per month and day)
 SERVICE_LIMIT = 1 << 12
+#: a version's ``result.policy`` blocks (one per service and policy file)
+REFS_LIMIT = 64
 #: what a version's facts decide, per combination of the values of the fields it reads
 VERSION_LIMIT = 1 << 13
 
