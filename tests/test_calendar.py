@@ -368,3 +368,60 @@ def test_response_and_activation_fall_inside_the_services_hours(moment: dt.datet
             if "online_group" not in open_on:
                 assert any(cal.is_working_day(d) for days in open_on.values() for d in days), \
                     f"{where}: {due} not on a working day"
+
+
+# --- seconds of the day: the calendar's comparisons against moment-by-moment ones -------
+
+def _within_reference(cal: ServiceCalendar, hours: WeeklyHours | None,
+                      moment: dt.datetime) -> bool:
+    day = moment.date()
+    return any(a <= moment <= b for d in (day - dt.timedelta(days=1), day)
+               for a, b in cal.day_intervals(hours, d))
+
+
+def _next_opening_reference(cal: ServiceCalendar, hours: WeeklyHours | None,
+                            moment: dt.datetime) -> dt.datetime | None:
+    day = moment.date()
+    for _ in range(400):
+        for a, b in cal.day_intervals(hours, day):
+            if a <= moment < b:
+                return moment
+            if a > moment:
+                return a
+        day += dt.timedelta(days=1)
+    return None
+
+
+def _onto_day_reference(cal: ServiceCalendar, hours: WeeklyHours | None,
+                        moment: dt.datetime) -> dt.datetime | None:
+    if _within_reference(cal, hours, moment):
+        return moment
+    closings = [b for _, b in cal.day_intervals(hours, moment.date()) if b < moment]
+    return closings[-1] if closings else _next_opening_reference(cal, hours, moment)
+
+
+_minutes = st.sampled_from([0, 1, 59, 60, 420, 480, 719, 720, 840, 1259, 1260, 1439, 1440])
+_ranges = st.lists(st.tuples(_minutes, _minutes).filter(lambda r: r[0] < r[1]), max_size=3)
+weekly = st.lists(_ranges, min_size=8, max_size=8).map(
+    lambda days: WeeklyHours(tuple(tuple(sorted(d)) for d in days)))
+moments = st.builds(
+    lambda day, second, micro: WITA.local(
+        dt.datetime.combine(day, dt.time()) + dt.timedelta(seconds=second, microseconds=micro)),
+    st.dates(dt.date(2025, 12, 20), dt.date(2026, 4, 10)),
+    st.one_of(st.sampled_from([0, 1, 28799, 28800, 28801, 50400, 86399]),
+              st.integers(0, 86399)),
+    st.sampled_from([0, 0, 1, 999_999]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.none(), st.sampled_from([COUNTER, GROUP, WORKING_DAYS_ALL_DAY]), weekly),
+       moments)
+def test_seconds_of_the_day_agree_with_moments(hours: WeeklyHours | None,
+                                               moment: dt.datetime) -> None:
+    assert WITA.within(hours, moment) == _within_reference(WITA, hours, moment)
+    assert WITA.next_opening(hours, moment) == _next_opening_reference(WITA, hours, moment)
+    assert WITA.onto_day(hours, moment) == _onto_day_reference(WITA, hours, moment)
+    # a moment of another zone object takes the moment-by-moment path
+    other = moment.astimezone(dt.timezone(dt.timedelta(hours=8)))
+    assert WITA.within(hours, other) == _within_reference(WITA, hours, other)
+    assert WITA.next_opening(hours, other) == _next_opening_reference(WITA, hours, other)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import calendar as _cal
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -38,6 +38,9 @@ SEARCH_DAYS = 400
 _ONE_DAY = dt.timedelta(days=1)
 #: a day's opening intervals: (opens, closes) moments, in order
 _Intervals = tuple[tuple[dt.datetime, dt.datetime], ...]
+#: the same intervals in seconds after the day's midnight (wall clock)
+_Seconds = tuple[tuple[int, int], ...]
+_ALL_DAY_SECONDS: _Seconds = ((0, 86400),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +48,14 @@ class WeeklyHours:
     """Opening intervals in minutes after midnight: index 0–6 = Mon–Sun, 7 = holiday."""
 
     days: tuple[tuple[tuple[int, int], ...], ...]
+    #: the same intervals in seconds after midnight (what the calendar compares a moment's
+    #: time of day with)
+    seconds: tuple[tuple[tuple[int, int], ...], ...] = field(
+        init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "seconds", tuple(
+            tuple((a * 60, b * 60) for a, b in day) for day in self.days))
 
     @classmethod
     def from_model(cls, hours: Hours) -> WeeklyHours:
@@ -102,8 +113,8 @@ class ServiceCalendar:
         # opening intervals per (hours, day), keyed by the hours' id (hashing the hours
         # would cost more than the lookup saves); the value holds the hours object, so
         # its id cannot be reused by another while the entry lives
-        self._days: Memo[tuple[int, dt.date], tuple[WeeklyHours | None, _Intervals]] = \
-            Memo(CALENDAR_LIMIT)
+        self._days: Memo[tuple[int, dt.date],
+                         tuple[WeeklyHours | None, _Intervals, _Seconds]] = Memo(CALENDAR_LIMIT)
         self._shifts: Memo[tuple[dt.date, int, int, int], dt.date] = Memo(CALENDAR_LIMIT)
         self._working_before: Memo[dt.date, dt.date] = Memo(WORKING_BEFORE_LIMIT)
 
@@ -169,24 +180,58 @@ class ServiceCalendar:
 
     def day_intervals(self, hours: WeeklyHours | None, day: dt.date) -> _Intervals:
         """:meth:`intervals` as a tuple, memoised per (hours, day)."""
+        return self._day(hours, day)[1]
+
+    def _day(self, hours: WeeklyHours | None, day: dt.date
+             ) -> tuple[WeeklyHours | None, _Intervals, _Seconds]:
+        """(hours, opening intervals as moments, the same in seconds of the day) of a day,
+        memoised per (hours, day)."""
         key = (id(hours), day)
         found = self._days.get(key)
         if found is None:
             start = dt.datetime.combine(day, dt.time(), self.zone)
             if hours is None:
-                intervals: _Intervals = ((start, start + dt.timedelta(days=1)),)
+                seconds = _ALL_DAY_SECONDS
             else:
-                ranges = hours.days[7] if self.is_holiday(day) else hours.days[day.weekday()]
-                intervals = tuple((start + dt.timedelta(minutes=a),
-                                   start + dt.timedelta(minutes=b)) for a, b in ranges)
-            found = self._days.put(key, (hours, intervals))
-        return found[1]
+                index = 7 if self.is_holiday(day) else day.weekday()
+                seconds = hours.seconds[index]
+            # moments by wall-clock arithmetic (as aware datetimes of one zone compare)
+            intervals: _Intervals = tuple((start + dt.timedelta(seconds=a),
+                                           start + dt.timedelta(seconds=b))
+                                          for a, b in seconds)
+            found = self._days.put(key, (hours, intervals, seconds))
+        return found
 
     def is_open(self, hours: WeeklyHours | None, moment: dt.datetime) -> bool:
         return any(a <= moment < b for a, b in self.intervals(hours, moment.date()))
 
+    # The methods below compare a moment with a day's intervals in seconds of the day when
+    # the moment is in the calendar's zone (``local`` gives such moments, and durations
+    # keep the zone): aware datetimes of one zone compare by their wall clock, and the
+    # interval bounds are whole seconds, so for the moment's whole seconds ``t`` (its
+    # microseconds ``us``): ``a <= moment`` is ``a <= t``, ``moment < b`` is ``t < b``,
+    # ``moment <= b`` is ``t < b or (t == b and not us)``. Other moments take the
+    # ``_by_moments`` versions (``tests/test_calendar.py`` checks both agree).
+
     def next_opening(self, hours: WeeklyHours | None, moment: dt.datetime) -> dt.datetime | None:
         """``moment`` if open then, else the next moment the channel opens."""
+        if moment.tzinfo is not self.zone:
+            return self._next_opening_by_moments(hours, moment)
+        day = moment.date()
+        t = moment.hour * 3600 + moment.minute * 60 + moment.second
+        for _ in range(SEARCH_DAYS):
+            _, intervals, seconds = self._day(hours, day)
+            for i, (a, b) in enumerate(seconds):
+                if a <= t < b:
+                    return moment
+                if a > t:
+                    return intervals[i][0]
+            day += _ONE_DAY
+            t = -1
+        return None
+
+    def _next_opening_by_moments(self, hours: WeeklyHours | None, moment: dt.datetime
+                                 ) -> dt.datetime | None:
         day = moment.date()
         for _ in range(SEARCH_DAYS):
             for a, b in self.day_intervals(hours, day):
@@ -228,6 +273,19 @@ class ServiceCalendar:
     def within(self, hours: WeeklyHours | None, moment: dt.datetime) -> bool:
         """Open at ``moment``, the closing instant included (a deadline at closing time can
         still be met). An interval of the day before may close at midnight."""
+        if moment.tzinfo is not self.zone:
+            return self._within_by_moments(hours, moment)
+        day = moment.date()
+        t = moment.hour * 3600 + moment.minute * 60 + moment.second
+        exact = not moment.microsecond
+        for a, b in self._day(hours, day)[2]:
+            if a <= t and (t < b or (t == b and exact)):
+                return True
+        # the day before reaches this day only by closing at midnight, at 00:00:00 sharp
+        return t == 0 and exact and any(
+            b == 86400 for _, b in self._day(hours, day - _ONE_DAY)[2])
+
+    def _within_by_moments(self, hours: WeeklyHours | None, moment: dt.datetime) -> bool:
         day = moment.date()
         return any(a <= moment <= b for d in (day - _ONE_DAY, day)
                    for a, b in self.day_intervals(hours, d))
@@ -243,8 +301,16 @@ class ServiceCalendar:
         the channel does not open at all, forward to its next opening."""
         if self.within(hours, moment):
             return moment
-        closings = [b for _, b in self.day_intervals(hours, moment.date()) if b < moment]
-        return closings[-1] if closings else self.next_opening(hours, moment)
+        if moment.tzinfo is not self.zone:
+            closings = [b for _, b in self.day_intervals(hours, moment.date()) if b < moment]
+            return closings[-1] if closings else self.next_opening(hours, moment)
+        _, intervals, seconds = self._day(hours, moment.date())
+        t = moment.hour * 3600 + moment.minute * 60 + moment.second
+        before = t + 1 if moment.microsecond else t  # b < moment: b < t, or b == t with µs
+        for i in range(len(seconds) - 1, -1, -1):
+            if seconds[i][1] < before:
+                return intervals[i][1]
+        return self.next_opening(hours, moment)
 
     def add_open_time(self, hours: WeeklyHours | None, moment: dt.datetime,
                       delta: dt.timedelta) -> dt.datetime | None:
@@ -277,15 +343,16 @@ class ServiceCalendar:
         (:meth:`add_open_time`). ``None`` when the channel does not open again within
         :data:`SEARCH_DAYS` days."""
         out: dt.datetime | None = moment
-        for months, days, working_days in ((duration.months, 0, 0), (0, duration.days, 0),
-                                           (0, 0, duration.working_days)):
-            if out is None or not (months or days or working_days):
-                continue
-            day = self.shift_date(out.date(), months, days, working_days)
-            shifted = dt.datetime.combine(day, out.timetz())
-            out = self.onto_day(hours, shifted) if working_days else self.forward(hours, shifted)
-        if out is None:
-            return None
+        if duration.months:
+            out = self.forward(hours, _on(self.shift_date(moment.date(), duration.months, 0, 0),
+                                          moment))
+        if duration.days and out is not None:
+            out = self.forward(hours, _on(self.shift_date(out.date(), 0, duration.days, 0), out))
+        if duration.working_days and out is not None:
+            out = self.onto_day(hours, _on(
+                self.shift_date(out.date(), 0, 0, duration.working_days), out))
+        if out is None or not (duration.hours or duration.minutes):
+            return out
         return self.add_open_time(hours, out, dt.timedelta(hours=duration.hours,
                                                            minutes=duration.minutes))
 
@@ -318,6 +385,11 @@ class ServiceCalendar:
             if self.is_working_day(day):
                 remaining -= 1
         return day
+
+
+def _on(day: dt.date, moment: dt.datetime) -> dt.datetime:
+    """``moment``'s time of day (and zone) on ``day``."""
+    return dt.datetime.combine(day, moment.timetz())
 
 
 def add_months(moment: dt.datetime, months: int) -> dt.datetime:
