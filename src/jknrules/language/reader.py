@@ -165,10 +165,16 @@ def _reader(f: CaseField) -> _Read:
         assert f.pattern is not None and f.pattern[0] == "^" and f.pattern[-1] == "$"
         pattern = re.compile(f.pattern[1:-1])
         normalize = f.kind == "regency"
+        # a regency id is its own normal form (and matches the pattern)
+        known = frozenset(REGENCIES) if normalize else frozenset()
+        assert all(pattern.fullmatch(rid) for rid in known)
 
         def read(value: Any) -> Any:
-            if type(value) is str and pattern.fullmatch(value):
-                return normalize_regency(value) if normalize else value
+            if type(value) is str:
+                if value in known:
+                    return value
+                if pattern.fullmatch(value):
+                    return normalize_regency(value) if normalize else value
             raise _REFUSED
     if not f.nullable:
         return read
@@ -190,11 +196,24 @@ def _membership(facts: dict[str, Any]) -> None:
 
 #: the top-level fields: name -> reader
 _TOP: dict[str, _Read] = {f.name: _reader(f) for f in FIELDS if f.part is None}
-#: the parts: part -> {key: (fact name, reader)}
-_PARTS: dict[str, dict[str, tuple[str, _Read]]] = {}
+#: a part field's check, as ``read_fast`` applies it without a call: ``bool`` (a ``bool``),
+#: a frozenset (a ``str`` among these values: an enum), else a value reader
+_Check = type[bool] | frozenset[str] | _Read
+
+
+def _check(f: CaseField) -> _Check:
+    if f.kind == "bool" and not f.nullable:
+        return bool
+    if f.kind == "enum" and not f.nullable:
+        return frozenset(v for v in f.values if isinstance(v, str))
+    return _reader(f)
+
+
+#: the parts: part -> {key: (fact name, check)}
+_PARTS: dict[str, dict[str, tuple[str, _Check]]] = {}
 for _f in FIELDS:
     if _f.part is not None:
-        _PARTS.setdefault(_f.part, {})[_f.key] = (_f.name, _reader(_f))
+        _PARTS.setdefault(_f.part, {})[_f.key] = (_f.name, _check(_f))
 _DEFAULTS = {f.name: f.default for f in FIELDS if f.part is None and not f.required}
 #: a part's checks beyond its fields' domains (``case._PART_RULES``)
 _PART_CHECKS: dict[str, Callable[[dict[str, Any]], None]] = {"membership": _membership}
@@ -215,11 +234,19 @@ def read_fast(data: dict[str, Any]) -> CaseFacts | None:
                 if type(value) is not dict:
                     raise _REFUSED
                 for key, item in value.items():
-                    fact, read = fields[key]  # KeyError: an unknown field
-                    facts[fact] = read(item)
-                check = _PART_CHECKS.get(name)
-                if check is not None:
-                    check(facts)
+                    fact, check = fields[key]  # KeyError: an unknown field
+                    if check is bool:
+                        if type(item) is not bool:
+                            raise _REFUSED
+                    elif type(check) is frozenset:
+                        if type(item) is not str or item not in check:
+                            raise _REFUSED
+                    else:
+                        item = check(item)  # type: ignore[operator]
+                    facts[fact] = item
+                rule = _PART_CHECKS.get(name)
+                if rule is not None:
+                    rule(facts)
             else:
                 top[name] = _TOP[name](value)
         if "request" in top:
