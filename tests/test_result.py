@@ -120,11 +120,18 @@ json_values = st.recursive(
     max_leaves=12)
 
 
+def _dumps_at(value: Any, level: int) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + "  " * level)
+
+
 @settings(max_examples=300, deadline=None)
 @given(json_values, st.integers(0, 4))
 def test_the_writer_is_json_dumps(value: Any, level: int) -> None:
     text = json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + "  " * level)
     assert result_module._dumps(value, "\n" + "  " * level) == text
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
-        assert Shared(value).json_text(level) == text
+        shared = Shared(value)
+        assert shared.json_text(level) == text
+        assert shared.json_text(level) == text  # kept
+        assert shared.json_text(level + 1) == _dumps_at(value, level + 1)
         assert Shared(value).json_line() == json.dumps(value, ensure_ascii=False)

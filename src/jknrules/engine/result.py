@@ -130,17 +130,22 @@ class Shared(dict[str, Any]):
     is written at its place in a result (``indent=2``, and on one line), once it has been
     written."""
 
-    __slots__ = ("line", "text")
+    __slots__ = ("level", "line", "text")
     text: str
+    level: int
     line: str
 
     def json_text(self, level: int) -> str:
-        """The JSON text of this part ``level`` levels deep in a result (``indent=2``)."""
+        """The JSON text of this part ``level`` levels deep in a result (``indent=2``; a
+        part has one place in a result, so one level is kept)."""
         try:
-            return self.text
+            if self.level == level:
+                return self.text
+            return _dumps(self, _PAD[level])
         except AttributeError:
             # a benign race: two threads write the same text
             self.text = _dumps(self, _PAD[level])
+            self.level = level
             return self.text
 
     def json_line(self) -> str:
@@ -259,7 +264,11 @@ class Result:
             own = self._own = [_UNSET] * 9
         value = own[index]
         if value is _UNSET:
-            value = own[index] = _copy(self._given[index])
+            # two threads reading a part first both copy it; both get the copy kept
+            value = _copy(self._given[index])
+            if own[index] is _UNSET:
+                own[index] = value
+            value = own[index]
         return value
 
     @property
