@@ -402,7 +402,7 @@ def test_a_malformed_redacted_list_is_reported(tmp_path: Path) -> None:
     log = tmp_path / "decisions.jsonl"
     record(tmp_path, TRANSFER, log)
     [entry] = lines(log)
-    entry["redacted"] = ["applicant.name"]
+    entry["redacted"] = ["applicant.has_ktp"]  # not an identity field
     log.write_text(json.dumps(entry) + "\n", encoding="utf-8")
     assert read_records(log)[0].problem is not None
     assert read_records(log)[0].problem.code == "JKN-A033"  # type: ignore[union-attr]

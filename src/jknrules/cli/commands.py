@@ -15,7 +15,7 @@ from typing import Protocol, TextIO
 
 #: Module names under ``jknrules.cli.commands``, in the order ``--help`` lists them.
 MODULES: tuple[str, ...] = ("evaluate", "validate", "schema", "check", "test", "history",
-                           "diff", "render", "replay", "bundle", "batch", "serve")
+                           "diff", "render", "replay", "bundle", "batch", "serve", "track")
 
 
 class Command(Protocol):

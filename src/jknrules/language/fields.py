@@ -80,6 +80,10 @@ class CaseField:
 
 #: ASCII digits only: ``\d`` would also take Arabic-Indic, Devanagari, fullwidth … digits
 _DIGITS16 = r"^[0-9]{16}$"
+#: one line of text: no control characters, starting with a visible character, at most
+#: 100 / 200 characters (no look-ahead: pydantic's regex engine has none)
+_LINE100 = r"^[^\x00-\x20\x7f][^\x00-\x1f\x7f]{0,99}$"
+_LINE200 = r"^[^\x00-\x20\x7f][^\x00-\x1f\x7f]{0,199}$"
 
 #: The calendar's range: a date (birth date, submission time, a policy's dates) before
 #: the first or after the last year is an error, so no arithmetic on it can overflow.
@@ -117,6 +121,35 @@ FIELDS: tuple[CaseField, ...] = (
         pattern=r"^([a-z][a-z_]*|[0-9]{4})$", note="regency id or BPS code",
     ),
     CaseField("applicant.has_ktp", "bool", "sudah memiliki KTP", "already holds a KTP"),
+    # the applicant's particulars for the monthly recap to BPJS (``jknrules track recap``);
+    # no policy condition reads them (condition=False), so they never change a decision,
+    # and a decision record written without identity leaves them out
+    CaseField(
+        "applicant.name", "text", "nama (sesuai KTP/KK)", "name (as on the KTP/KK)",
+        pattern=_LINE100, condition=False, note="for the recap to BPJS; no rule reads it",
+    ),
+    CaseField(
+        "applicant.birth_place", "text", "tempat lahir", "place of birth", pattern=_LINE100,
+        condition=False, note="for the recap to BPJS; no rule reads it",
+    ),
+    CaseField(
+        "applicant.sex", "enum", "jenis kelamin (L/P)", "sex (L male, P female)",
+        values=("L", "P"), condition=False, note="for the recap to BPJS; no rule reads it",
+    ),
+    CaseField(
+        "applicant.address", "text", "alamat", "address", pattern=_LINE200, condition=False,
+        note="for the recap to BPJS; no rule reads it",
+    ),
+    CaseField(
+        "applicant.family_status", "text", "status dalam keluarga (mis. Kepala Keluarga, Istri, "
+        "Anak)", "status in the family (e.g. Kepala Keluarga, Istri, Anak)", pattern=_LINE100,
+        condition=False, note="for the recap to BPJS; no rule reads it",
+    ),
+    CaseField(
+        "applicant.faskes", "text", "faskes tingkat pertama pilihan",
+        "chosen first-level health facility (Faskes)", pattern=_LINE100, condition=False,
+        note="for the recap to BPJS; no rule reads it",
+    ),
     CaseField(
         "welfare.desil", "int", "desil SIKS-NG/DTSEN", "SIKS-NG/DTSEN desil",
         minimum=1, maximum=10, nullable=True,
@@ -163,6 +196,12 @@ FIELDS: tuple[CaseField, ...] = (
     ),
 )
 
+#: The fields only the monthly recap to BPJS reads (``jknrules track recap``): optional,
+#: beyond the contract's case table, read by no policy condition, identity in records.
+RECAP_ONLY: tuple[str, ...] = ("applicant.name", "applicant.birth_place", "applicant.sex",
+                               "applicant.address", "applicant.family_status",
+                               "applicant.faskes")
+
 #: Every field by dotted name.
 BY_NAME: dict[str, CaseField] = {f.name: f for f in FIELDS}
 #: Every case field a policy condition may read, with its domain.
@@ -181,6 +220,7 @@ def _check() -> None:
         assert f.kind != "text" or f.pattern, f.name
         assert not (f.required and (f.nullable or f.default is not None)), f.name
     assert len(BY_NAME) == len(FIELDS)
+    assert all(not BY_NAME[n].condition and not BY_NAME[n].required for n in RECAP_ONLY)
 
 
 _check()

@@ -22,9 +22,13 @@ UNCHAINED_FORMAT = "jknrules.record/1"
 #: A signed checkpoint line of a record file.
 CHECKPOINT_FORMAT = "jknrules.checkpoint/1"
 #: Case fields that identify a person: left out of a record written without identity.
-IdentityField = Literal["applicant.nik", "applicant.kk_number", "applicant.birth_date"]
+IdentityField = Literal["applicant.nik", "applicant.kk_number", "applicant.birth_date",
+                        "applicant.name", "applicant.birth_place", "applicant.sex",
+                        "applicant.address", "applicant.family_status", "applicant.faskes"]
 IDENTITY_FIELDS: tuple[IdentityField, ...] = (
-    "applicant.nik", "applicant.kk_number", "applicant.birth_date")
+    "applicant.nik", "applicant.kk_number", "applicant.birth_date", "applicant.name",
+    "applicant.birth_place", "applicant.sex", "applicant.address", "applicant.family_status",
+    "applicant.faskes")
 
 
 class _M(BaseModel):

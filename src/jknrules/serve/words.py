@@ -182,6 +182,8 @@ VALUE_LABELS: dict[tuple[str, str], tuple[str, str]] = {
     ("request", "register"): ("Pendaftaran baru", "New registration"),
     ("request", "transfer"): ("Peralihan dari PBPU Mandiri", "Transfer from PBPU Mandiri"),
     ("request", "reactivate"): ("Pengaktifan kembali", "Reactivation"),
+    ("applicant.sex", "L"): ("Laki-laki", "Male"),
+    ("applicant.sex", "P"): ("Perempuan", "Female"),
     ("welfare.dtks", "registered"): ("Terdaftar di DTKS", "Registered in DTKS"),
     ("welfare.dtks", "proposed"): ("Diusulkan ke DTKS", "Proposed for DTKS"),
     ("welfare.dtks", "none"): ("Tidak terdaftar", "Not registered"),

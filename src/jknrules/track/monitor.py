@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from jknrules.track.store import Alert, Event, Store, parse_time, track_error
+from jknrules.track.store import CLOSES, Alert, Event, Store, parse_time, track_error
 
 try:
     from durable.lang import assert_fact, c, delete_state, m, none, retract_fact, ruleset, when_all
@@ -37,13 +37,6 @@ except ImportError as exc:  # pragma: no cover - the track extra is missing
                       hint_id="pip install 'jknrules[track]'",
                       hint_en="pip install 'jknrules[track]'") from None
 
-#: The deadlines the monitor follows, and the events that meet each (``withdrawn``
-#: ends every deadline of its case without an alert).
-CLOSES: dict[str, tuple[str, ...]] = {
-    "response_due": ("returned_incomplete", "letter_signed", "submitted_to_bpjs", "activated"),
-    "submit_to_bpjs_by": ("submitted_to_bpjs",),
-    "expected_active_by": ("activated",),
-}
 #: Deadlines that wait for complete documents: followed from ``received`` when the
 #: outcome is ``accepted``, from ``documents_completed`` when it was ``incomplete``, and
 #: suspended by ``returned_incomplete`` until ``documents_completed``.

@@ -37,6 +37,15 @@ EVENT_NAMES_ID: dict[str, str] = {
 }
 
 
+#: The deadlines followed (by the monitor and the report), and the events that meet each
+#: (``withdrawn`` ends every deadline of its case without an alert).
+CLOSES: dict[str, tuple[str, ...]] = {
+    "response_due": ("returned_incomplete", "letter_signed", "submitted_to_bpjs", "activated"),
+    "submit_to_bpjs_by": ("submitted_to_bpjs",),
+    "expected_active_by": ("activated",),
+}
+
+
 class TrackError(JknrulesError):
     """Bad input to the tracking store or commands (codes ``JKN-K…``)."""
 
