@@ -48,13 +48,16 @@ ALERT_WORDS: dict[str, tuple[str, str]] = {
     "recap_missing": ("tidak masuk rekap sebelum batas", "missing from the recap by the cut-off"),
 }
 
+_FORMAT_HELP = "format keluaran / output format (default text)"
 _DB_HELP = ("berkas SQLite atau URL postgresql:// (bawaan $JKNRULES_TRACK_DB, lalu "
             "jknrules-track.db) / SQLite file or postgresql:// URL (default $JKNRULES_TRACK_DB, "
             "then jknrules-track.db)")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    sub = parser.add_subparsers(dest="track_command", required=True, metavar="SUBCOMMAND")
+    sub = parser.add_subparsers(dest="track_command", required=True, metavar="SUBCOMMAND",
+                                help="record | status | alerts | recap | report (tiap perintah "
+                                "punya --help / each has --help)")
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
@@ -76,8 +79,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                      help="folder kebijakan / policy folder")
 
     st = add("status", "status satu permohonan / one case's status")
-    st.add_argument("case_id", metavar="CASE_ID")
-    st.add_argument("--format", choices=("text", "json"), default="text")
+    st.add_argument("case_id", metavar="CASE_ID", help="nomor berkas / the case's id")
+    st.add_argument("--format", choices=("text", "json"), default="text", help=_FORMAT_HELP)
 
     al = add("alerts", "peringatan sampai suatu waktu / alerts up to a time")
     al.add_argument("--as-of", default=None, metavar="TIME",
@@ -86,11 +89,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     al.add_argument("--lead", action="append", default=[], metavar="DEADLINE=DURATION",
                     help="waktu peringatan sebelum batas, mis. submit_to_bpjs_by=2d, "
                     "response_due=15m / lead time before a deadline")
-    al.add_argument("--format", choices=("text", "json"), default="text")
+    al.add_argument("--format", choices=("text", "json"), default="text", help=_FORMAT_HELP)
 
     rc = add("recap", "rekap bulanan ke BPJS (CSV/XLSX) / the monthly recap to BPJS")
-    rc.add_argument("regency", metavar="REGENCY")
-    rc.add_argument("--month", required=True, metavar="YYYY-MM")
+    rc.add_argument("regency", metavar="REGENCY", help="id kabupaten / regency id")
+    rc.add_argument("--month", required=True, metavar="YYYY-MM",
+                    help="bulan batas kirim ke BPJS / the month of the cut-off to BPJS")
     rc.add_argument("--policies", type=Path, default=None, metavar="DIR",
                     help="folder kebijakan / policy folder")
     rc.add_argument("--out", type=Path, default=None, metavar="FILE",
@@ -98,11 +102,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
                     "(default: CSV on stdout)")
 
     rp = add("report", "laporan per kantor dan bulan / report per office and month")
-    rp.add_argument("--month", default=None, metavar="YYYY-MM")
-    rp.add_argument("--regency", default=None)
-    rp.add_argument("--as-of", default=None, metavar="TIME")
-    rp.add_argument("--chart", type=Path, default=None, metavar="FILE.png")
-    rp.add_argument("--format", choices=("text", "json"), default="text")
+    rp.add_argument("--month", default=None, metavar="YYYY-MM",
+                    help="hanya bulan penerimaan ini / only this month of receipt")
+    rp.add_argument("--regency", default=None, help="hanya kabupaten ini / only this regency")
+    rp.add_argument("--as-of", default=None, metavar="TIME",
+                    help="batas yang lewat sebelum waktu ini terhitung terlambat (bawaan: sekarang) "
+                    "/ deadlines passed before this time count as late (default now)")
+    rp.add_argument("--chart", type=Path, default=None, metavar="FILE.png",
+                    help="tulis grafik PNG / write a PNG chart")
+    rp.add_argument("--format", choices=("text", "json"), default="text", help=_FORMAT_HELP)
 
 
 def _parse_lead(items: list[str]) -> dict[str, timedelta]:
