@@ -439,9 +439,9 @@ def decide_arrays(table: pa.Table, holidays_: frozenset[dt.date]) -> Decisions:
                 | np.where(stops[0], 128, 0)).astype(np.int64)
     docs = table.column("documents").combine_chunks()
     docs_given = docs.is_valid().to_numpy(zero_copy_only=False)
-    values = pc.index_in(pc.list_flatten(docs), pa.array(DOCS)).to_numpy(zero_copy_only=False)
-    bits = np.where(np.isnan(values.astype(float)), 0,
-                    np.left_shift(1, np.nan_to_num(values.astype(float)).astype(np.int64)))
+    # a document the route does not ask for is bit 8, dropped
+    index = pc.fill_null(pc.index_in(pc.list_flatten(docs), pa.array(DOCS)), len(DOCS))
+    bits = np.left_shift(1, index.to_numpy().astype(np.int64)) & 0xFF
     lengths = pc.fill_null(pc.list_value_length(docs), 0).to_numpy(zero_copy_only=False)
     brought = np.zeros(n, dtype=np.int64)
     filled = lengths > 0
@@ -614,9 +614,16 @@ def run_file(source: Path, target: Path, like: Path, rows: int = 262_144) -> int
     schema of ``like``); the number of rows."""
     schema = pq.read_schema(like)
     first = pq.read_table(like).slice(0, 1).to_pylist()[0]["policy"]
+    # jknrules' writer settings, as its file shows them: dictionary pages and statistics
+    # for the same columns
+    group = pq.ParquetFile(like).metadata.row_group(0)
+    leaves = [group.column(i) for i in range(group.num_columns)]
+    dictionary = [c.path_in_schema for c in leaves if "RLE_DICTIONARY" in c.encodings]
+    statistics = [c.path_in_schema for c in leaves if c.is_stats_set]
     days = holiday_dates()
     done = 0
-    with pq.ParquetWriter(target, schema) as writer:
+    with pq.ParquetWriter(target, schema, use_dictionary=dictionary,
+                          write_statistics=statistics) as writer:
         for batch in pq.ParquetFile(source).iter_batches(batch_size=rows):
             out = decide_table(pa.Table.from_batches([batch]), schema, first, days, done + 1)
             writer.write_table(out)

@@ -31,7 +31,9 @@ Parts:
               and 2), JSONL -> JSONL, CSV -> CSV, at two sizes: the marginal rate (the
               difference of cases over the difference of wall time, start-up cancelled)
               and the peak RSS of the child (``wait4``'s ``ru_maxrss``: the largest
-              process of the run's tree). The limit is ``reference.py`` reading and
+              process of the run's tree); also the marginal rate per CPU second (the
+              whole tree's user + system time), steadier than wall time on a busy
+              machine. The limit is ``reference.py`` reading and
               writing Parquet with the columns and types ``jknrules batch`` writes.
 
 Only the public API (``jknrules.evaluate``, ``load_policies``, ``Result``,
@@ -480,8 +482,10 @@ def cli(folder: Path, small: int, large: int, repeats: int) -> None:
             check_outputs(out, files, small, large)
     limit_name = next(iter(engines))
 
-    def marginal(name: str) -> float:
-        per_repeat = [(large - small) / (b[0] - a[0])
+    def marginal(name: str, field: int = 0) -> float:
+        """Cases per second of wall time (``field`` 0) or of CPU time (1) between the two
+        sizes, the median of the repeats."""
+        per_repeat = [(large - small) / (b[field] - a[field])
                       for a, b in zip(runs[name][small], runs[name][large], strict=True)]
         return median(per_repeat)
 
@@ -490,19 +494,21 @@ def cli(folder: Path, small: int, large: int, repeats: int) -> None:
     rates = {name: marginal(name) for name in engines}
     rows: dict[str, Any] = {}
     say(f"  {'':<46} {'wall small':>10} {'wall large':>10} {'marginal':>12} {'of limit':>9}"
-        f" {'peak RSS':>9} {'× limit':>8}")
+        f" {'peak RSS':>9} {'× limit':>8} {'CPU marginal':>13}")
     for name in engines:
         walls = [median([x[0] for x in runs[name][size]]) for size in (small, large)]
         cpu = median([x[1] for x in runs[name][large]])
         peak = median([x[2] for x in runs[name][large]])
         codes = sorted({x[3] for size in (small, large) for x in runs[name][size]})
         rate = rates[name]
+        cpu_rate = marginal(name, 1)
         rows[name] = {"wall_s": {str(small): walls[0], str(large): walls[1]},
                       "cpu_s_large": cpu, "marginal_rate": rate,
+                      "cpu_marginal_rate": cpu_rate,
                       "share_of_limit": rate / limit, "peak_rss_mib_large": peak,
                       "peak_x_limit": peak / limit_peak, "exit_codes": codes}
         say(f"  {name:<46} {walls[0]:8.2f} s {walls[1]:8.2f} s {rate:10,.0f}/s {rate / limit:9.0%}"
-            f" {peak:5,.0f} MiB {peak / limit_peak:8.2f}")
+            f" {peak:5,.0f} MiB {peak / limit_peak:8.2f} {cpu_rate:11,.0f}/s")
     parquet = rates["jknrules batch Parquet -> Parquet"]
     targets = [
         ("Parquet -> Parquet marginal rate >= 90% of the limit's",
