@@ -64,9 +64,11 @@ class Source:
                 pass
         if not stat.S_ISREG(status.st_mode):  # /dev/zero, a pipe: no end, no size to resume
             raise damaged(path, "bukan berkas biasa (perangkat atau pipa); batch membaca "
-                          "berkas yang ukurannya diketahui, agar --resume dapat memeriksanya",
+                          "berkas yang ukurannya diketahui, agar --resume dapat memeriksanya "
+                          "(untuk stdin: jknrules batch - --out …)",
                           "not a regular file (a device or a pipe); batch reads a file whose "
-                          "size is known, so that --resume can check it")
+                          "size is known, so that --resume can check it (for stdin: "
+                          "jknrules batch - --out …)")
         self.size = status.st_size
 
     def chunks(self, rows: int, start: Mark | None = None) -> Iterator[tuple[Chunk, Mark]]:
