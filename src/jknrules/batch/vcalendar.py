@@ -7,9 +7,9 @@ the intake window and cut-off from the functions the scalar path calls
 scalar ones. Durations run in
 the chosen channel's service time as ``ServiceCalendar.add`` does, over the channel's
 opening intervals as sorted arrays (``_forward``, ``_onto_day``, ``_open_time``); a row
-whose result lies past the intervals built is marked unsure and goes to the scalar path. ``vectorised``
-checks one row of every group against the scalar evaluator and hands any group that
-disagrees to it, and ``tests/test_vectorised.py`` proves the two agree on random cases.
+whose result lies past the intervals built is marked unsure and goes to the scalar path.
+``tests/test_vcalendar.py`` compares the two moment by moment and
+``tests/test_vectorised.py`` whole decisions, on random cases, holidays and month edges.
 """
 
 from __future__ import annotations
