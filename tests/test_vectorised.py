@@ -56,6 +56,9 @@ ODD: list[Any] = [
      "membership": {"status": "none", "segment": "pbi_apbn"}},
     {"regency": "malinau", "submitted_at": "2026-02-03T09:00:00",
      "membership": {"status": "active", "segment": "none"}},
+    # a field no condition reads (recap to BPJS) still has its value checked
+    {"regency": "batang", "submitted_at": "2026-02-03T09:00:00",
+     "applicant": {"sex": "nope", "address": "0000000000000000"}},
     ["not", "an", "object"],
     "a string",
 ]

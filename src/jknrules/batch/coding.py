@@ -49,6 +49,11 @@ _STATUS, _SEGMENT = "membership.status", "membership.segment"
 #: any other value
 _REGENCY_IDS: tuple[str, ...] = tuple(sorted(REGENCIES))
 _REGENCY_CODE = {rid: i + 2 for i, rid in enumerate(_REGENCY_IDS)}
+#: every field a row's values are checked through: the condition fields, and those no
+#: condition reads (recap fields such as ``applicant.sex``) but the case model checks
+#: (the regency, the submission time and the documents are checked apart)
+_CODED: dict[str, CaseField] = {f.name: f for f in FIELDS
+                                if f.name not in ("regency", "submitted_at", "documents")}
 #: text and date fields: valid when given (others go to the scalar path)
 _CHECKED = tuple(f for f in FIELDS if f.kind in ("text", "date"))
 #: days after a policy's last version within which the vectorised path decides a row;
@@ -261,12 +266,12 @@ class Coder:
                 fallback |= ~np.array(good)[indices]
 
     def codes(self, chunk: Chunk, fallback: np.ndarray) -> dict[str, np.ndarray]:
-        """Each condition field as small integers: 0 not given, 1 null, 2… a value; the same
-        value has the same code in every chunk of a run. Every field is coded, read or not,
-        so that a value the case model would refuse always reaches the scalar path."""
+        """Each field as small integers: 0 not given, 1 null, 2… a value; the same value has
+        the same code in every chunk of a run. Every field is coded, read by a condition or
+        not, so that a value the case model would refuse always reaches the scalar path."""
         n = chunk.length
         codes: dict[str, np.ndarray] = {}
-        for name, field in CASE_FIELDS.items():
+        for name, field in _CODED.items():
             column = chunk.columns.get(name)
             if column is None:
                 code = np.zeros(n, dtype=np.int64)
