@@ -81,7 +81,7 @@ def test_contract_enums_are_literal_types() -> None:
     (typed.PolicyRef, models.PolicyRef), (typed.Route, models.RouteOut),
     (typed.Step, models.StepOut), (typed.RequiredDocument, models.RequiredDocument),
     (typed.Deadlines, models.Deadlines), (typed.Reason, models.Reason),
-    (typed.TraceEntry, models.TraceEntry), (typed.BilingualText, models.Bilingual),
+    (typed.TraceEntry, models.TraceEntry),
 ], ids=lambda x: x.__name__)
 def test_typed_parts_agree_with_the_result_schema_models(shape: Any, model: Any) -> None:
     """The TypedDicts integrators type-check against and the models the result schema is

@@ -312,4 +312,4 @@ def test_check_never_crashes_on_mutated_policies(data: st.DataObject) -> None:
         assert exc.diagnostics
         return
     for finding in check_policy(policy):
-        assert finding.message_id and finding.message_en
+        assert finding.message.id and finding.message.en

@@ -41,6 +41,7 @@ from jknrules.analysis.membership import second_segments
 from jknrules.engine.conditions import compile_condition
 from jknrules.engine.ir import Citation, CompiledPolicy, CService, CVersion
 from jknrules.language.policy import Condition
+from jknrules.language.text import Bilingual
 from jknrules.language.vocab import OUTCOME_PRECEDENCE
 
 _RANK = {name: i for i, name in enumerate(OUTCOME_PRECEDENCE)}
@@ -54,12 +55,11 @@ class Finding:
     kind: str
     regency: str
     version: str
-    message_id: str
-    message_en: str
+    message: Bilingual
     example: dict[str, Any] = field(default_factory=dict)
     at: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
-    note: tuple[str, str] | None = None
+    note: Bilingual | None = None
 
     @property
     def blocking(self) -> bool:
@@ -70,12 +70,12 @@ class Finding:
             "kind": self.kind,
             "regency": self.regency,
             "version": self.version,
-            "message": {"id": self.message_id, "en": self.message_en},
+            "message": self.message.as_dict(),
             "example": {k: ("<absent>" if v is ABSENT else v)
                         for k, v in sorted(self.example.items())},
             "at": list(self.at),
             "sources": list(self.sources),
-            "note": {"id": self.note[0], "en": self.note[1]} if self.note else None,
+            "note": self.note.as_dict() if self.note else None,
         }
 
 
@@ -88,10 +88,13 @@ class _Ctx:
 
     def add(self, kind: str, mid: str, men: str, *, example: dict[str, Any] | None = None,
             at: Iterable[str] = (), sources: Iterable[str] = (),
-            note: tuple[str, str] | None = None) -> None:
+            note: Bilingual | None = None) -> None:
+        """A finding of this version; its message is ``mid`` in Indonesian, ``men`` in
+        English."""
         self.findings.append(Finding(
-            kind, self.policy.policy.regency, self.version.effective_from.isoformat(), mid, men,
-            dict(example or {}), tuple(a for a in at if a), tuple(sources), note))
+            kind, self.policy.policy.regency, self.version.effective_from.isoformat(),
+            Bilingual(mid, men), dict(example or {}), tuple(a for a in at if a),
+            tuple(sources), note))
 
     def span(self, service: CService, *path: str | int) -> str:
         doc = self.policy.source
@@ -122,8 +125,8 @@ def check_policy(policy: CompiledPolicy) -> list[Finding]:
             span = doc.span(("closed_days", i)) if doc else None
             out.append(Finding(
                 "calendar", policy.policy.regency, first.isoformat(),
-                f"hari tutup {closed.date} jatuh sebelum versi pertama ({first})",
-                f"closed day {closed.date} falls before the first version ({first})",
+                Bilingual(f"hari tutup {closed.date} jatuh sebelum versi pertama ({first})",
+                          f"closed day {closed.date} falls before the first version ({first})"),
                 at=(str(span),) if span else ()))
     return _dedupe(out)
 
@@ -132,7 +135,7 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     seen: set[tuple[Any, ...]] = set()
     out = []
     for f in findings:
-        key = (f.kind, f.regency, f.at, f.message_en, tuple(sorted(f.example.items(), key=str)))
+        key = (f.kind, f.regency, f.at, f.message.en, tuple(sorted(f.example.items(), key=str)))
         if key not in seen:
             seen.add(key)
             out.append(f)
@@ -179,7 +182,7 @@ def _check_routes(ctx: _Ctx) -> None:
                 cite = Citation.of(ack.source, next(iter(vmodel.documents)), vmodel.documents, span)
                 ctx.add("acknowledged_gap", f"{words} → tidak ada layanan (diakui)",
                         f"{words} → no service (acknowledged)", example=pattern,
-                        note=(ack.note.id, ack.note.en), sources=(cite.text,), at=(cite.at,))
+                        note=ack.note, sources=(cite.text,), at=(cite.at,))
             else:
                 ctx.add("gap", f"{words} → tidak ada layanan yang memutuskan; dokumen sumber diam",
                         f"{words} → nothing decides; the documents are silent", example=pattern,
@@ -244,8 +247,7 @@ def _check_rules(ctx: _Ctx, service: CService) -> None:
                     at=[at], sources=[rule.cite.text])
     for rule_id, facts in explicit_review.items():
         rule = next(r for r in service.rules if r.id == rule_id)
-        note = (rule.assumption.id, rule.assumption.en) if rule.assumption else (
-            rule.message.id, rule.message.en)
+        note = rule.assumption or rule.message
         words = describe_pattern(classes, {k: facts.get(k, ABSENT) for k in rule.fields})
         ctx.add("acknowledged_gap",
                 f"{service.route}: {words} → needs_review (aturan '{rule.id}')",

@@ -24,14 +24,14 @@ def _line(f: Finding, lang: str) -> list[str]:
     i = 0 if lang == "id" else 1
     where = f.at[0] + ": " if f.at else ""
     head = f"{where}{_KIND[f.kind][i]} [{f.regency} @ {f.version}] "
-    head += f.message_id if lang == "id" else f.message_en
+    head += f.message.pick(lang)
     lines = [head]
     for extra in f.at[1:]:
         lines.append(f"    {'juga di' if lang == 'id' else 'also at'} {extra}")
     for source in f.sources:
         lines.append(f"    {'sumber' if lang == 'id' else 'source'}: {source}")
     if f.note:
-        lines.append(f"    {'catatan' if lang == 'id' else 'note'}: {f.note[i]}")
+        lines.append(f"    {'catatan' if lang == 'id' else 'note'}: {f.note.pick(lang)}")
     return lines
 
 

@@ -36,9 +36,9 @@ from jknrules.audit.keys import (
     sign,
 )
 from jknrules.audit.keys import verify as verify_signature
-from jknrules.audit.wording import Words
 from jknrules.engine.ir import CompiledPolicy
 from jknrules.errors import Diagnostic, JknrulesError, Span, diag
+from jknrules.language.text import Bilingual
 from jknrules.load.policyset import PolicySet, find_policy_dir, policy_files
 
 BUNDLE_FILE = "bundle.json"
@@ -48,7 +48,7 @@ BUNDLE_FORMAT = "jknrules.bundle/1"
 @dataclass(frozen=True, slots=True)
 class BundleFinding:
     code: str
-    message: Words
+    message: Bilingual
     file: str = BUNDLE_FILE
 
     def to_json(self) -> dict[str, Any]:
@@ -106,7 +106,7 @@ def verify(folder: Path, policies: PolicySet, keys: Mapping[str, Ed25519PublicKe
     """What no longer matches the signed bundle of ``folder`` (nothing: it verifies)."""
     path = folder / BUNDLE_FILE
     if not path.is_file():
-        return [BundleFinding("JKN-A060", Words(
+        return [BundleFinding("JKN-A060", Bilingual(
             f"kumpulan kebijakan belum ditandatangani: tidak ada {BUNDLE_FILE} di {folder}",
             f"the policy set is not signed: no {BUNDLE_FILE} in {folder}"))]
     try:
@@ -115,14 +115,14 @@ def verify(folder: Path, policies: PolicySet, keys: Mapping[str, Ed25519PublicKe
         if body.get("format") != BUNDLE_FORMAT or not isinstance(signature, dict):
             raise ValueError(body.get("format"))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return [BundleFinding("JKN-A065", Words(
+        return [BundleFinding("JKN-A065", Bilingual(
             f"{BUNDLE_FILE} tidak dapat dibaca sebagai bundel {BUNDLE_FORMAT}",
             f"{BUNDLE_FILE} cannot be read as a {BUNDLE_FORMAT} bundle"))]
     out = _signature(body, signature, keys)
     out += _files(folder, body, policies)
     signed_engine = (body.get("engine") or {}).get("version")
     if signed_engine != engine:
-        out.append(BundleFinding("JKN-A063", Words(
+        out.append(BundleFinding("JKN-A063", Bilingual(
             f"ditandatangani untuk jknrules {signed_engine}, yang berjalan {engine}",
             f"signed for jknrules {signed_engine}, running {engine}")))
     out += _holidays(body.get("holidays") or {})
@@ -134,12 +134,12 @@ def _signature(body: Any, signature: Mapping[str, Any],
     kid = signature.get("key_id")
     public = keys.get(kid) if isinstance(kid, str) else None
     if public is None:
-        return [BundleFinding("JKN-A062", Words(
+        return [BundleFinding("JKN-A062", Bilingual(
             f"bundel ditandatangani dengan kunci yang tidak diterbitkan ({kid})",
             f"the bundle is signed with a key that is not published ({kid})"))]
     if signature.get("algorithm") != ALGORITHM or not verify_signature(
             public, signature.get("value"), canonical(body)):
-        return [BundleFinding("JKN-A062", Words(
+        return [BundleFinding("JKN-A062", Bilingual(
             f"tanda tangan bundel tidak sah (kunci {kid}): manifesnya diubah",
             f"the bundle's signature does not verify (key {kid}): its manifest was changed"))]
     return []
@@ -153,22 +153,22 @@ def _files(folder: Path, body: Mapping[str, Any], policies: PolicySet) -> list[B
     for name in sorted(set(signed) | set(present)):
         entry, path = signed.get(name), present.get(name)
         if entry is None:
-            out.append(BundleFinding("JKN-A061", Words(
+            out.append(BundleFinding("JKN-A061", Bilingual(
                 "berkas kebijakan ditambahkan setelah penandatanganan",
                 "a policy file was added after signing"), name))
         elif path is None:
-            out.append(BundleFinding("JKN-A061", Words(
+            out.append(BundleFinding("JKN-A061", Bilingual(
                 "berkas kebijakan yang ditandatangani tidak ada lagi",
                 "a signed policy file is missing"), name))
         elif sha256_hex(path.read_bytes()) != entry.get("sha256"):
-            out.append(BundleFinding("JKN-A061", Words(
+            out.append(BundleFinding("JKN-A061", Bilingual(
                 "berkas kebijakan diubah setelah penandatanganan (sha256 berbeda)",
                 "the policy file was changed after signing (its sha256 differs)"), name))
         elif name in compiled:
             now = [{"effective_from": v.effective_from.isoformat(), "sha256": v.sha256}
                    for v in compiled[name].versions]
             if now != entry.get("versions"):
-                out.append(BundleFinding("JKN-A061", Words(
+                out.append(BundleFinding("JKN-A061", Bilingual(
                     "berkas sama, tetapi sidik jari versinya kini berbeda",
                     "the same file now gives other version fingerprints"), name))
     return out
@@ -189,7 +189,7 @@ def _holidays(signed: Mapping[str, Any]) -> list[BundleFinding]:
         changes += [f"− {d} {n}" for d, n in sorted(a - b)]
     shown = "; ".join(changes[:6]) + (f"; … ({len(changes)})" if len(changes) > 6 else "")
     versions = f"holidays {signed.get('version')} → {holidaydata.holidays_version()}"
-    return [BundleFinding("JKN-A064", Words(
+    return [BundleFinding("JKN-A064", Bilingual(
         f"data hari libur nasional berbeda dari yang ditandatangani ({versions}: {shown})",
         f"the national holiday data differs from what was signed ({versions}: {shown})"))]
 

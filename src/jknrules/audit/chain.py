@@ -49,8 +49,8 @@ from jknrules.audit.keys import (
     verify,
 )
 from jknrules.audit.logfile import Entry, Torn, append_lines, lines_backwards
-from jknrules.audit.wording import Words
 from jknrules.language.record import CHECKPOINT_FORMAT, RECORD_FORMAT, UNCHAINED_FORMAT
+from jknrules.language.text import Bilingual
 
 #: The ``prev`` of the first line of a chain.
 GENESIS = "0" * 64
@@ -242,7 +242,7 @@ class ChainCheck:
         chain = data.get("chain")
         if not (isinstance(chain, dict) and isinstance(chain.get("seq"), int)
                 and isinstance(chain.get("prev"), str) and isinstance(chain.get("hash"), str)):
-            out.append(_finding(entry.line, "JKN-A051", Words(
+            out.append(_finding(entry.line, "JKN-A051", Bilingual(
                 "baris tidak memuat rantai (chain.seq, chain.prev, chain.hash) yang utuh",
                 "the line lacks a whole chain (chain.seq, chain.prev, chain.hash)")))
             self._uncover(entry, checkpoint)
@@ -252,12 +252,12 @@ class ChainCheck:
         self.chained += not checkpoint
         self.checkpoints += checkpoint
         if body_hash(data) != stated:
-            out.append(_finding(entry.line, "JKN-A051", Words(
+            out.append(_finding(entry.line, "JKN-A051", Bilingual(
                 "isi baris tidak cocok dengan hash-nya: baris ini diubah setelah ditulis",
                 "the line's content does not match its hash: it was changed after it was "
                 "written")))
         elif canonical(data) != entry.raw:
-            out.append(_finding(entry.line, "JKN-A053", Words(
+            out.append(_finding(entry.line, "JKN-A053", Bilingual(
                 "baris tidak dalam bentuk kanonis (spasi, urutan kunci atau penulisan angka "
                 "diubah)", "the line is not in canonical form (spacing, key order or number "
                 "format changed)")))
@@ -277,7 +277,7 @@ class ChainCheck:
         out = self._flush_loose() + self._unsealed()
         if self.signatures and self._uncovered:
             first, last, count = self._uncovered
-            out.append(_finding(first, "JKN-A056", Words(
+            out.append(_finding(first, "JKN-A056", Bilingual(
                 f"{count} catatan (baris {first}–{last}) tidak dilindungi checkpoint yang "
                 "ditandatangani: catatan itu dapat ditambahkan atau diubah tanpa kunci",
                 f"{count} records (lines {first}–{last}) are not covered by a signed "
@@ -324,13 +324,13 @@ class ChainCheck:
         named = f"{size} bita, sha256 {str(digest)[:12]}…"
         named_en = f"{size} bytes, sha256 {str(digest)[:12]}…"
         if damaged is None:
-            why = Words(
+            why = Bilingual(
                 f"baris ini menyegel penulisan terputus ({named}) tepat sebelumnya, tetapi "
                 "baris sebelumnya utuh: bita penulisan terputus itu dihapus",
                 f"this line seals an interrupted write ({named_en}) just before it, but the "
                 "line before it is complete: the bytes of that write were removed")
             return [_finding(line, "JKN-A057", why)]
-        why = Words(
+        why = Bilingual(
             f"baris ini menyegel penulisan terputus ({named}) pada baris {damaged.line}, "
             f"tetapi baris itu kini berisi bita lain ({len(damaged.raw)} bita): bita itu "
             "diubah", f"this line seals an interrupted write ({named_en}) at line "
@@ -347,27 +347,27 @@ class ChainCheck:
         where_id = f"setelah baris {after_line}" if after_line else "di awal berkas"
         where_en = f"after line {after_line}" if after_line else "at the start of the file"
         if damaged.raw.startswith(b'{"algorithm":'):
-            what = Words("checkpoint", "checkpoint")
-            lost = Words("catatan sebelumnya tidak dilindungi oleh tanda tangan ini",
-                         "the records before it are not covered by this signature")
+            what = Bilingual("checkpoint", "checkpoint")
+            lost = Bilingual("catatan sebelumnya tidak dilindungi oleh tanda tangan ini",
+                             "the records before it are not covered by this signature")
         else:
-            what = Words("catatan keputusan", "decision record")
-            lost = Words("keputusan di dalamnya tidak tercatat (evaluate tidak mencetaknya)",
-                         "the decision it held was not recorded (evaluate did not print it)")
-        head = Words(
+            what = Bilingual("catatan keputusan", "decision record")
+            lost = Bilingual("keputusan di dalamnya tidak tercatat (evaluate tidak mencetaknya)",
+                             "the decision it held was not recorded (evaluate did not print it)")
+        head = Bilingual(
             f"penulisan terputus: {size} bita dari sebuah {what.id} yang tidak selesai "
             f"ditulis (urutan {after_seq + 1} dalam rantai, {where_id}); {lost.id}; ",
             f"an interrupted write: {size} bytes of a {what.en} that was never completed "
             f"(seq {after_seq + 1} of the chain, {where_en}); {lost.en}; ")
         if sealed_by is None:
-            tail = Words("belum disegel: penambahan berikutnya menyimpan bita ini dan "
-                         "menyegelnya", "not sealed yet: the next append keeps these bytes "
-                         "and seals them")
+            tail = Bilingual("belum disegel: penambahan berikutnya menyimpan bita ini dan "
+                             "menyegelnya", "not sealed yet: the next append keeps these bytes "
+                             "and seals them")
         else:
-            tail = Words(f"disegel oleh baris {sealed_by} (chain.torn), rantai berlanjut "
-                         f"dari {'baris ' + str(after_line) if after_line else 'awal berkas'}",
-                         f"sealed by line {sealed_by} (chain.torn); the chain goes on from "
-                         f"{'line ' + str(after_line) if after_line else 'the start'}")
+            tail = Bilingual(f"disegel oleh baris {sealed_by} (chain.torn), rantai berlanjut "
+                             f"dari {'baris ' + str(after_line) if after_line else 'awal berkas'}",
+                             f"sealed by line {sealed_by} (chain.torn); the chain goes on from "
+                             f"{'line ' + str(after_line) if after_line else 'the start'}")
         return _finding(damaged.line, "JKN-A032", head + tail)
 
     def _uncover(self, entry: Entry, checkpoint: bool) -> None:
@@ -383,7 +383,7 @@ class ChainCheck:
         self._loose = []
         if not self.signatures:
             return []
-        return [_finding(first, "JKN-A050", Words(
+        return [_finding(first, "JKN-A050", Bilingual(
             f"{count} catatan (baris {first}–{last}) ditulis sebelum rantai hash "
             f"({UNCHAINED_FORMAT}): keutuhannya tidak dapat diperiksa",
             f"{count} records (lines {first}–{last}) were written before the hash chain "
@@ -397,30 +397,30 @@ class ChainCheck:
         where_en = f"line {last_line}" if last_line else "the start of the file"
         if seq > last_seq + 1 and prev != last_hash:
             gap = seq - last_seq - 1
-            why = Words(f"{gap} baris hilang antara {where_id} dan baris ini "
-                        f"(urutan {last_seq} → {seq})",
-                        f"{gap} lines are missing between {where_en} and this line "
-                        f"(sequence {last_seq} → {seq})")
+            why = Bilingual(f"{gap} baris hilang antara {where_id} dan baris ini "
+                            f"(urutan {last_seq} → {seq})",
+                            f"{gap} lines are missing between {where_en} and this line "
+                            f"(sequence {last_seq} → {seq})")
         elif seq <= last_seq:
-            why = Words(f"urutan mundur atau berulang ({last_seq} lalu {seq}): baris "
-                        "dipindah, digandakan atau disisipkan",
-                        f"the sequence goes back or repeats ({last_seq} then {seq}): a line "
-                        "was moved, duplicated or inserted")
+            why = Bilingual(f"urutan mundur atau berulang ({last_seq} lalu {seq}): baris "
+                            "dipindah, digandakan atau disisipkan",
+                            f"the sequence goes back or repeats ({last_seq} then {seq}): a line "
+                            "was moved, duplicated or inserted")
         else:
-            why = Words(f"'prev' tidak sama dengan hash {where_id}",
-                        f"'prev' does not match the hash of {where_en}")
-        return [_finding(line, "JKN-A052", Words("rantai putus: ", "broken link: ") + why)]
+            why = Bilingual(f"'prev' tidak sama dengan hash {where_id}",
+                            f"'prev' does not match the hash of {where_en}")
+        return [_finding(line, "JKN-A052", Bilingual("rantai putus: ", "broken link: ") + why)]
 
     def _signature(self, line: int, data: Mapping[str, Any]) -> ReplayFinding | None:
         kid = data.get("key_id")
         public = self.keys.get(kid) if isinstance(kid, str) else None
         if public is None:
-            return _finding(line, "JKN-A055", Words(
+            return _finding(line, "JKN-A055", Bilingual(
                 f"checkpoint ditandatangani dengan kunci yang tidak diterbitkan ({kid})",
                 f"the checkpoint is signed with a key that is not published ({kid})"))
         if data.get("algorithm") != ALGORITHM or not verify(public, data.get("signature"),
                                                               signed_bytes(data)):
-            return _finding(line, "JKN-A054", Words(
+            return _finding(line, "JKN-A054", Bilingual(
                 f"tanda tangan checkpoint tidak sah (kunci {kid})",
                 f"the checkpoint's signature does not verify (key {kid})"))
         return None
@@ -440,5 +440,5 @@ class _Damaged:
         return hashlib.sha256(self.raw).hexdigest()
 
 
-def _finding(line: int, code: str, message: Words) -> ReplayFinding:
+def _finding(line: int, code: str, message: Bilingual) -> ReplayFinding:
     return ReplayFinding(line, code, message)

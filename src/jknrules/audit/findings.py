@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from jknrules.audit.wording import Words
+from jknrules.language.text import Bilingual
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +26,7 @@ class ReplayFinding:
 
     line: int
     code: str
-    message: Words
+    message: Bilingual
     sha256: str | None = None
     differences: tuple[Difference, ...] = ()
 

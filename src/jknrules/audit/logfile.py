@@ -29,7 +29,6 @@ from typing import Any
 
 from jknrules.audit.canonical import DuplicateKeyError, canonical, strict_loads
 from jknrules.audit.findings import ReplayFinding
-from jknrules.audit.wording import Words
 from jknrules.errors import JknrulesError, Span, diag
 from jknrules.language.record import (
     CHECKPOINT_FORMAT,
@@ -37,6 +36,7 @@ from jknrules.language.record import (
     RECORD_FORMAT,
     UNCHAINED_FORMAT,
 )
+from jknrules.language.text import Bilingual
 
 #: The longest line read; a longer one is reported (``JKN-A031``) and skipped.
 MAX_LINE = 64 * 1024 * 1024
@@ -77,7 +77,7 @@ def iter_entries(path: Path) -> Iterator[Entry]:
             complete = raw.endswith(b"\n")
             if not complete and len(raw) > MAX_LINE:
                 if not regular:  # /dev/zero, a pipe: the line may never end
-                    yield Entry(number, None, ReplayFinding(number, "JKN-A031", Words(
+                    yield Entry(number, None, ReplayFinding(number, "JKN-A031", Bilingual(
                         f"baris lebih panjang dari {MAX_LINE} bita dan berkas ini bukan "
                         "berkas biasa (perangkat atau pipa): pembacaan dihentikan",
                         f"the line is longer than {MAX_LINE} bytes and this is not a "
@@ -85,7 +85,7 @@ def iter_entries(path: Path) -> Iterator[Entry]:
                     return
                 while (rest := handle.readline(_BLOCK)) and not rest.endswith(b"\n"):
                     pass
-                yield Entry(number, None, ReplayFinding(number, "JKN-A031", Words(
+                yield Entry(number, None, ReplayFinding(number, "JKN-A031", Bilingual(
                     f"baris lebih panjang dari {MAX_LINE} bita; tidak dibaca",
                     f"the line is longer than {MAX_LINE} bytes; not read")))
                 continue
@@ -103,14 +103,14 @@ def _entry(number: int, body: bytes, *, last: bool) -> Entry:
     try:
         data = strict_loads(body)
     except DuplicateKeyError as exc:
-        return Entry(number, None, ReplayFinding(number, "JKN-A033", Words(
+        return Entry(number, None, ReplayFinding(number, "JKN-A033", Bilingual(
             f"kunci '{exc}' muncul dua kali dalam satu baris",
             f"the key '{exc}' appears twice in one line")), raw=body)
     except ValueError:
-        code, why = ("JKN-A032", Words(
+        code, why = ("JKN-A032", Bilingual(
             "baris terakhir tidak lengkap (penulisan terputus); catatan sebelumnya utuh",
             "the last line is incomplete (an interrupted write); earlier records are intact",
-        )) if last else ("JKN-A031", Words(
+        )) if last else ("JKN-A031", Bilingual(
             "baris bukan catatan JSON yang utuh (mungkin penulisan terputus)",
             "the line is not a complete JSON record (perhaps an interrupted write)"))
         return Entry(number, None, ReplayFinding(number, code, why), raw=body)
@@ -123,20 +123,20 @@ def _entry(number: int, body: bytes, *, last: bool) -> Entry:
     return Entry(number, data, data=data, raw=body)
 
 
-def _shape(data: Any) -> Words | None:
+def _shape(data: Any) -> Bilingual | None:
     if not isinstance(data, dict) or data.get("format") not in (RECORD_FORMAT,
                                                                 UNCHAINED_FORMAT):
-        return Words(f"bukan catatan keputusan ({RECORD_FORMAT})",
+        return Bilingual(f"bukan catatan keputusan ({RECORD_FORMAT})",
                      f"not a decision record ({RECORD_FORMAT})")
     policy = data.get("policy")
     if not isinstance(data.get("case"), dict) or not isinstance(data.get("result"), dict) \
             or not isinstance(policy, dict) or not isinstance(policy.get("sha256"), str):
-        return Words("catatan tidak memuat case, result dan policy.sha256",
+        return Bilingual("catatan tidak memuat case, result dan policy.sha256",
                      "the record lacks case, result or policy.sha256")
     redacted = data.get("redacted")
     if redacted is not None and (not isinstance(redacted, list) or any(
             not isinstance(name, str) or name not in IDENTITY_FIELDS for name in redacted)):
-        return Words("'redacted' harus berupa daftar kolom identitas",
+        return Bilingual("'redacted' harus berupa daftar kolom identitas",
                      "'redacted' must be a list of identity fields")
     return None
 

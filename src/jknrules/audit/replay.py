@@ -20,13 +20,13 @@ from jknrules.audit import holidaydata
 from jknrules.audit.chain import ChainCheck
 from jknrules.audit.findings import Difference, ReplayFinding
 from jknrules.audit.logfile import Entry
-from jknrules.audit.wording import Words
 from jknrules.engine.calendar import ServiceCalendar
 from jknrules.engine.compiler import compile_policy
 from jknrules.engine.evaluator import evaluate_compiled
 from jknrules.engine.ir import CompiledPolicy, CVersion
 from jknrules.errors import CaseError, PolicyError
 from jknrules.language.case import Case
+from jknrules.language.text import Bilingual
 from jknrules.load.loader import case_from_data, load_policy_text
 
 __all__ = ["DECISION_FIELDS", "ContentIndex", "Difference", "ReplayFinding", "ReplayReport",
@@ -134,7 +134,7 @@ def _replay_one(line: int, record: Mapping[str, Any], index: ContentIndex,
     try:
         case = case_from_data(record["case"])
     except CaseError as exc:
-        return [ReplayFinding(line, "JKN-A033", Words(
+        return [ReplayFinding(line, "JKN-A033", Bilingual(
             f"kasus dalam catatan tidak valid: {exc.summary('id')}",
             f"the recorded case is invalid: {exc.summary('en')}"), sha)], False
     out: list[ReplayFinding] = []
@@ -142,7 +142,7 @@ def _replay_one(line: int, record: Mapping[str, Any], index: ContentIndex,
     hit = index.by_sha.get(sha)
     if hit is None:
         engine = (record.get("engine") or {}).get("version", "?")
-        out.append(ReplayFinding(line, "JKN-A040", Words(
+        out.append(ReplayFinding(line, "JKN-A040", Bilingual(
             f"isi kebijakan yang memutuskan (sha256 {sha[:12]}…) tidak ditemukan lagi; "
             f"mesin saat itu {engine}",
             f"the policy content that decided (sha256 {sha[:12]}…) can no longer be found; "
@@ -156,7 +156,7 @@ def _replay_one(line: int, record: Mapping[str, Any], index: ContentIndex,
         replayed = _evaluate(dataclasses.replace(compiled, versions=(version,)), case)
         diffs = _diff(recorded, replayed)
         if diffs:
-            message = Words(
+            message = Bilingual(
                 f"dengan isi kebijakan yang sama ({where}) keputusan kini berbeda dari catatan",
                 f"with the same policy content ({where}) the decision now differs from the "
                 "record")
@@ -176,7 +176,7 @@ def _replay_one(line: int, record: Mapping[str, Any], index: ContentIndex,
         diffs = _diff(recorded, result) if today_sha != sha else []
         if diffs:
             label = (result or {}).get("policy", {}).get("effective_from", "-")
-            message = Words(
+            message = Bilingual(
                 f"menurut aturan yang berlaku kini ({case.regency} versi {label}, sha256 "
                 f"{str(today_sha)[:12]}…) keputusan akan berbeda",
                 f"under the rules in force today ({case.regency} version {label}, sha256 "
@@ -186,8 +186,8 @@ def _replay_one(line: int, record: Mapping[str, Any], index: ContentIndex,
     return out, ok
 
 
-def _with_holidays(record: Mapping[str, Any], message: Words, diffs: list[Difference],
-                   calendar: ServiceCalendar) -> tuple[Words, list[Difference]]:
+def _with_holidays(record: Mapping[str, Any], message: Bilingual, diffs: list[Difference],
+                   calendar: ServiceCalendar) -> tuple[Bilingual, list[Difference]]:
     """When a deadline moved and the national closed days of the decision's window are not
     what the record lists, say so: a new cuti bersama (a ``holidays`` release) moved it."""
     recorded = record.get("holidays")
@@ -201,7 +201,7 @@ def _with_holidays(record: Mapping[str, Any], message: Words, diffs: list[Differ
     removed = [f"{d} {n}" for d, n in then if [d, n] not in now]
     versions = f"holidays {recorded.get('version', '?')} → {holidaydata.holidays_version()}"
     listed = "; ".join([*(f"+ {a}" for a in added), *(f"− {r}" for r in removed)])
-    note = Words(f"; data hari libur nasional berubah ({versions}: {listed})",
+    note = Bilingual(f"; data hari libur nasional berubah ({versions}: {listed})",
                  f"; the national holiday data changed ({versions}: {listed})")
     return message + note, [*diffs, Difference("holidays", then, now)]
 
@@ -211,7 +211,7 @@ def _needs_identity(line: int, sha: str, fields: set[str], which_id: str,
     """A record written without identity, replayed against content whose conditions
     read an identity field: the decision cannot be reproduced without it."""
     names = ", ".join(sorted(fields))
-    return ReplayFinding(line, "JKN-A043", Words(
+    return ReplayFinding(line, "JKN-A043", Bilingual(
         f"catatan ditulis tanpa identitas, tetapi isi kebijakan {which_id} membaca {names}: "
         "keputusan tidak dapat diulang tanpa data itu",
         f"the record was written without identity, but the policy content {which_en} reads "

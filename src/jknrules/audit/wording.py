@@ -2,7 +2,7 @@
 
 One room for the phrases that ``diff``, ``history`` and ``render`` share, so an
 auditor reads a requirement, an hour table or a deadline the same way in a diff
-as in the rendered Standar Pelayanan. Every function returns a :class:`Words`
+as in the rendered Standar Pelayanan. Every function returns a :class:`Bilingual`
 pair; nothing here reads a case or a clock.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from jknrules.engine.conditions import describe
 from jknrules.language.policy import (
@@ -27,31 +26,8 @@ from jknrules.language.policy import (
     SourceDocument,
     Step,
 )
+from jknrules.language.text import Bilingual
 from jknrules.language.vocab import DOCUMENTS, OUTCOME_LABELS
-
-
-@dataclass(frozen=True, slots=True)
-class Words:
-    """The same statement in Bahasa Indonesia (``id``) and English (``en``)."""
-
-    id: str
-    en: str
-
-    def pick(self, lang: str) -> str:
-        return self.id if lang == "id" else self.en
-
-    def __add__(self, other: Words) -> Words:
-        return Words(self.id + other.id, self.en + other.en)
-
-
-def same(text: str) -> Words:
-    """Text that reads the same in both languages (names, numbers, ids)."""
-    return Words(text, text)
-
-
-def join(parts: list[Words], sep: Words) -> Words:
-    return Words(sep.id.join(p.id for p in parts), sep.en.join(p.en for p in parts))
-
 
 ZONES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 _DAYS = (("mon", "Senin", "Mon"), ("tue", "Selasa", "Tue"), ("wed", "Rabu", "Wed"),
@@ -66,88 +42,87 @@ SEGMENT_NAMES = {
 }
 
 
-def condition(cond: Condition | None) -> Words:
+def condition(cond: Condition | None) -> Bilingual:
     if cond is None:
-        return Words("selalu (tanpa syarat)", "always (unconditional)")
-    return Words(describe(cond, "id"), describe(cond, "en"))
+        return Bilingual("selalu (tanpa syarat)", "always (unconditional)")
+    return Bilingual(describe(cond, "id"), describe(cond, "en"))
 
 
-def outcome(name: str) -> Words:
-    label = OUTCOME_LABELS.get(name, (name, name))
-    return Words(f"{label[0]} ({name})", f"{label[1]} ({name})")
+def outcome(name: str) -> Bilingual:
+    return OUTCOME_LABELS.get(name, Bilingual.same(name)) + Bilingual.same(f" ({name})")
 
 
-def segment(name: str | None) -> Words:
+def segment(name: str | None) -> Bilingual:
     if name is None:
-        return Words("(tidak ditentukan)", "(none)")
+        return Bilingual("(tidak ditentukan)", "(none)")
     if name == "current":
-        return Words("tetap di segmen saat ini", "stays in the current segment")
-    return same(f"{SEGMENT_NAMES.get(name, name)} ({name})")
+        return Bilingual("tetap di segmen saat ini", "stays in the current segment")
+    return Bilingual.same(f"{SEGMENT_NAMES.get(name, name)} ({name})")
 
 
-def documents(ids: Sequence[str], any_of: bool) -> Words:
-    sep = Words(" atau ", " or ") if any_of else Words(", ", ", ")
-    return join([Words(*DOCUMENTS[d]) if d in DOCUMENTS else same(d) for d in ids], sep)
+def documents(ids: Sequence[str], any_of: bool) -> Bilingual:
+    sep = Bilingual(" atau ", " or ") if any_of else Bilingual(", ", ", ")
+    return sep.join(DOCUMENTS.get(d) or Bilingual.same(d) for d in ids)
 
 
-def requirement(req: Requirement) -> Words:
+def requirement(req: Requirement) -> Bilingual:
     ids = [req.require] if req.require else list(req.any_of or ())
     text = documents(ids, req.any_of is not None)
     if req.when is None:
-        text += Words(" — wajib bagi semua pemohon", " — required of every applicant")
+        text += Bilingual(" — wajib bagi semua pemohon", " — required of every applicant")
     else:
-        text += Words(" — bila ", " — when ") + condition(req.when)
+        text += Bilingual(" — bila ", " — when ") + condition(req.when)
     if req.why is not None:
-        text += Words(f" ({req.why.id})", f" ({req.why.en})")
+        text += Bilingual(f" ({req.why.id})", f" ({req.why.en})")
     return text
 
 
-def rule(r: Rule, *, with_message: bool = True) -> Words:
-    text = Words("bila ", "when ") + condition(r.when) + Words(" → ", " → ") + outcome(r.outcome)
+def rule(r: Rule, *, with_message: bool = True) -> Bilingual:
+    text = Bilingual("bila ", "when ") + condition(r.when) + Bilingual(" → ", " → ") + outcome(r.outcome)
     if r.target_segment is not None:
-        text += Words(", segmen: ", ", segment: ") + segment(r.target_segment)
+        text += Bilingual(", segmen: ", ", segment: ") + segment(r.target_segment)
     if with_message:
-        text += Words(f". Pesan: “{r.message.id}”", f". Message: “{r.message.en}”")
+        text += Bilingual(f". Pesan: “{r.message.id}”", f". Message: “{r.message.en}”")
     return text
 
 
-def duration(d: Duration) -> Words:
+def duration(d: Duration) -> Bilingual:
     parts = []
     for attr, word_id, word_en in _UNITS:
         n = getattr(d, attr)
         if n:
-            parts.append(Words(f"{n} {word_id}", f"{n} {word_en}{'' if n == 1 else 's'}"))
+            parts.append(Bilingual(f"{n} {word_id}", f"{n} {word_en}{'' if n == 1 else 's'}"))
     if not parts:
-        return Words("seketika", "immediately")
-    return join(parts, same(" "))
+        return Bilingual("seketika", "immediately")
+    return Bilingual.same(" ").join(parts)
 
 
-def activation(a: Activation) -> Words:
+def activation(a: Activation) -> Bilingual:
     base = duration(a)
     if a.from_ == "cutoff":
-        text = base + Words(" sejak pengajuan ke BPJS (batas bulanan)",
+        text = base + Bilingual(" sejak pengajuan ke BPJS (batas bulanan)",
                             " from the monthly submission to BPJS (cut-off)")
     else:
-        text = base + Words(" sejak pelayanan dimulai", " from the start of service")
+        text = base + Bilingual(" sejak pelayanan dimulai", " from the start of service")
     if a.align == "end_of_month":
-        text += Words(", dibulatkan ke akhir bulan", ", at the end of that month")
+        text += Bilingual(", dibulatkan ke akhir bulan", ", at the end of that month")
     return text
 
 
-def window(w: IntakeWindow) -> Words:
-    return Words(f"tanggal {w.from_day}–{w.to_day} setiap bulan",
+def window(w: IntakeWindow) -> Bilingual:
+    return Bilingual(f"tanggal {w.from_day}–{w.to_day} setiap bulan",
                  f"days {w.from_day}–{w.to_day} of each month")
 
 
-def cutoff(c: Cutoff) -> Words:
-    return Words(f"paling lambat tanggal {c.day} setiap bulan (hari tutup: hari kerja sebelumnya)",
+def cutoff(c: Cutoff) -> Bilingual:
+    return Bilingual(f"paling lambat tanggal {c.day} setiap bulan (hari tutup: hari kerja sebelumnya)",
                  f"by day {c.day} of each month (closed day: the previous working day)")
 
 
-def hours(h: Hours | None, zone: str = "") -> Words:
+def hours(h: Hours | None, zone: str = "") -> Bilingual:
     """Opening hours, consecutive days with the same hours grouped: 'Senin–Kamis 08.00–14.00'."""
     if h is None:
-        return Words("jam pelayanan tidak disebut", "no service hours stated")
+        return Bilingual("jam pelayanan tidak disebut", "no service hours stated")
     groups: list[tuple[list[tuple[str, str]], tuple[str, ...]]] = []
     for key, day_id, day_en in _DAYS:
         ranges = tuple(sorted(getattr(h, key)))
@@ -161,15 +136,15 @@ def hours(h: Hours | None, zone: str = "") -> Words:
     parts = []
     for days, ranges in groups:
         first, last = days[0], days[-1]
-        span = Words(first[0], first[1]) if len(days) == 1 else Words(
+        span = Bilingual(first[0], first[1]) if len(days) == 1 else Bilingual(
             f"{first[0]}–{last[0]}", f"{first[1]}–{last[1]}")
-        parts.append(span + same(" " + ", ".join(_range(r) for r in ranges) + suffix))
+        parts.append(span + Bilingual.same(" " + ", ".join(_range(r) for r in ranges) + suffix))
     if h.holiday:
-        parts.append(Words("hari libur ", "holidays ")
-                     + same(", ".join(_range(r) for r in sorted(h.holiday)) + suffix))
+        parts.append(Bilingual("hari libur ", "holidays ")
+                     + Bilingual.same(", ".join(_range(r) for r in sorted(h.holiday)) + suffix))
     if not parts:
-        return Words("tutup setiap hari", "closed every day")
-    return join(parts, same("; "))
+        return Bilingual("tutup setiap hari", "closed every day")
+    return Bilingual.same("; ").join(parts)
 
 
 def _next_day(prev: tuple[str, str], day_id: str) -> bool:
@@ -182,46 +157,46 @@ def _range(text: str) -> str:
     return f"{start.replace(':', '.')}–{end.replace(':', '.')}"
 
 
-def step(s: Step, number: int | None = None) -> Words:
-    minutes = Words(f" ({s.minutes} menit)", f" ({s.minutes} min)") if s.minutes is not None \
-        else same("")
+def step(s: Step, number: int | None = None) -> Bilingual:
+    minutes = Bilingual(f" ({s.minutes} menit)", f" ({s.minutes} min)") if s.minutes is not None \
+        else Bilingual.same("")
     prefix = f"{number}. " if number is not None else ""
-    return same(f"{prefix}{s.actor}: {s.action}") + minutes
+    return Bilingual.same(f"{prefix}{s.actor}: {s.action}") + minutes
 
 
-def complaint(ch: ComplaintChannel) -> Words:
+def complaint(ch: ComplaintChannel) -> Bilingual:
     """A complaint channel as the document lists it: 'label: value', then its remark."""
-    text = same(f"{ch.label}: {ch.value}")
+    text = Bilingual.same(f"{ch.label}: {ch.value}")
     if ch.note is not None:
-        text += Words(f" ({ch.note.id})", f" ({ch.note.en})")
+        text += Bilingual(f" ({ch.note.id})", f" ({ch.note.en})")
     return text
 
 
-def notice(n: Notice) -> Words:
+def notice(n: Notice) -> Bilingual:
     """A notice to the applicant: when it is shown, then its message."""
-    when = Words("bila ", "when ") + condition(n.when) if n.when is not None \
-        else Words("selalu", "always")
-    return when + Words(f" → pemberitahuan: “{n.message.id}”", f" → notice: “{n.message.en}”")
+    when = Bilingual("bila ", "when ") + condition(n.when) if n.when is not None \
+        else Bilingual("selalu", "always")
+    return when + Bilingual(f" → pemberitahuan: “{n.message.id}”", f" → notice: “{n.message.en}”")
 
 
-def members(names: Sequence[str], sep: str = "; ") -> Words:
+def members(names: Sequence[str], sep: str = "; ") -> Bilingual:
     """Who takes part in a channel, as the document lists them ('-' when none)."""
-    return same(sep.join(" ".join(n.split()) for n in names) or "-")
+    return Bilingual.same(sep.join(" ".join(n.split()) for n in names) or "-")
 
 
-def document(doc: SourceDocument) -> Words:
+def document(doc: SourceDocument) -> Bilingual:
     """A signed document in one line: title, kind, number, date, signatory."""
     number = f", Nomor {doc.number}" if doc.number else ""
-    date = Words(f", ditetapkan {doc.date.isoformat()}", f", signed {doc.date.isoformat()}") \
-        if doc.date else Words(", tanggal tidak terbaca", ", date not legible")
-    return same(f"{doc.title} ({doc.kind}{number}") + date + same(")") + Words(
+    date = Bilingual(f", ditetapkan {doc.date.isoformat()}", f", signed {doc.date.isoformat()}") \
+        if doc.date else Bilingual(", tanggal tidak terbaca", ", date not legible")
+    return Bilingual.same(f"{doc.title} ({doc.kind}{number}") + date + Bilingual.same(")") + Bilingual(
         "; ditandatangani ", "; signed by ") + signatory(doc)
 
 
-def signatory(doc: SourceDocument) -> Words:
+def signatory(doc: SourceDocument) -> Bilingual:
     s = doc.signed_by
     nip = f", NIP {s.nip}" if s.nip else ""
-    return same(f"{s.name} ({s.position}{nip})")
+    return Bilingual.same(f"{s.name} ({s.position}{nip})")
 
 
 _MD_SPECIAL = re.compile(r"[\\`*|~]|\](?=[(\[:])|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")

@@ -33,7 +33,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     policies = PolicySet.load(args.paths or policy_folder(None, err))
     findings = [f for policy in policies for f in check_policy(policy)]
-    findings.sort(key=lambda f: (not f.blocking, f.regency, f.version, f.at, f.message_en))
+    findings.sort(key=lambda f: (not f.blocking, f.regency, f.version, f.at, f.message.en))
     out.write(findings_json(findings) if args.format == "json" else
               findings_text(findings, args.lang))
     return 1 if any(f.blocking for f in findings) else 0

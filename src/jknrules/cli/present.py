@@ -3,46 +3,53 @@
 from __future__ import annotations
 
 from jknrules.engine.result import RequiredDocument, Result
+from jknrules.language.text import Bilingual
 from jknrules.language.vocab import CHANNEL_LABELS, DEADLINE_LABELS, DOCUMENTS, OUTCOME_LABELS
 
+_NO_CHANNEL = Bilingual.same("-")
+_OUTCOME = Bilingual("Hasil", "Outcome")
+_SEGMENT = Bilingual("Segmen tujuan", "Target segment")
+_ROUTE = Bilingual("Layanan", "Route")
+_REQUIRED = Bilingual("Dokumen wajib", "Required documents")
+_MISSING = Bilingual("Dokumen kurang", "Missing documents")
+_DEADLINES = Bilingual("Jadwal", "Deadlines")
+_REASONS = Bilingual("Alasan", "Reasons")
+_POLICY = Bilingual("Kebijakan", "Policy")
 
-def _doc_line(item: RequiredDocument, lang: int) -> str:
+
+def _doc_line(item: RequiredDocument, lang: str) -> str:
     ids = item["any_of"] if "any_of" in item else [item["id"]]
-    joiner = " atau " if lang == 0 else " or "
-    name = joiner.join(DOCUMENTS[d][lang] for d in ids)
-    why = item["why"]["id"] if lang == 0 else item["why"]["en"]
+    name = Bilingual(" atau ", " or ").join(DOCUMENTS[d] for d in ids).pick(lang)
+    why = item["why"]["id"] if lang == "id" else item["why"]["en"]
     return f"  - {name}" + (f" — {why}" if why else "") + f" [{item['source']}]"
 
 
 def render_text(result: Result, lang: str = "id") -> str:
-    i = 0 if lang == "id" else 1
-    label = ("Hasil", "Outcome"), ("Segmen tujuan", "Target segment"), ("Layanan", "Route"), (
-        "Dokumen wajib", "Required documents"), ("Dokumen kurang", "Missing documents"), (
-        "Jadwal", "Deadlines"), ("Alasan", "Reasons"), ("Kebijakan", "Policy")
-    lines = [f"{label[0][i]}: {OUTCOME_LABELS[result.outcome][i]} ({result.outcome})"]
+    lines = [f"{_OUTCOME.pick(lang)}: {OUTCOME_LABELS[result.outcome].pick(lang)} "
+             f"({result.outcome})"]
     if result.target_segment:
-        lines.append(f"{label[1][i]}: {result.target_segment}")
+        lines.append(f"{_SEGMENT.pick(lang)}: {result.target_segment}")
     route = result.route
     if route is not None:
-        channel = CHANNEL_LABELS.get(route.get("channel") or "", ("-", "-"))[i]
-        lines.append(f"{label[2][i]}: {route['name']} ({route['id']}) — {route['office']}, "
-                     f"{channel}")
+        channel = CHANNEL_LABELS.get(route.get("channel") or "", _NO_CHANNEL).pick(lang)
+        lines.append(f"{_ROUTE.pick(lang)}: {route['name']} ({route['id']}) — "
+                     f"{route['office']}, {channel}")
     if result.required_documents:
-        lines.append(f"{label[3][i]}:")
-        lines += [_doc_line(item, i) for item in result.required_documents]
+        lines.append(f"{_REQUIRED.pick(lang)}:")
+        lines += [_doc_line(item, lang) for item in result.required_documents]
     if result.missing_documents:
-        lines.append(f"{label[4][i]}: " + ", ".join(
-            DOCUMENTS[d][i] for d in result.missing_documents))
+        lines.append(f"{_MISSING.pick(lang)}: " + ", ".join(
+            DOCUMENTS[d].pick(lang) for d in result.missing_documents))
     if result.deadlines:
-        lines.append(f"{label[5][i]}:")
+        lines.append(f"{_DEADLINES.pick(lang)}:")
         for key, value in result.deadlines.items():
-            lines.append(f"  - {DEADLINE_LABELS[key][i]}: {value}")
+            lines.append(f"  - {DEADLINE_LABELS[key].pick(lang)}: {value}")
     if result.reasons:
-        lines.append(f"{label[6][i]}:")
+        lines.append(f"{_REASONS.pick(lang)}:")
         for r in result.reasons:
             source = f" [{r['source']}]" if r.get("source") else ""
-            lines.append(f"  - {r['message']['id' if i == 0 else 'en']}{source}")
+            lines.append(f"  - {r['message']['id' if lang == 'id' else 'en']}{source}")
     p = result.policy
-    lines.append(f"{label[7][i]}: {p['regency']} @ {p['effective_from']} — {p['document']} "
-                 f"(sha256 {p['sha256'][:12]})")
+    lines.append(f"{_POLICY.pick(lang)}: {p['regency']} @ {p['effective_from']} — "
+                 f"{p['document']} (sha256 {p['sha256'][:12]})")
     return "\n".join(lines) + "\n"

@@ -31,10 +31,12 @@ from jknrules.engine.memo import (
     Memo,
 )
 from jknrules.language.policy import Duration, Hours
+from jknrules.language.text import Bilingual
 
 _DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 #: How far ahead we look for the next opening before giving up.
 SEARCH_DAYS = 400
+_OFFICE_CLOSED = Bilingual("hari tutup kantor", "an office closure day")
 _ONE_DAY = dt.timedelta(days=1)
 #: a day's opening intervals: (opens, closes) moments, in order
 _Intervals = tuple[tuple[dt.datetime, dt.datetime], ...]
@@ -141,14 +143,14 @@ class ServiceCalendar:
             return "hari tutup kantor"
         return self.holidays_of(day.year).get(day)
 
-    def holiday_names(self, day: dt.date) -> tuple[str, str] | None:
-        """Why ``day`` is a holiday, in Indonesian and English (``None``: it is not one)."""
+    def holiday_names(self, day: dt.date) -> Bilingual | None:
+        """Why ``day`` is a holiday (``None``: it is not one)."""
         if day in self.extra_closed:
-            return "hari tutup kantor", "an office closure day"
+            return _OFFICE_CLOSED
         name = self.holidays_of(day.year).get(day)
         if name is None:
             return None
-        return name, self.holidays_of(day.year, "en_US").get(day, name)
+        return Bilingual(name, self.holidays_of(day.year, "en_US").get(day, name))
 
     def is_holiday(self, day: dt.date) -> bool:
         """A national holiday, cuti bersama, or one of the policy's closed days."""

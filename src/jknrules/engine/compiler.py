@@ -28,28 +28,25 @@ from jknrules.engine.ir import (
 )
 from jknrules.engine.result import Shared
 from jknrules.engine.state import reason
-from jknrules.language.policy import (
-    Policy,
-    Service,
-    Source,
-    Text,
-)
+from jknrules.language.policy import Policy, Service, Source
+from jknrules.language.text import Bilingual
 from jknrules.language.vocab import DOCUMENTS, ROUTES
 from jknrules.load.loader import LoadedPolicy
 
 
-def requirement_texts(documents: tuple[str, ...], why: Text | None,
-                      condition_text: tuple[str, str] | None) -> tuple[tuple[str, str],
-                                                                        tuple[str, str]]:
-    """The document names and the reason a requirement applies, in both languages."""
-    name = (" / ".join(DOCUMENTS[d][0] for d in documents),
-            " / ".join(DOCUMENTS[d][1] for d in documents))
+def requirement_texts(documents: tuple[str, ...], why: Bilingual | None,
+                      condition_text: Bilingual | None) -> tuple[Bilingual, Bilingual]:
+    """The document names and the reason a requirement applies."""
+    name = Bilingual.same(" / ").join(DOCUMENTS[d] for d in documents)
     if why is not None:
-        return name, (why.id, why.en)
+        return name, why
     if condition_text is not None:
-        return name, ("karena " + condition_text[0], "because " + condition_text[1])
-    return name, ("wajib bagi semua pemohon layanan ini",
-                  "required of every applicant for this service")
+        return name, Bilingual("karena ", "because ") + condition_text
+    return name, _EVERY_APPLICANT
+
+
+_EVERY_APPLICANT = Bilingual("wajib bagi semua pemohon layanan ini",
+                             "required of every applicant for this service")
 
 
 def route_blocks(route: str, service: Service, office: str, channels: tuple[CChannel, ...],
@@ -83,12 +80,12 @@ def accepted_reasons(route: str, service: Service, office: str,
     for channel in (None, *channels):
         at = _office(office, channel)
         out[channel.id if channel is not None else None] = (
-            Shared(reason(
-                "accepted", f"Tidak ada aturan yang menolak; bawa dokumen wajib ke {at}.",
-                f"No rule refuses the request; bring the required documents to {at}.", cite)),
-            Shared(reason(
-                "accepted", f"Berkas lengkap; permohonan diproses melalui {service.title}.",
-                f"Complete; the request proceeds along {route}.", cite)),
+            Shared(reason("accepted", Bilingual(
+                f"Tidak ada aturan yang menolak; bawa dokumen wajib ke {at}.",
+                f"No rule refuses the request; bring the required documents to {at}."), cite)),
+            Shared(reason("accepted", Bilingual(
+                f"Berkas lengkap; permohonan diproses melalui {service.title}.",
+                f"Complete; the request proceeds along {route}."), cite)),
         )
     return out
 
@@ -159,7 +156,8 @@ def compile_service(loaded: LoadedPolicy, vi: int, route: str, service: Service)
             documents=(q.require,) if q.require else tuple(q.any_of or ()),
             any_of=q.any_of is not None,
             when=compile_condition(q.when) if q.when else None,
-            condition_text=(describe(q.when, "id"), describe(q.when, "en")) if q.when else None,
+            condition_text=Bilingual(describe(q.when, "id"), describe(q.when, "en"))
+            if q.when else None,
             fields=tuple(sorted(q.when.fields())) if q.when else (),
             why=q.why, cite=cite(q.source, "documents", i), assumption=q.assumption,
         )

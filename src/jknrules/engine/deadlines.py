@@ -16,6 +16,7 @@ from jknrules.engine.ir import CompiledPolicy, CService
 from jknrules.engine.state import Work, reason
 from jknrules.engine.windows import cutoff_plan, window_plan
 from jknrules.language.policy import Activation, IntakeWindow
+from jknrules.language.text import Bilingual
 
 
 def _iso(moment: dt.datetime) -> str:
@@ -42,10 +43,9 @@ def calendar_phase(policy: CompiledPolicy, service: CService, submitted: dt.date
     if start > submitted:
         deadlines["next_service_opening"] = _iso(start)
         at = f"{start:%Y-%m-%d %H:%M}"
-        work.propose("accepted", reason(
-            "channel.closed",
+        work.propose("accepted", reason("channel.closed", Bilingual(
             f"Pelayanan sedang tutup; {channel.name} buka kembali {at}.",
-            f"Service is closed now; {channel.name} ({channel.id}) opens again at {at}.",
+            f"Service is closed now; {channel.name} ({channel.id}) opens again at {at}."),
             channel.cite,
         ))
     window_month = (start.year, start.month)
@@ -69,12 +69,11 @@ def calendar_phase(policy: CompiledPolicy, service: CService, submitted: dt.date
             start = opens if opens is not None else start
             deadlines.pop("next_service_opening", None)
             when = opens.strftime("%Y-%m-%d %H:%M") if opens else "-"
-            work.propose("outside_intake_window", reason(
-                "intake.outside_window",
+            work.propose("outside_intake_window", reason("intake.outside_window", Bilingual(
                 f"Pengajuan hanya diterima tanggal {window.from_day}–{window.to_day} setiap "
                 f"bulan; silakan datang kembali mulai {when}.",
                 f"Requests are taken only on days {window.from_day}–{window.to_day} of each "
-                f"month; come back from {when}.",
+                f"month; come back from {when}."),
                 cite,
             ))
     if service.response is not None:
@@ -90,7 +89,7 @@ def calendar_phase(policy: CompiledPolicy, service: CService, submitted: dt.date
         deadlines["submit_to_bpjs_by"] = submit_iso
         if moved is not None:
             # informational: the evaluator keeps it only when the case proceeds
-            work.propose("accepted", reason("cutoff.moved", moved[0], moved[1], cite))
+            work.propose("accepted", reason("cutoff.moved", moved, cite))
         if work.with_trace:
             work.note("cutoff", f"{service.route}/cutoff", True, (), cite,
                       date=cutoff_day.isoformat())
@@ -127,46 +126,47 @@ def _window_of(cal: ServiceCalendar, service: CService, window: IntakeWindow, da
 
 def _cutoff_of(cal: ServiceCalendar, service: CService, cutoff: int,
                window_month: tuple[int, int], day: dt.date
-               ) -> tuple[dt.date, str, tuple[str, str] | None]:
+               ) -> tuple[dt.date, str, Bilingual | None]:
     """The cut-off day (``windows.cutoff_plan``), the ISO text of its end, and, when the
-    month's day fell on a closed day and moved back, the message saying so (Indonesian,
-    English)."""
+    month's day fell on a closed day and moved back, the message saying so."""
     plan = cutoff_plan(cal, cutoff, window_month, day, service.window is not None)
     moved = _moved_text(cal, plan.nominal, plan.day) if plan.moved else None
     return plan.day, _iso(cal.end_of_day(plan.day)), moved
 
 
-_DAY_NAMES = (("Senin", "Monday"), ("Selasa", "Tuesday"), ("Rabu", "Wednesday"),
-              ("Kamis", "Thursday"), ("Jumat", "Friday"), ("Sabtu", "Saturday"),
-              ("Minggu", "Sunday"))
-_MONTH_NAMES = (("Januari", "January"), ("Februari", "February"), ("Maret", "March"),
-                ("April", "April"), ("Mei", "May"), ("Juni", "June"), ("Juli", "July"),
-                ("Agustus", "August"), ("September", "September"), ("Oktober", "October"),
-                ("November", "November"), ("Desember", "December"))
+_DAY_NAMES = (Bilingual("Senin", "Monday"), Bilingual("Selasa", "Tuesday"),
+              Bilingual("Rabu", "Wednesday"), Bilingual("Kamis", "Thursday"),
+              Bilingual("Jumat", "Friday"), Bilingual("Sabtu", "Saturday"),
+              Bilingual("Minggu", "Sunday"))
+_MONTH_NAMES = (Bilingual("Januari", "January"), Bilingual("Februari", "February"),
+                Bilingual("Maret", "March"), Bilingual.same("April"), Bilingual("Mei", "May"),
+                Bilingual("Juni", "June"), Bilingual("Juli", "July"),
+                Bilingual("Agustus", "August"), Bilingual.same("September"),
+                Bilingual("Oktober", "October"), Bilingual.same("November"),
+                Bilingual("Desember", "December"))
 
 
-def _long_date(day: dt.date) -> tuple[str, str]:
+def _long_date(day: dt.date) -> Bilingual:
     """'Jumat, 20 Maret 2026' and 'Friday 20 March 2026'."""
     weekday, month = _DAY_NAMES[day.weekday()], _MONTH_NAMES[day.month - 1]
-    return (f"{weekday[0]}, {day.day} {month[0]} {day.year}",
-            f"{weekday[1]} {day.day} {month[1]} {day.year}")
+    return Bilingual(f"{weekday.id}, {day.day} {month.id} {day.year}",
+                     f"{weekday.en} {day.day} {month.en} {day.year}")
 
 
-def _moved_text(cal: ServiceCalendar, nominal: dt.date, moved_to: dt.date) -> tuple[str, str]:
-    """Why the month's cut-off moved back to ``moved_to``, in Indonesian and English."""
-    why_id, why_en = [], []
+def _moved_text(cal: ServiceCalendar, nominal: dt.date, moved_to: dt.date) -> Bilingual:
+    """Why the month's cut-off moved back to ``moved_to``."""
+    why: list[Bilingual] = []
     if nominal.weekday() >= 5:
         name = _DAY_NAMES[nominal.weekday()]
-        why_id.append(f"hari {name[0]}")
-        why_en.append(f"a {name[1]}")
+        why.append(Bilingual(f"hari {name.id}", f"a {name.en}"))
     names = cal.holiday_names(nominal)
     if names is not None:
-        why_id.append(f"hari libur ({names[0]})")
-        why_en.append(f"a holiday ({names[1]})")
+        why.append(Bilingual(f"hari libur ({names.id})", f"a holiday ({names.en})"))
     was, now = _long_date(nominal), _long_date(moved_to)
-    return (
-        f"Batas pengajuan ke BPJS, {was[0]}, jatuh pada {' dan '.join(why_id)}; batasnya "
-        f"menjadi hari kerja sebelumnya, {now[0]}.",
-        f"The cut-off for submission to BPJS, {was[1]}, falls on {' and '.join(why_en)}; it "
-        f"moves to the previous working day, {now[1]}.",
+    both = Bilingual(" dan ", " and ").join(why)
+    return Bilingual(
+        f"Batas pengajuan ke BPJS, {was.id}, jatuh pada {both.id}; batasnya "
+        f"menjadi hari kerja sebelumnya, {now.id}.",
+        f"The cut-off for submission to BPJS, {was.en}, falls on {both.en}; it "
+        f"moves to the previous working day, {now.en}.",
     )

@@ -27,6 +27,7 @@ from jknrules.engine.state import Work, reason
 from jknrules.errors import CaseError, diag
 from jknrules.language.case import Case, facts_of
 from jknrules.language.reader import CaseFacts
+from jknrules.language.text import Bilingual
 from jknrules.language.vocab import DOCUMENTS, OUTCOME_PRECEDENCE, DocumentId, Segment
 
 _RANK = {name: i for i, name in enumerate(OUTCOME_PRECEDENCE)}
@@ -37,6 +38,7 @@ _PROCEDURAL = ("documents.not_checked", "channel.closed", "documents.missing", "
 #: Outcomes whose reasons only make sense along the route (e.g. "attach this month's
 #: receipt"), dropped when a more binding outcome stops the case.
 _ALONG_THE_ROUTE = ("incomplete", "outside_intake_window")
+_CHOOSING_ROUTE = Bilingual("menentukan jalur layanan", "choosing the service route")
 
 
 def evaluate_compiled(policy: CompiledPolicy, case: Case | CaseFacts, *,
@@ -106,13 +108,12 @@ def evaluate_compiled(policy: CompiledPolicy, case: Case | CaseFacts, *,
 
 _ABSENT = object()
 #: shared by every result (never changed: a Result hands out copies)
-_NOT_CHECKED = Shared(reason(
-    "documents.not_checked",
+_NOT_CHECKED = Shared(reason("documents.not_checked", Bilingual(
     "Kasus tidak menyebut dokumen yang dibawa; daftar dokumen wajib ditampilkan, "
     "kelengkapan belum diperiksa.",
     "The case lists no documents brought; the required documents are shown, "
     "completeness is not checked.",
-))
+)))
 
 
 def _facts_phase(version: CVersion, work: Work) -> tuple[CService | None, list[dict[str, Any]]]:
@@ -202,14 +203,13 @@ def select_service(version: CVersion, work: Work
                 break
             return service, []
     if unknown:
-        work.unknown(unknown, "menentukan jalur layanan", "choosing the service route", None)
+        work.unknown(unknown, _CHOOSING_ROUTE, None)
     else:
         request = work.facts.get("request")
-        work.propose("not_covered", reason(
-            "route.not_covered",
+        work.propose("not_covered", reason("route.not_covered", Bilingual(
             f"Versi kebijakan ini tidak menetapkan layanan untuk permohonan '{request}'.",
             f"This policy version defines no route for the request '{request}'.",
-        ))
+        )))
     return None, possible
 
 
@@ -243,10 +243,9 @@ def _notices(service: CService, work: Work) -> None:
         if work.with_trace:
             work.note("notice", notice.key, value, notice.fields, notice.cite)
         if value:
-            r = reason(f"notice.{notice.id}", notice.message.id, notice.message.en,
-                       notice.cite)
+            r = reason(f"notice.{notice.id}", notice.message, notice.cite)
             if notice.assumption is not None:
-                r["assumption"] = {"id": notice.assumption.id, "en": notice.assumption.en}
+                r["assumption"] = notice.assumption.as_dict()
             work.propose("accepted", r)
 
 
@@ -256,11 +255,12 @@ def run_rules(service: CService, work: Work) -> None:
         if work.with_trace:
             work.note("rule", rule.key, value, rule.fields, rule.cite, outcome=rule.outcome)
         if value is None:
-            work.unknown(missing, f"aturan '{rule.id}'", f"rule '{rule.id}'", rule.cite)
+            work.unknown(missing, Bilingual(f"aturan '{rule.id}'", f"rule '{rule.id}'"),
+                         rule.cite)
         elif value:
-            r = reason(f"rule.{rule.id}", rule.message.id, rule.message.en, rule.cite)
+            r = reason(f"rule.{rule.id}", rule.message, rule.cite)
             if rule.assumption is not None:
-                r["assumption"] = {"id": rule.assumption.id, "en": rule.assumption.en}
+                r["assumption"] = rule.assumption.as_dict()
             work.propose(rule.outcome, r, rule.target_segment)
 
 
@@ -273,9 +273,9 @@ def requirements(service: CService, work: Work) -> list[dict[str, Any]]:
         else:
             value, missing = req.when(work.facts)
             if value is None:
-                work.unknown(
-                    missing, "menentukan apakah " + req.name_text[0] + " wajib",
-                    "deciding whether " + req.name_text[1] + " is required", req.cite)
+                work.unknown(missing, Bilingual(
+                    "menentukan apakah " + req.name_text.id + " wajib",
+                    "deciding whether " + req.name_text.en + " is required"), req.cite)
         if work.with_trace:
             work.note("document", req.key, value, req.fields, req.cite,
                       documents=list(req.documents))
@@ -286,12 +286,12 @@ def requirements(service: CService, work: Work) -> list[dict[str, Any]]:
             {"any_of": list(req.documents)} if req.any_of else {"id": req.documents[0]}
         )
         # the texts are the compiler's (compiler.requirement_texts): computed once per policy
-        item["name"] = {"id": req.name_text[0], "en": req.name_text[1]}
-        item["why"] = {"id": req.why_text[0], "en": req.why_text[1]}
+        item["name"] = req.name_text.as_dict()
+        item["why"] = req.why_text.as_dict()
         item["source"] = req.cite.text
         item["at"] = req.cite.at
         if req.assumption is not None:
-            item["assumption"] = {"id": req.assumption.id, "en": req.assumption.en}
+            item["assumption"] = req.assumption.as_dict()
         out.append(item)
     return out
 
@@ -313,13 +313,12 @@ def _missing(required: list[dict[str, Any]], brought: Sequence[str] | None,
             if item["source"] not in clauses:
                 clauses.append(item["source"])
     if missing and propose:
-        names_id = ", ".join(DOCUMENTS[d][0] for d in missing)
-        names_en = ", ".join(DOCUMENTS[d][1] for d in missing)
-        work.propose("incomplete", reason(
-            "documents.missing",
+        names_id = ", ".join(DOCUMENTS[d].id for d in missing)
+        names_en = ", ".join(DOCUMENTS[d].en for d in missing)
+        work.propose("incomplete", reason("documents.missing", Bilingual(
             f"Berkas belum lengkap, dikembalikan kepada pemohon. Kurang: {names_id}.",
             f"The file is incomplete and goes back to the applicant. Missing: {names_en}.",
-        ) | {"source": "; ".join(clauses), "documents": missing})
+        )) | {"source": "; ".join(clauses), "documents": missing})
     return missing
 
 

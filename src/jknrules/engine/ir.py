@@ -23,8 +23,8 @@ from jknrules.language.policy import (
     Source,
     SourceDocument,
     Step,
-    Text,
 )
+from jknrules.language.text import Bilingual
 from jknrules.language.vocab import RuleOutcome
 from jknrules.load.source import SourceText
 
@@ -59,11 +59,11 @@ class CRule:
     id: str
     outcome: RuleOutcome
     target_segment: str | None
-    message: Text
+    message: Bilingual
     cite: Citation
     when: Compiled
     fields: tuple[str, ...]
-    assumption: Text | None
+    assumption: Bilingual | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,14 +72,14 @@ class CRequirement:
     documents: tuple[str, ...]
     any_of: bool
     when: Compiled | None
-    condition_text: tuple[str, str] | None
+    condition_text: Bilingual | None
     fields: tuple[str, ...]
-    why: Text | None
+    why: Bilingual | None
     cite: Citation
-    assumption: Text | None
-    #: precomputed texts of the result's item: ``name`` (id, en) and ``why`` (id, en)
-    name_text: tuple[str, str] = ("", "")
-    why_text: tuple[str, str] = ("", "")
+    assumption: Bilingual | None
+    #: precomputed texts of the result's item: ``name`` and ``why``
+    name_text: Bilingual = Bilingual.same("")
+    why_text: Bilingual = Bilingual.same("")
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,9 +102,9 @@ class CNotice:
     id: str
     when: Compiled | None
     fields: tuple[str, ...]
-    message: Text
+    message: Bilingual
     cite: Citation
-    assumption: Text | None
+    assumption: Bilingual | None
 
 
 @dataclass(frozen=True, slots=True)

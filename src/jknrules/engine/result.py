@@ -20,17 +20,12 @@ import json
 from json.encoder import encode_basestring
 from typing import Any, Literal, NotRequired, TypedDict, cast
 
+# the JSON form of jknrules.language.text.Bilingual: ``{"id": …, "en": …}``
+from jknrules.language.text import BilingualText as BilingualText
 from jknrules.language.vocab import ChannelId, DocumentId, Outcome, RegencyId, RouteId, Segment
 
 #: What a trace entry is about (``trace[*].kind``).
 TraceKind = Literal["route", "rule", "document", "notice", "channel", "window", "cutoff"]
-
-
-class BilingualText(TypedDict):
-    """A text in Bahasa Indonesia (``id``) and English (``en``)."""
-
-    id: str
-    en: str
 
 
 class PolicyRef(TypedDict):

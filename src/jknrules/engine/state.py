@@ -12,6 +12,7 @@ from typing import Any
 
 from jknrules.engine.ir import Citation
 from jknrules.language.fields import CASE_FIELDS
+from jknrules.language.text import Bilingual
 from jknrules.language.vocab import Outcome
 
 
@@ -24,16 +25,17 @@ class Work:
     candidates: list[tuple[Outcome, str | None, dict[str, Any]]] = field(default_factory=list)
     trace: list[dict[str, Any]] = field(default_factory=list)
 
-    unknowns: dict[tuple[str, ...], list[tuple[str, str, Citation | None]]] = field(
+    unknowns: dict[tuple[str, ...], list[tuple[Bilingual, Citation | None]]] = field(
         default_factory=dict)
 
     def propose(self, outcome: Outcome, reason: dict[str, Any], segment: str | None = None) -> None:
         self.candidates.append((outcome, segment, reason))
 
-    def unknown(self, fields: frozenset[str] | set[str], what_id: str, what_en: str,
+    def unknown(self, fields: frozenset[str] | set[str], what: Bilingual,
                 cite: Citation | None) -> None:
-        """A decision needs facts the case lacks; one reason per set of missing fields."""
-        self.unknowns.setdefault(tuple(sorted(fields)), []).append((what_id, what_en, cite))
+        """A decision (``what``) needs facts the case lacks; one reason per set of missing
+        fields."""
+        self.unknowns.setdefault(tuple(sorted(fields)), []).append((what, cite))
 
     def settle_unknowns(self) -> None:
         for names, uses in self.unknowns.items():
@@ -61,8 +63,8 @@ def _json_value(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
-def reason(code: str, msg_id: str, msg_en: str, cite: Citation | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {"code": code, "message": {"id": msg_id, "en": msg_en}}
+def reason(code: str, message: Bilingual, cite: Citation | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"code": code, "message": message.as_dict()}
     out["source"] = cite.text if cite else None
     if cite is not None and cite.at:
         out["at"] = cite.at
@@ -70,19 +72,18 @@ def reason(code: str, msg_id: str, msg_en: str, cite: Citation | None = None) ->
 
 
 def unknown_reason(names: tuple[str, ...],
-                    uses: list[tuple[str, str, Citation | None]]) -> dict[str, Any]:
+                    uses: list[tuple[Bilingual, Citation | None]]) -> dict[str, Any]:
     desc_id = ", ".join(f"{f} ({CASE_FIELDS[f].description_id})" for f in names)
     desc_en = ", ".join(f"{f} ({CASE_FIELDS[f].description_en})" for f in names)
-    what_id = "; ".join(dict.fromkeys(u[0] for u in uses))
-    what_en = "; ".join(dict.fromkeys(u[1] for u in uses))
-    sources = list(dict.fromkeys(u[2].text for u in uses if u[2] is not None))
-    out = reason(
-        "fact.missing",
+    what_id = "; ".join(dict.fromkeys(u[0].id for u in uses))
+    what_en = "; ".join(dict.fromkeys(u[0].en for u in uses))
+    sources = list(dict.fromkeys(u[1].text for u in uses if u[1] is not None))
+    out = reason("fact.missing", Bilingual(
         f"Data {desc_id} diperlukan untuk {what_id} tetapi tidak diisi; petugas memutuskan.",
         f"{desc_en} is needed for {what_en} but the case does not give it; an officer decides.",
-    ) | {"fields": list(names)}
+    )) | {"fields": list(names)}
     out["source"] = "; ".join(sources) if sources else None
-    ats = [u[2].at for u in uses if u[2] is not None and u[2].at]
+    ats = [u[1].at for u in uses if u[1] is not None and u[1].at]
     if ats:
         out["at"] = ats[0]
     return out

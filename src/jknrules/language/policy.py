@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from jknrules.language.checks import CalendarDate, invalid
 from jknrules.language.fields import INT_LIMIT
 from jknrules.language.policy_help import add_help
+from jknrules.language.text import Bilingual, BilingualSchema
 from jknrules.language.vocab import ChannelId, DocumentId, RegencyId, RouteId, RuleOutcome, Segment
 
 HOURS_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
@@ -45,15 +46,17 @@ PATTERN_WORDS: dict[str, tuple[str, str]] = {
                        'write the BPS code as 4 digits in quotes, e.g. "5107"'),
 }
 
+
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=add_help)
 
 
-class Text(Frozen):
-    """A message in Bahasa Indonesia with its English translation."""
-
-    id: str = Field(title="Bahasa Indonesia", min_length=1)
-    en: str = Field(title="English", min_length=1)
+#: A message of the policy to people: a :class:`Bilingual` whose texts are not empty
+#: (the ``Text`` definition of the policy schema, with hover help).
+Text = Annotated[Bilingual, BilingualSchema(
+    "Text", "A message in Bahasa Indonesia with its English translation.", min_length=1,
+    help_id="Teks dalam Bahasa Indonesia. / Indonesian text.",
+    help_en="Terjemahan bahasa Inggris. / English translation.")]
 
 
 class Source(Frozen):

@@ -95,8 +95,6 @@ FIELD_HELP: dict[str, str] = {
     "Notice.source": "Butir dokumen yang menjadi dasar. / The clause it rests on.",
     "Notice.assumption": "Asumsi, bila dokumen diam. / Assumption, where the document is silent.",
     "Condition.equals": "Kolom sama dengan nilai ini. / The field equals this value.",
-    "Text.id": "Teks dalam Bahasa Indonesia. / Indonesian text.",
-    "Text.en": "Terjemahan bahasa Inggris. / English translation.",
 }
 for _kind in ("ResponseTime", "Activation"):
     FIELD_HELP.update({

@@ -10,16 +10,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from jknrules.language.text import Bilingual
 from jknrules.language.vocab import ChannelId, DocumentId, Outcome, RouteId, Segment
 
 
 class _M(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class Bilingual(_M):
-    id: str = Field(title="Bahasa Indonesia")
-    en: str = Field(title="English")
 
 
 class PolicyRef(_M):

@@ -10,6 +10,7 @@ signed documents (``07.30``).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 from jknrules.errors import Diagnostic
 from jknrules.language.checks import BILINGUAL_ERROR
 from jknrules.language.policy import HOURS_PATTERN, PATTERN_WORDS
+from jknrules.language.text import Bilingual
 from jknrules.language.vocab import DOCUMENTS
 from jknrules.load.source import SourceText
 
@@ -224,7 +226,7 @@ def _closest_value(value: str, choices: list[str]) -> tuple[str, str]:
     if set(choices) <= set(DOCUMENTS):
         words = [w for w in re.split(r"[\s_\-]+", value.lower()) if len(w) > 2]
         named = [doc for doc in choices
-                 if words and all(w in DOCUMENTS[doc][0].lower() for w in words)]
+                 if words and all(w in DOCUMENTS[doc].id.lower() for w in words)]
         close = named if len(named) == 1 else []
     if not close:
         close = sorted(get_close_matches(value, choices, n=3),
@@ -333,6 +335,8 @@ def _sibling_fields(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[
         current = _model_in(field.annotation)
         if current is None:
             return []
+        if current is Bilingual:  # a text in both languages: its two keys
+            return [f.name for f in dataclasses.fields(Bilingual)]
     return [f.alias or name for name, f in current.model_fields.items()]
 
 
@@ -343,8 +347,8 @@ def _field_by_name(model: type[BaseModel], name: str) -> Any:
     return None
 
 
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+def _model_in(annotation: Any) -> type[BaseModel] | type[Bilingual] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel | Bilingual):
         return annotation
     for arg in getattr(annotation, "__args__", ()) or ():
         found = _model_in(arg)

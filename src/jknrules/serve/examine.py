@@ -72,7 +72,7 @@ def examine(text: str, name: str) -> Examination:
         diagnostics, total = exc.diagnostics, exc.total
     else:
         findings = check_policy(compile_policy(loaded))
-        findings.sort(key=lambda f: (f.regency, f.version, _at_line(f), f.message_en))
+        findings.sort(key=lambda f: (f.regency, f.version, _at_line(f), f.message.en))
     return Examination(
         name, text, diagnostics,
         tuple(f for f in findings if f.blocking), tuple(f for f in findings if not f.blocking),

@@ -149,7 +149,7 @@ def build_form(values: FormData, say: Say, regencies: Sequence[str], zone_labels
     label, other = _label(docs, say)
     documents = Input(
         "documents", "documents", label, other,
-        tuple(Choice(d, say.pick(names)) for d, names in DOCUMENTS.items()),
+        tuple(Choice(d, names.pick(say.lang)) for d, names in DOCUMENTS.items()),
         values=tuple(values.get("documents", ())), errors=tuple(by_input.get("documents", ())))
     out = [Group(*_titles(part, say), tuple(items)) for part, items in groups.items() if items]
     out.append(Group(say("docs.mode"), say.alt("docs.mode"), (documents,)))

@@ -45,7 +45,7 @@ def _validate(text: str, file: str) -> dict[str, Any]:
                 "diagnostics": [d.to_json() for d in exc.diagnostics],
                 "findings": [], "acknowledged": []}
     findings = check_policy(compile_policy(loaded))
-    findings.sort(key=lambda f: (not f.blocking, f.regency, f.version, f.at, f.message_en))
+    findings.sort(key=lambda f: (not f.blocking, f.regency, f.version, f.at, f.message.en))
     return {"valid": True, "file": file, "regency": loaded.policy.regency, "diagnostics": [],
             "findings": [f.to_json() for f in findings if f.blocking],
             "acknowledged": [f.to_json() for f in findings if not f.blocking]}

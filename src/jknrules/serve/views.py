@@ -14,6 +14,7 @@ from typing import Literal
 
 from jknrules.audit.wording import SEGMENT_NAMES, ZONES
 from jknrules.engine.result import Result
+from jknrules.language.text import Bilingual
 from jknrules.language.vocab import CHANNEL_LABELS, DEADLINE_LABELS, DOCUMENTS, OUTCOME_LABELS
 from jknrules.serve.words import MONTHS, WEEKDAYS, Say
 
@@ -76,9 +77,11 @@ class Decision:
     decision_id: str = ""  # the record's id, when the server records decisions (--record)
 
 
+_NO_CHANNEL = Bilingual.same("")
+
+
 def decision(result: Result, time_zone: str, say: Say, decision_id: str = "") -> Decision:
     lang = say.lang
-    i = 0 if lang == "id" else 1
     zone = ZONES.get(time_zone, time_zone)
     missing_ids = result.missing_documents
     checked = missing_ids is not None
@@ -93,7 +96,7 @@ def decision(result: Result, time_zone: str, say: Say, decision_id: str = "") ->
             assumption=item["assumption"][lang_key(lang)] if "assumption" in item else ""))
     route = result.route
     deadlines = tuple(
-        DeadlineLine(key, DEADLINE_LABELS[key][i], when_in_words(value, zone, lang), value)
+        DeadlineLine(key, DEADLINE_LABELS[key].pick(lang), when_in_words(value, zone, lang), value)
         for key, value in result.deadlines.items() if isinstance(value, str))
     reasons = tuple(
         ReasonLine(r["code"], r["message"][lang_key(lang)],
@@ -103,20 +106,21 @@ def decision(result: Result, time_zone: str, say: Say, decision_id: str = "") ->
     p = result.policy
     return Decision(
         outcome=result.outcome,
-        outcome_label=OUTCOME_LABELS[result.outcome][i],
-        outcome_other=OUTCOME_LABELS[result.outcome][1 - i],
+        outcome_label=OUTCOME_LABELS[result.outcome].pick(lang),
+        outcome_other=OUTCOME_LABELS[result.outcome].pick(say.other),
         segment=SEGMENT_NAMES.get(result.target_segment or "", "") if result.target_segment
         and result.target_segment != "none" else "",
         route_name=route["name"] if route else "",
         route_id=route["id"] if route else "",
         office=route["office"] if route else "",
-        channel=CHANNEL_LABELS.get(route.get("channel") or "", ("", ""))[i] if route else "",
+        channel=CHANNEL_LABELS.get(route.get("channel") or "", _NO_CHANNEL).pick(lang)
+        if route else "",
         route_source=route["source"] if route else "",
         steps=tuple(StepLine(s["actor"], s["action"], s["minutes"])
                     for s in (route["steps"] if route else [])),
         documents=tuple(documents),
         checked=checked,
-        missing=tuple(DOCUMENTS[d][i] for d in (missing_ids or [])),
+        missing=tuple(DOCUMENTS[d].pick(lang) for d in (missing_ids or [])),
         deadlines=deadlines,
         reasons=reasons,
         policy=f"{p['regency']} @ {p['effective_from']} — {p['document']}",

@@ -18,9 +18,9 @@ from jknrules.audit.diff.model import Change
 from jknrules.audit.diff.parts import Pair, same_document, side
 from jknrules.audit.diff.steps import compare_steps, steps_text
 from jknrules.audit.versions import ServiceView
-from jknrules.audit.wording import Words
 from jknrules.engine.ir import CChannel, Citation
-from jknrules.language.policy import Channel, Text
+from jknrules.language.policy import Channel
+from jknrules.language.text import Bilingual
 
 #: a channel on one side: (model, compiled, time zone, index in the service's list)
 Entry = tuple[Channel, CChannel, str, int]
@@ -30,8 +30,8 @@ def compare_channels(out: list[Change], a: ServiceView, b: ServiceView) -> None:
     """Append the changes of the channels from service ``a`` to ``b`` (the same route)."""
     same_doc = same_document(a, b)
     ca, cb = _entries(a), _entries(b)
-    values: dict[str, Callable[[Any], Words]] = {
-        "name": lambda e: w.same(e[0].name),
+    values: dict[str, Callable[[Any], Bilingual]] = {
+        "name": lambda e: Bilingual.same(e[0].name),
         "hours": lambda e: w.hours(e[0].hours, e[2]),
         "office": _office,
         "members": lambda e: w.members(e[0].members, "\n"),
@@ -42,7 +42,7 @@ def compare_channels(out: list[Change], a: ServiceView, b: ServiceView) -> None:
     }
     for cid in sorted(set(ca) | set(cb)):
         pair = Pair(out, "channel", a.route, f"channels/{cid}",
-                    Words(f"Kanal {cid}", f"Channel {cid}"), same_doc)
+                    Bilingual(f"Kanal {cid}", f"Channel {cid}"), same_doc)
         x, y = ca.get(cid), cb.get(cid)
         if x is None or y is None:
             e = x if x is not None else cb[cid]
@@ -51,8 +51,8 @@ def compare_channels(out: list[Change], a: ServiceView, b: ServiceView) -> None:
         pair.fields(x, y, values, _cite, keys, detail={"members": _members_delta})
         compare_steps(out, a, b, x[0].steps, y[0].steps, ("channels", x[3], "steps"),
                       ("channels", y[3], "steps"), area="channel", item=f"channels/{cid}/steps",
-                      label=Words(f"Kanal {cid} — langkah", f"Channel {cid} — step"),
-                      whole=Words(f"Kanal {cid} — prosedur", f"Channel {cid} — procedure"))
+                      label=Bilingual(f"Kanal {cid} — langkah", f"Channel {cid} — step"),
+                      whole=Bilingual(f"Kanal {cid} — prosedur", f"Channel {cid} — procedure"))
 
 
 def _entries(view: ServiceView) -> dict[str, Entry]:
@@ -61,40 +61,42 @@ def _entries(view: ServiceView) -> dict[str, Entry]:
             enumerate(zip(view.model.channels, view.compiled.channels, strict=True))}
 
 
-def _cite(entry: Entry) -> tuple[Citation | None, Text | None]:
+def _cite(entry: Entry) -> tuple[Citation | None, Bilingual | None]:
     return entry[1].cite, entry[0].assumption
 
 
-def _office(entry: Entry) -> Words:
+def _office(entry: Entry) -> Bilingual:
     channel, compiled = entry[0], entry[1]
     if channel.office is None:
-        return Words("- (kantor layanan)", "- (the service's office)")
-    return w.same(f"{channel.office}: {compiled.office}")
+        return Bilingual("- (kantor layanan)", "- (the service's office)")
+    return Bilingual.same(f"{channel.office}: {compiled.office}")
 
 
 def _names(channel: Channel) -> list[str]:
     return [" ".join(n.split()) for n in channel.members]
 
 
-def _members_delta(old: Entry, new: Entry) -> Words:
+def _members_delta(old: Entry, new: Entry) -> Bilingual:
     """' (ditambah: X; dihapus: Y)': who came and who went, in the documents' order."""
     a, b = _names(old[0]), _names(new[0])
     came, went = [n for n in b if n not in a], [n for n in a if n not in b]
-    parts = ([Words(f"ditambah: {'; '.join(came)}", f"added: {'; '.join(came)}")] if came
-             else []) + ([Words(f"dihapus: {'; '.join(went)}", f"removed: {'; '.join(went)}")]
+    parts = ([Bilingual(f"ditambah: {'; '.join(came)}", f"added: {'; '.join(came)}")] if came
+             else []) + ([Bilingual(f"dihapus: {'; '.join(went)}", f"removed: {'; '.join(went)}")]
                          if went else [])
-    return w.same(" (") + w.join(parts, w.same("; ")) + w.same(")") if parts else w.same("")
+    if not parts:
+        return Bilingual.same("")
+    return Bilingual.same(" (") + Bilingual.same("; ").join(parts) + Bilingual.same(")")
 
 
-def _whole(entry: Entry) -> Words:
+def _whole(entry: Entry) -> Bilingual:
     """An added or removed channel: its hours, office, members and own steps, one a line."""
     channel, compiled, zone, _ = entry
-    lines = [w.same(channel.name + ": ") + w.hours(channel.hours, zone)]
+    lines = [Bilingual.same(channel.name + ": ") + w.hours(channel.hours, zone)]
     if compiled.office is not None:
-        lines.append(Words("Kantor: ", "Office: ") + w.same(compiled.office))
+        lines.append(Bilingual("Kantor: ", "Office: ") + Bilingual.same(compiled.office))
     if channel.members:
-        lines.append(Words("Anggota: ", "Members: ") + w.members(channel.members))
+        lines.append(Bilingual("Anggota: ", "Members: ") + w.members(channel.members))
     if channel.steps:
-        lines.append(Words("Prosedur kanal ini:", "Procedure on this channel:"))
+        lines.append(Bilingual("Prosedur kanal ini:", "Procedure on this channel:"))
         lines += steps_text(channel.steps)
-    return w.join(lines, w.same("\n"))
+    return Bilingual.same("\n").join(lines)

@@ -32,10 +32,10 @@ from jknrules.audit.diff.notices import compare_notices
 from jknrules.audit.diff.parts import Pair, canonical, change, compare_services, order, side, summarize
 from jknrules.audit.diff.steps import compare_steps
 from jknrules.audit.versions import Operand, ServiceView, Snapshot
-from jknrules.audit.wording import Words
 from jknrules.engine.ir import Citation
 from jknrules.errors import JknrulesError, diag
 from jknrules.language.policy import Assumption, Office, Policy, SourceDocument
+from jknrules.language.text import Bilingual
 from jknrules.language.vocab import ROUTES
 
 # --- policy level -----------------------------------------------------------------
@@ -45,11 +45,11 @@ def compare_policy(old: Policy, new: Policy) -> list[Change]:
     for name in ("name", "bps_code", "time_zone"):
         a, b = getattr(old, name), getattr(new, name)
         if a != b:
-            out.append(change("changed", "policy", None, name, w.same(name),
-                               side(w.same(str(a))), side(w.same(str(b))), name))
+            out.append(change("changed", "policy", None, name, Bilingual.same(name),
+                               side(Bilingual.same(str(a))), side(Bilingual.same(str(b))), name))
     for key in sorted(set(old.offices) | set(new.offices)):
         a, b = old.offices.get(key), new.offices.get(key)
-        title = Words(f"Kantor {key}", f"Office {key}")
+        title = Bilingual(f"Kantor {key}", f"Office {key}")
         if a is None or b is None or a != b:
             kind = "added" if a is None else "removed" if b is None else "changed"
             out.append(change(kind, "office", None, f"offices/{key}", title,
@@ -62,14 +62,14 @@ def compare_policy(old: Policy, new: Policy) -> list[Change]:
             kind = "added" if a2 is None else "removed" if b2 is None else "changed"
             out.append(change(
                 kind, "closed_day", None, f"closed_days/{day}",
-                Words(f"Hari tutup {day}", f"Closed day {day}"),
-                side(w.same(a2.reason), Citation(a2.source, "")) if a2 else None,
-                side(w.same(b2.reason), Citation(b2.source, "")) if b2 else None))
+                Bilingual(f"Hari tutup {day}", f"Closed day {day}"),
+                side(Bilingual.same(a2.reason), Citation(a2.source, "")) if a2 else None,
+                side(Bilingual.same(b2.reason), Citation(b2.source, "")) if b2 else None))
     return sorted(out, key=order)
 
 
-def _office(office: Office) -> Words:
-    return w.same(office.name + (f", {office.address}" if office.address else ""))
+def _office(office: Office) -> Bilingual:
+    return Bilingual.same(office.name + (f", {office.address}" if office.address else ""))
 
 
 def _doc_cite(doc: SourceDocument, at: str) -> Citation:
@@ -78,8 +78,8 @@ def _doc_cite(doc: SourceDocument, at: str) -> Citation:
     return Citation(f"{doc.short_title or doc.title}{date}", at)
 
 
-def _doc_field(doc: SourceDocument, name: str) -> Words:
-    return w.signatory(doc) if name == "signed_by" else w.same(str(getattr(doc, name) or "-"))
+def _doc_field(doc: SourceDocument, name: str) -> Bilingual:
+    return w.signatory(doc) if name == "signed_by" else Bilingual.same(str(getattr(doc, name) or "-"))
 
 
 # --- a version against another ------------------------------------------------------
@@ -97,9 +97,9 @@ def compare(old: Snapshot | None, new: Snapshot | None) -> list[Change]:
         elif a is not None or b is not None:
             s = a or b
             assert s is not None
-            title = Words(f"Layanan {route}", f"Service {route}")
-            text = w.same(s.model.title + " — ") + Words("segmen tujuan ", "target segment ") \
-                + w.segment(s.model.target_segment) + w.same(f"; {s.compiled.office}")
+            title = Bilingual(f"Layanan {route}", f"Service {route}")
+            text = Bilingual.same(s.model.title + " — ") + Bilingual("segmen tujuan ", "target segment ") \
+                + w.segment(s.model.target_segment) + Bilingual.same(f"; {s.compiled.office}")
             pair = Pair(out, "service", route, "service", title, False)
             (pair.removed if b is None else pair.added)(side(text, s.compiled.cite))
     _gaps(out, old, new)
@@ -163,15 +163,15 @@ def _same_note(x: _Note, y: _Note) -> bool:
                                                              _norm(b.note.en))
 
 
-def _note_text(e: _Note) -> Words:
+def _note_text(e: _Note) -> Bilingual:
     n = e[0]
-    return Words(f"{n.about}: {n.note.id}", f"{n.about}: {n.note.en}")
+    return Bilingual(f"{n.about}: {n.note.id}", f"{n.about}: {n.note.en}")
 
 
 def _note_pair(out: list[Change], e: _Note, same_doc: bool = True) -> Pair:
     about = e[0].about
     return Pair(out, "version_assumption", None, f"version_assumptions/{about}",
-                Words(f"Asumsi versi tentang {about}", f"Version assumption about {about}"),
+                Bilingual(f"Asumsi versi tentang {about}", f"Version assumption about {about}"),
                 same_doc)
 
 
@@ -191,7 +191,7 @@ def _gaps(out: list[Change], old: Snapshot | None, new: Snapshot | None) -> None
             span = snap.source.loaded.source.span(("versions", snap.index, "acknowledged_gaps", i))
             cite = Citation.of(gap.source, next(iter(version.documents)), version.documents, span)
             found[(canonical(gap.when), gap.note.id, gap.note.en)] = side(
-                Words("bila ", "when ") + cond + Words(f": {gap.note.id}", f": {gap.note.en}"),
+                Bilingual("bila ", "when ") + cond + Bilingual(f": {gap.note.id}", f": {gap.note.en}"),
                 cite)
         return found
 
@@ -199,7 +199,7 @@ def _gaps(out: list[Change], old: Snapshot | None, new: Snapshot | None) -> None
     for key in sorted(set(ga) ^ set(gb)):
         side_ = ga.get(key) or gb[key]
         pair = Pair(out, "acknowledged_gap", None, f"acknowledged_gaps/{side_.text.id}",
-                     Words("Celah yang diakui", "Acknowledged gap"), True)
+                     Bilingual("Celah yang diakui", "Acknowledged gap"), True)
         if key in ga:
             pair.removed(ga[key])
         else:
@@ -210,15 +210,15 @@ def _documents(out: list[Change], old: dict[str, tuple[SourceDocument, str]],
                new: dict[str, tuple[SourceDocument, str]]) -> None:
     for key in sorted(set(old) | set(new)):
         a, b = old.get(key), new.get(key)
-        title = Words(f"Dokumen {key}", f"Document {key}")
+        title = Bilingual(f"Dokumen {key}", f"Document {key}")
         pair = Pair(out, "document", None, f"documents/{key}", title, True)
         if a is None or b is None:
             doc, at = old[key] if a is not None else new[key]
             lines = [w.document(doc)]
             if doc.legal_basis:
-                lines.append(Words("Dasar hukum:", "Legal basis:"))
-                lines += [w.same(f"({i}) {law}") for i, law in enumerate(doc.legal_basis, 1)]
-            (pair.added if a is None else pair.removed)(side(w.join(lines, w.same("\n")),
+                lines.append(Bilingual("Dasar hukum:", "Legal basis:"))
+                lines += [Bilingual.same(f"({i}) {law}") for i, law in enumerate(doc.legal_basis, 1)]
+            (pair.added if a is None else pair.removed)(side(Bilingual.same("\n").join(lines),
                                                              _doc_cite(doc, at)))
             continue
         (da, at_a), (db, at_b) = a, b
@@ -227,18 +227,18 @@ def _documents(out: list[Change], old: dict[str, tuple[SourceDocument, str]],
             va, vb = getattr(da, name), getattr(db, name)
             if va != vb:
                 out.append(change("changed", "document", None, f"documents/{key}",
-                                   title + w.same(f" — {name}"),
+                                   title + Bilingual.same(f" — {name}"),
                                    side(_doc_field(da, name), _doc_cite(da, at_a)),
                                    side(_doc_field(db, name), _doc_cite(db, at_b)), name))
         laws_a = {" ".join(x.split()): x for x in da.legal_basis}
         laws_b = {" ".join(x.split()): x for x in db.legal_basis}
         for law in sorted(set(laws_a) ^ set(laws_b)):
             lp = Pair(out, "legal_basis", None, f"documents/{key}/legal_basis/{law}",
-                       Words(f"Dasar hukum {key}", f"Legal basis of {key}"), True)
+                       Bilingual(f"Dasar hukum {key}", f"Legal basis of {key}"), True)
             if law in laws_a:
-                lp.removed(side(w.same(law), _doc_cite(da, at_a)))
+                lp.removed(side(Bilingual.same(law), _doc_cite(da, at_a)))
             else:
-                lp.added(side(w.same(law), _doc_cite(db, at_b)))
+                lp.added(side(Bilingual.same(law), _doc_cite(db, at_b)))
 
 
 # --- the report ---------------------------------------------------------------------

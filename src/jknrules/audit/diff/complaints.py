@@ -15,9 +15,9 @@ from jknrules.audit import wording as w
 from jknrules.audit.diff.model import Change
 from jknrules.audit.diff.parts import Pair, same_document, side
 from jknrules.audit.versions import ServiceView
-from jknrules.audit.wording import Words
 from jknrules.engine.ir import Citation
-from jknrules.language.policy import ComplaintChannel, Text
+from jknrules.language.policy import ComplaintChannel
+from jknrules.language.text import Bilingual
 
 Entry = tuple[ComplaintChannel, Citation]
 
@@ -34,9 +34,9 @@ def compare_complaints(out: list[Change], a: ServiceView, b: ServiceView) -> Non
                 olds.remove(x)
                 news.remove(y)
                 matched.append((x, y))
-    values: dict[str, Callable[[Any], Words]] = {
-        "value": lambda e: w.same(e[0].value),
-        "label": lambda e: w.same(e[0].label),
+    values: dict[str, Callable[[Any], Bilingual]] = {
+        "value": lambda e: Bilingual.same(e[0].value),
+        "label": lambda e: Bilingual.same(e[0].label),
         "note": lambda e: _note(e[0].note),
     }
     for x, y in matched:
@@ -65,15 +65,15 @@ def _by_value(entry: Entry) -> tuple[str, str]:
     return entry[0].kind, _norm(entry[0].value)
 
 
-def _cite(entry: Entry) -> tuple[Citation | None, Text | None]:
+def _cite(entry: Entry) -> tuple[Citation | None, Bilingual | None]:
     return entry[1], entry[0].assumption
 
 
-def _note(note: Text | None) -> Words:
-    return w.same("-") if note is None else Words(note.id, note.en)
+def _note(note: Bilingual | None) -> Bilingual:
+    return Bilingual.same("-") if note is None else note
 
 
 def _pair(out: list[Change], route: str, ch: ComplaintChannel, same_doc: bool) -> Pair:
     label = _norm(ch.label)
-    title = Words(f"Kanal pengaduan: {label}", f"Complaint channel: {label}")
+    title = Bilingual(f"Kanal pengaduan: {label}", f"Complaint channel: {label}")
     return Pair(out, "complaint", route, f"complaints/{ch.kind}/{label}", title, same_doc)

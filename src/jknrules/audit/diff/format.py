@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from itertools import groupby
 
-from jknrules.audit.diff.model import Bilingual, Change, Comparison, DiffReport, Impact, Side, VersionRef
+from jknrules.audit.diff.model import Change, Comparison, DiffReport, Impact, Side, VersionRef
 from jknrules.audit.wording import md_escape
+from jknrules.language.text import Bilingual
 
 AREA_TITLES = {
     "policy": ("Kebijakan", "Policy"),

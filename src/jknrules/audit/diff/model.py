@@ -9,9 +9,11 @@ inputs give byte-identical JSON.
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from jknrules.language.text import Bilingual, BilingualSchema
 
 FORMAT = "jknrules.diff/1"
 
@@ -30,22 +32,20 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Bilingual(_Frozen):
-    """A statement in Bahasa Indonesia and English."""
-
-    id: str = Field(title="Bahasa Indonesia")
-    en: str = Field(title="English")
+#: A statement in both languages (:class:`Bilingual`, described as the diff report's own).
+Statement = Annotated[Bilingual, BilingualSchema(
+    description="A statement in Bahasa Indonesia and English.")]
 
 
 class Side(_Frozen):
     """One side (before or after) of a change: the rule in words and its source."""
 
-    text: Bilingual = Field(title="Isi", description="The element on this side, in words.")
+    text: Statement = Field(title="Isi", description="The element on this side, in words.")
     source: str | None = Field(
         title="Sumber", description="Citation: 'document (date), clause'; null for metadata.")
     at: str | None = Field(
         title="Letak", description="file:line:column of the element in the policy file.")
-    assumption: Bilingual | None = Field(
+    assumption: Statement | None = Field(
         None, title="Asumsi", description="The policy's assumption note on this element.")
 
 
@@ -57,7 +57,7 @@ class Change(_Frozen):
     route: str | None = Field(title="Layanan", description="Route id; null for policy-level.")
     item: str = Field(title="Unsur", description="Stable key, e.g. 'rules/desil_6_10'.")
     field: str | None = Field(None, title="Atribut", description="The field that changed.")
-    title: Bilingual = Field(title="Judul", description="What changed, in words.")
+    title: Statement = Field(title="Judul", description="What changed, in words.")
     old: Side | None = Field(title="Sebelum")
     new: Side | None = Field(title="Sesudah")
 

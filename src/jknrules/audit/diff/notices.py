@@ -12,7 +12,7 @@ from jknrules.audit import wording as w
 from jknrules.audit.diff.model import Change
 from jknrules.audit.diff.parts import Pair, same_document, side, when_words
 from jknrules.audit.versions import ServiceView
-from jknrules.audit.wording import Words
+from jknrules.language.text import Bilingual
 
 
 def compare_notices(out: list[Change], a: ServiceView, b: ServiceView) -> None:
@@ -23,7 +23,7 @@ def compare_notices(out: list[Change], a: ServiceView, b: ServiceView) -> None:
     words, key = when_words(lambda p: p[0].when)
     for nid in sorted(set(na) | set(nb)):
         pair = Pair(out, "notice", a.route, f"notices/{nid}",
-                    Words(f"Pemberitahuan {nid}", f"Notice {nid}"), same_doc)
+                    Bilingual(f"Pemberitahuan {nid}", f"Notice {nid}"), same_doc)
         x, y = na.get(nid), nb.get(nid)
         if x is None or y is None:
             n, c = x if x is not None else nb[nid]
@@ -31,5 +31,5 @@ def compare_notices(out: list[Change], a: ServiceView, b: ServiceView) -> None:
             continue
         pair.fields(x, y, {
             "when": words,
-            "message": lambda p: Words(p[0].message.id, p[0].message.en),
+            "message": lambda p: Bilingual(p[0].message.id, p[0].message.en),
         }, lambda p: (p[1].cite, p[0].assumption), {"when": key})

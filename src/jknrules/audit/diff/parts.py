@@ -15,11 +15,11 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from jknrules.audit import wording as w
-from jknrules.audit.diff.model import AREAS, Bilingual, Change, Side, Summary
+from jknrules.audit.diff.model import AREAS, Change, Side, Summary
 from jknrules.audit.versions import ServiceView
-from jknrules.audit.wording import Words
 from jknrules.engine.ir import Citation
-from jknrules.language.policy import Condition, Text
+from jknrules.language.policy import Condition
+from jknrules.language.text import Bilingual
 from jknrules.language.vocab import ROUTES
 
 _ROUTE_ORDER = {r: i + 1 for i, r in enumerate(ROUTES)}
@@ -52,24 +52,19 @@ def _canon(cond: Condition | None) -> Any:
 
 # --- building changes -------------------------------------------------------------
 
-def _bi(words: Words) -> Bilingual:
-    return Bilingual(id=words.id, en=words.en)
-
-
-def side(words: Words, cite: Citation | None = None, assumption: Text | None = None,
+def side(words: Bilingual, cite: Citation | None = None, assumption: Bilingual | None = None,
          at: str | None = None) -> Side:
     return Side(
-        text=_bi(words), source=cite.text if cite else None,
-        at=(cite.at if cite else at) or None,
-        assumption=Bilingual(id=assumption.id, en=assumption.en) if assumption else None,
+        text=words, source=cite.text if cite else None,
+        at=(cite.at if cite else at) or None, assumption=assumption,
     )
 
 
-def change(kind: str, area: str, route: str | None, item: str, title: Words,
+def change(kind: str, area: str, route: str | None, item: str, title: Bilingual,
             old: Side | None, new: Side | None, field: str | None = None) -> Change:
     return Change.model_validate({
         "kind": kind, "area": area, "route": route, "item": item, "field": field,
-        "title": _bi(title), "old": old, "new": new,
+        "title": title, "old": old, "new": new,
     })
 
 
@@ -86,15 +81,15 @@ def summarize(changes: Iterable[Change]) -> Summary:
 
 
 _FIELD = {
-    "title": Words("nama", "name"), "document": Words("dokumen penetap", "defining document"),
-    "office": Words("kantor", "office"), "target_segment": Words("segmen", "segment"),
-    "when": Words("syarat", "condition"), "outcome": Words("hasil", "outcome"),
-    "message": Words("pesan", "message"), "why": Words("alasan", "reason"),
-    "name": Words("nama", "name"), "hours": Words("jam pelayanan", "service hours"),
-    "steps": Words("seluruh prosedur", "whole procedure"),
-    "source": Words("klausul sumber", "source clause"), "assumption": Words("asumsi", "assumption"),
-    "label": Words("label", "label"), "value": Words("nomor/alamat/akun", "number/address/handle"),
-    "note": Words("keterangan", "remark"), "members": Words("anggota", "members"),
+    "title": Bilingual("nama", "name"), "document": Bilingual("dokumen penetap", "defining document"),
+    "office": Bilingual("kantor", "office"), "target_segment": Bilingual("segmen", "segment"),
+    "when": Bilingual("syarat", "condition"), "outcome": Bilingual("hasil", "outcome"),
+    "message": Bilingual("pesan", "message"), "why": Bilingual("alasan", "reason"),
+    "name": Bilingual("nama", "name"), "hours": Bilingual("jam pelayanan", "service hours"),
+    "steps": Bilingual("seluruh prosedur", "whole procedure"),
+    "source": Bilingual("klausul sumber", "source clause"), "assumption": Bilingual("asumsi", "assumption"),
+    "label": Bilingual("label", "label"), "value": Bilingual("nomor/alamat/akun", "number/address/handle"),
+    "note": Bilingual("keterangan", "remark"), "members": Bilingual("anggota", "members"),
 }
 _FIELD_ORDER = (*_FIELD, "short_title", "kind", "number", "date", "signed_by")
 
@@ -103,7 +98,7 @@ class Pair:
     """Two sides of one element: emits the changes between them."""
 
     def __init__(self, out: list[Change], area: str, route: str | None, item: str,
-                 title: Words, same_doc: bool) -> None:
+                 title: Bilingual, same_doc: bool) -> None:
         self.out, self.area, self.route, self.item = out, area, route, item
         self.title, self.same_doc = title, same_doc
 
@@ -114,11 +109,11 @@ class Pair:
         self.out.append(change("removed", self.area, self.route, self.item, self.title, old,
                                None))
 
-    def fields(self, old: Any, new: Any, values: dict[str, Callable[[Any], Words]],
-               cite: Callable[[Any], tuple[Citation | None, Text | None]],
+    def fields(self, old: Any, new: Any, values: dict[str, Callable[[Any], Bilingual]],
+               cite: Callable[[Any], tuple[Citation | None, Bilingual | None]],
                keys: dict[str, Callable[[Any], Any]] | None = None, *,
                exclusive: bool = False,
-               detail: dict[str, Callable[[Any, Any], Words]] | None = None) -> None:
+               detail: dict[str, Callable[[Any, Any], Bilingual]] | None = None) -> None:
         """One change per differing field (compared by ``keys`` where given, else by
         the words with whitespace normalised; with ``exclusive`` only the first; a
         ``detail`` adds to the title, e.g. which members came and went); if none
@@ -131,7 +126,7 @@ class Pair:
             if differs:
                 found = True
                 title = self.title if name == self.area else \
-                    self.title + Words(" — ", " — ") + _FIELD.get(name, w.same(name))
+                    self.title + Bilingual(" — ", " — ") + _FIELD.get(name, Bilingual.same(name))
                 if detail and name in detail:
                     title += detail[name](old, new)
                 self.out.append(change("changed", self.area, self.route, self.item, title,
@@ -143,21 +138,21 @@ class Pair:
         text = next(iter(values.values()))
         if _norm_text(oa) != _norm_text(na):
             self.out.append(change("changed", self.area, self.route, self.item,
-                                   self.title + Words(" — asumsi", " — assumption"),
+                                   self.title + Bilingual(" — asumsi", " — assumption"),
                                    side(text(old), oc, oa), side(text(new), nc, na),
                                    "assumption"))
         if oc is not None and nc is not None and oc.text != nc.text:
             self.out.append(change("changed", self.area, self.route, self.item,
-                                   self.title + Words(" — klausul sumber", " — source clause"),
+                                   self.title + Bilingual(" — klausul sumber", " — source clause"),
                                    side(text(old), oc, oa), side(text(new), nc, na), "source"))
 
 
-def _norm(words: Words) -> tuple[str, str]:
+def _norm(words: Bilingual) -> tuple[str, str]:
     return " ".join(words.id.split()), " ".join(words.en.split())
 
 
-def _norm_text(text: Text | None) -> tuple[str, str] | None:
-    return None if text is None else _norm(Words(text.id, text.en))
+def _norm_text(text: Bilingual | None) -> tuple[str, str] | None:
+    return None if text is None else _norm(text)
 
 
 def same_document(a: ServiceView, b: ServiceView) -> bool:
@@ -172,19 +167,19 @@ def compare_services(out: list[Change], a: ServiceView, b: ServiceView) -> None:
         return
     route = a.route
     same_doc = same_document(a, b)
-    title = Words(f"Layanan {route}", f"Service {route}")
+    title = Bilingual(f"Layanan {route}", f"Service {route}")
     svc = Pair(out, "service", route, "service", title, same_doc)
     svc.fields(a, b, {
-        "title": lambda s: w.same(s.model.title),
-        "document": lambda s: w.same(f"{s.model.document}: ") + w.document(s.compiled.document),
-        "office": lambda s: w.same(f"{s.model.office}: {s.compiled.office}"),
+        "title": lambda s: Bilingual.same(s.model.title),
+        "document": lambda s: Bilingual.same(f"{s.model.document}: ") + w.document(s.compiled.document),
+        "office": lambda s: Bilingual.same(f"{s.model.office}: {s.compiled.office}"),
     }, lambda s: (s.compiled.cite, None), {"document": lambda s: s.model.document})
     # these cite the service's own clause: its provenance is reported once, above
-    Pair(out, "segment", route, "target_segment", Words("Segmen tujuan", "Target segment"),
+    Pair(out, "segment", route, "target_segment", Bilingual("Segmen tujuan", "Target segment"),
          False).fields(a, b, {"target_segment": lambda s: w.segment(s.model.target_segment)},
                        lambda s: (s.compiled.cite, None))
     words, key = when_words(lambda s: s.model.applies_when)
-    Pair(out, "applies_when", route, "applies_when", Words("Berlaku bila", "Applies when"),
+    Pair(out, "applies_when", route, "applies_when", Bilingual("Berlaku bila", "Applies when"),
          False).fields(a, b, {"when": words}, lambda s: (s.compiled.cite, None), {"when": key})
     _rules(out, a, b, same_doc)
     _requirements(out, a, b, same_doc)
@@ -192,7 +187,7 @@ def compare_services(out: list[Change], a: ServiceView, b: ServiceView) -> None:
     _assumptions(out, a, b)
 
 
-def when_words(get: Callable[[Any], Condition | None]) -> tuple[Callable[[Any], Words],
+def when_words(get: Callable[[Any], Condition | None]) -> tuple[Callable[[Any], Bilingual],
                                                         Callable[[Any], str]]:
     """A condition's words, and its canonical form for comparing."""
     return (lambda x: w.condition(get(x))), (lambda x: canonical(get(x)))
@@ -202,7 +197,7 @@ def _rules(out: list[Change], a: ServiceView, b: ServiceView, same_doc: bool) ->
     ra = {r.id: (r, c) for r, c in zip(a.model.rules, a.compiled.rules, strict=True)}
     rb = {r.id: (r, c) for r, c in zip(b.model.rules, b.compiled.rules, strict=True)}
     for rid in sorted(set(ra) | set(rb)):
-        pair = Pair(out, "rule", a.route, f"rules/{rid}", Words(f"Aturan {rid}", f"Rule {rid}"),
+        pair = Pair(out, "rule", a.route, f"rules/{rid}", Bilingual(f"Aturan {rid}", f"Rule {rid}"),
                      same_doc)
         x, y = ra.get(rid), rb.get(rid)
         if x is None or y is None:
@@ -214,7 +209,7 @@ def _rules(out: list[Change], a: ServiceView, b: ServiceView, same_doc: bool) ->
             "when": words,
             "outcome": lambda p: w.outcome(p[0].outcome),
             "target_segment": lambda p: w.segment(p[0].target_segment),
-            "message": lambda p: Words(p[0].message.id, p[0].message.en),
+            "message": lambda p: Bilingual(p[0].message.id, p[0].message.en),
         }, lambda p: (p[1].cite, p[0].assumption), {"when": key})
 
 
@@ -227,19 +222,19 @@ def _requirements(out: list[Change], a: ServiceView, b: ServiceView, same_doc: b
 
     ga, gb = groups(a), groups(b)
     _, key = when_words(lambda p: p[0].when)
-    values: dict[str, Callable[[Any], Words]] = {
+    values: dict[str, Callable[[Any], Bilingual]] = {
         "when": lambda p: w.condition(p[0].when) + _why(p[0].why),
-        "why": lambda p: Words(p[0].why.id, p[0].why.en) if p[0].why else w.same("-"),
+        "why": lambda p: p[0].why or Bilingual.same("-"),
     }
     keys = {"when": key}
 
-    def cite(p: Any) -> tuple[Citation | None, Text | None]:
+    def cite(p: Any) -> tuple[Citation | None, Bilingual | None]:
         return p[1].cite, p[0].assumption
 
     for group in sorted(set(ga) | set(gb)):
         olds, news = list(ga.get(group, [])), list(gb.get(group, []))
         label = ("|" if group[0] else "+").join(group[1])
-        title = Words("Persyaratan ", "Requirement ") + w.documents(group[1], group[0])
+        title = Bilingual("Persyaratan ", "Requirement ") + w.documents(group[1], group[0])
         pair = Pair(out, "requirement", a.route, f"documents/{label}", title, same_doc)
         for x in list(olds):
             match = next((y for y in news if canonical(y[0].when) == canonical(x[0].when)), None)
@@ -256,17 +251,17 @@ def _requirements(out: list[Change], a: ServiceView, b: ServiceView, same_doc: b
             pair.added(side(w.requirement(y[0]), y[1].cite, y[0].assumption))
 
 
-def _why(why: Text | None) -> Words:
-    return Words(f" ({why.id})", f" ({why.en})") if why else w.same("")
+def _why(why: Bilingual | None) -> Bilingual:
+    return Bilingual(f" ({why.id})", f" ({why.en})") if why else Bilingual.same("")
 
 
 def _singles(out: list[Change], a: ServiceView, b: ServiceView, same_doc: bool) -> None:
-    items: list[tuple[str, str, Words, Callable[[Any], Words]]] = [
-        ("intake_window", "window", Words("Jendela penerimaan berkas", "Intake window"),
+    items: list[tuple[str, str, Bilingual, Callable[[Any], Bilingual]]] = [
+        ("intake_window", "window", Bilingual("Jendela penerimaan berkas", "Intake window"),
          w.window),
-        ("cutoff", "cutoff", Words("Batas pengajuan ke BPJS", "Cut-off to BPJS"), w.cutoff),
-        ("response_time", "response", Words("Waktu tanggapan", "Response time"), w.duration),
-        ("expected_activation", "activation", Words("Perkiraan aktif", "Expected activation"),
+        ("cutoff", "cutoff", Bilingual("Batas pengajuan ke BPJS", "Cut-off to BPJS"), w.cutoff),
+        ("response_time", "response", Bilingual("Waktu tanggapan", "Response time"), w.duration),
+        ("expected_activation", "activation", Bilingual("Perkiraan aktif", "Expected activation"),
          w.activation),
     ]
     for name, attr, title, words in items:
@@ -287,10 +282,10 @@ def _fee(out: list[Change], a: ServiceView, b: ServiceView, same_doc: bool) -> N
     if fa is None and fb is None:
         return
 
-    def words(fee: Any) -> Words:
-        return w.same(f"{fee.text} (Rp {fee.amount_idr})")
+    def words(fee: Any) -> Bilingual:
+        return Bilingual.same(f"{fee.text} (Rp {fee.amount_idr})")
 
-    pair = Pair(out, "fee", a.route, "fee", Words("Biaya/Tarif", "Fee"), same_doc)
+    pair = Pair(out, "fee", a.route, "fee", Bilingual("Biaya/Tarif", "Fee"), same_doc)
     x = (fa, a.cite(fa.source, "fee")) if fa is not None else None
     y = (fb, b.cite(fb.source, "fee")) if fb is not None else None
     if x is None or y is None:
@@ -300,20 +295,20 @@ def _fee(out: list[Change], a: ServiceView, b: ServiceView, same_doc: bool) -> N
     pair.fields(x, y, {"fee": _first(words)}, lambda p: (p[1], None))
 
 
-def _first(words: Callable[[Any], Words]) -> Callable[[Any], Words]:
+def _first(words: Callable[[Any], Bilingual]) -> Callable[[Any], Bilingual]:
     return lambda pair: words(pair[0])
 
 
 def _assumptions(out: list[Change], a: ServiceView, b: ServiceView) -> None:
     def notes(s: ServiceView) -> dict[tuple[str, str, str], Side]:
         return {(n.about, n.note.id, n.note.en): side(
-            Words(f"{n.about}: {n.note.id}", f"{n.about}: {n.note.en}"),
+            Bilingual(f"{n.about}: {n.note.id}", f"{n.about}: {n.note.en}"),
             s.cite(n.source, "assumptions", i)) for i, n in enumerate(s.model.assumptions)}
 
     na, nb = notes(a), notes(b)
     for key in sorted(set(na) ^ set(nb)):
         pair = Pair(out, "assumption", a.route, f"assumptions/{key[0]}",
-                     Words(f"Asumsi tentang {key[0]}", f"Assumption about {key[0]}"), True)
+                     Bilingual(f"Asumsi tentang {key[0]}", f"Assumption about {key[0]}"), True)
         if key in na:
             pair.removed(na[key])
         else:

@@ -15,18 +15,18 @@ from jknrules.audit import wording as w
 from jknrules.audit.diff.model import Change, Side
 from jknrules.audit.diff.parts import change, side
 from jknrules.audit.versions import ServiceView
-from jknrules.audit.wording import Words
 from jknrules.language.policy import Source, Step
+from jknrules.language.text import Bilingual
 
 Path = tuple[str | int, ...]
-STEP = Words("Langkah", "Step")
-PROCEDURE = Words("Prosedur", "Procedure")
+STEP = Bilingual("Langkah", "Step")
+PROCEDURE = Bilingual("Prosedur", "Procedure")
 
 
 def compare_steps(out: list[Change], a: ServiceView, b: ServiceView,
                   sa: Sequence[Step], sb: Sequence[Step], where_a: Path, where_b: Path, *,
                   area: str = "step", item: str = "steps",
-                  label: Words = STEP, whole: Words = PROCEDURE) -> None:
+                  label: Bilingual = STEP, whole: Bilingual = PROCEDURE) -> None:
     """Append the changes from steps ``sa`` (at ``where_a`` in service ``a``'s entry) to
     ``sb``; items are ``{item}/NNN`` titled ``{label} N``."""
     matcher = SequenceMatcher(None, [_key(s) for s in sa], [_key(s) for s in sb],
@@ -34,7 +34,7 @@ def compare_steps(out: list[Change], a: ServiceView, b: ServiceView,
     blocks = [m for m in matcher.get_matching_blocks() if m.size]
     if not blocks and sa and sb:
         out.append(change("changed", area, a.route, item,
-                          whole + Words(" — seluruh langkah diganti", " — every step replaced"),
+                          whole + Bilingual(" — seluruh langkah diganti", " — every step replaced"),
                           _whole(a, sa, where_a), _whole(b, sb, where_b), "steps"))
         return
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -47,16 +47,16 @@ def compare_steps(out: list[Change], a: ServiceView, b: ServiceView,
             number = (j if y is not None else i) + 1
             kind = "changed" if x and y else "removed" if x else "added"
             out.append(change(kind, area, a.route, f"{item}/{number:03d}",
-                              label + w.same(f" {number}"), x, y))
+                              label + Bilingual.same(f" {number}"), x, y))
 
 
 def _key(s: Step) -> tuple[str, str, int | None]:
     return (" ".join(s.actor.split()), " ".join(s.action.split()), s.minutes)
 
 
-def steps_text(steps: Sequence[Step]) -> list[Words]:
+def steps_text(steps: Sequence[Step]) -> list[Bilingual]:
     """Every step, numbered, each with its clause."""
-    return [w.step(s, i) + w.same(f" [{s.source.clause}]") for i, s in enumerate(steps, 1)]
+    return [w.step(s, i) + Bilingual.same(f" [{s.source.clause}]") for i, s in enumerate(steps, 1)]
 
 
 def _whole(view: ServiceView, steps: Sequence[Step], where: Path) -> Side:
@@ -64,7 +64,7 @@ def _whole(view: ServiceView, steps: Sequence[Step], where: Path) -> Side:
     first = steps[0].source.document
     cite = view.cite(Source(document=first, clause=_clauses([s.source.clause for s in steps])),
                      *where)
-    return side(w.join(steps_text(steps), w.same("\n")), cite)
+    return side(Bilingual.same("\n").join(steps_text(steps)), cite)
 
 
 def _clauses(clauses: list[str]) -> str:

@@ -19,22 +19,23 @@ from dataclasses import dataclass
 from jknrules.audit import wording as w
 from jknrules.audit.render.flow import Flow, build_flow, mermaid
 from jknrules.audit.versions import ServiceView, Snapshot
-from jknrules.audit.wording import Words, md_escape
+from jknrules.audit.wording import md_escape
 from jknrules.engine.ir import CChannel, Citation
-from jknrules.language.policy import Channel, SourceDocument, Text
+from jknrules.language.policy import Channel, SourceDocument
+from jknrules.language.text import Bilingual
 
 
 @dataclass(frozen=True, slots=True)
 class Line:
-    text: Words
+    text: Bilingual
     source: str | None = None
-    assumption: Words | None = None
-    details: tuple[Words, ...] = ()  # sub-lines under the text (same source)
+    assumption: Bilingual | None = None
+    details: tuple[Bilingual, ...] = ()  # sub-lines under the text (same source)
 
 
 @dataclass(frozen=True, slots=True)
 class Group:
-    title: Words | None
+    title: Bilingual | None
     lines: tuple[Line, ...]
     marker: str = "a"  # "a": a., b., c.; "1": 1., 2.; "-": bullets
 
@@ -42,7 +43,7 @@ class Group:
 @dataclass(frozen=True, slots=True)
 class Component:
     number: int
-    title: Words
+    title: Bilingual
     groups: tuple[Group, ...]
 
 
@@ -56,7 +57,7 @@ class Sheet:
     document: SourceDocument
     defined_in: dt.date
     office: str
-    segment: Words
+    segment: Bilingual
     source: str
     components: tuple[Component, ...]
     flow: Flow
@@ -77,16 +78,12 @@ class Rendered:
     assumptions: tuple[Line, ...] = ()  # notes on the versions in force as a whole
 
 
-VERSION_NOTES = Words("Asumsi versi", "Version assumptions")
+VERSION_NOTES = Bilingual("Asumsi versi", "Version assumptions")
 
 
-GAPS = Words("Hal yang tidak diatur dokumen (diakui)", "Acknowledged gaps in the documents")
-NOT_ENCODED = Words("Tidak dicatat dalam kebijakan ini; lihat dokumen sumber.",
+GAPS = Bilingual("Hal yang tidak diatur dokumen (diakui)", "Acknowledged gaps in the documents")
+NOT_ENCODED = Bilingual("Tidak dicatat dalam kebijakan ini; lihat dokumen sumber.",
                     "Not recorded in this policy; see the source document.")
-
-
-def _note(text: Text | None) -> Words | None:
-    return None if text is None else Words(text.id, text.en)
 
 
 def build(snapshot: Snapshot, as_of: dt.date) -> Rendered:
@@ -95,7 +92,7 @@ def build(snapshot: Snapshot, as_of: dt.date) -> Rendered:
     version = policy.versions[snapshot.index]
     first_doc = next(iter(version.documents))
     gaps = tuple(
-        Line(Words("Bila ", "When ") + w.condition(g.when) + Words(f": {g.note.id}", f": {g.note.en}"),
+        Line(Bilingual("Bila ", "When ") + w.condition(g.when) + Bilingual.same(": ") + g.note,
              Citation.of(g.source, first_doc, version.documents, None).text)
         for g in getattr(version, "acknowledged_gaps", ()))
     return Rendered(policy.regency, policy.name, snapshot.source.file, policy.time_zone, as_of,
@@ -109,9 +106,9 @@ def _version_notes(snapshot: Snapshot) -> tuple[Line, ...]:
     out = []
     for vi, n, cite in snapshot.assumptions():
         day = snapshot.source.policy.versions[vi].effective_from
-        label = Words("", "") if vi == snapshot.index else Words(f" (versi {day})",
+        label = Bilingual("", "") if vi == snapshot.index else Bilingual(f" (versi {day})",
                                                                  f" (version {day})")
-        out.append(Line(w.same(n.about) + label + Words(f": {n.note.id}", f": {n.note.en}"),
+        out.append(Line(Bilingual.same(f"{n.about}") + label + Bilingual.same(": ") + n.note,
                         cite.text))
     return tuple(out)
 
@@ -119,78 +116,78 @@ def _version_notes(snapshot: Snapshot) -> tuple[Line, ...]:
 def _sheet(view: ServiceView, zone: str) -> Sheet:
     s, c = view.model, view.compiled
     doc = c.document
-    requirements = tuple(Line(w.requirement(q), cq.cite.text, _note(q.assumption))
+    requirements = tuple(Line(w.requirement(q), cq.cite.text, q.assumption)
                          for q, cq in zip(s.documents, c.requirements, strict=True))
-    rules = tuple(Line(w.rule(r), cr.cite.text, _note(r.assumption))
+    rules = tuple(Line(w.rule(r), cr.cite.text, r.assumption)
                   for r, cr in zip(s.rules, c.rules, strict=True))
     steps = tuple(Line(w.step(st), view.cite(st.source, "steps", i).text)
                   for i, st in enumerate(s.steps))
-    notices = tuple(Line(w.notice(n), cn.cite.text, _note(n.assumption))
+    notices = tuple(Line(w.notice(n), cn.cite.text, n.assumption)
                     for n, cn in zip(s.notices, c.notices, strict=True))
-    hours = [Line(w.same(ch.name + ": ") + w.hours(ch.hours, zone), cc.cite.text,
-                  _note(ch.assumption), _channel_details(ch, cc))
+    hours = [Line(Bilingual.same(ch.name + ": ") + w.hours(ch.hours, zone), cc.cite.text,
+                  ch.assumption, _channel_details(ch, cc))
              for ch, cc in zip(s.channels, c.channels, strict=True)]
     if c.window is not None:
-        hours.append(Line(Words("Pengajuan diterima ", "Requests taken on ") + w.window(c.window[0]),
-                          c.window[1].text, _note(c.window[0].assumption)))
+        hours.append(Line(Bilingual("Pengajuan diterima ", "Requests taken on ") + w.window(c.window[0]),
+                          c.window[1].text, c.window[0].assumption))
     if c.cutoff is not None:
-        hours.append(Line(Words("Diajukan ke BPJS ", "Sent to BPJS ") + w.cutoff(c.cutoff[0]),
-                          c.cutoff[1].text, _note(c.cutoff[0].assumption)))
-    response = (Line(w.duration(c.response[0]), c.response[1].text, _note(c.response[0].assumption)),) \
-        if c.response else (Line(Words("Tidak disebut dalam dokumen.", "Not stated in the document.")),)
-    product = [Line(w.same(s.title), c.cite.text),
-               Line(Words("Segmen tujuan: ", "Target segment: ") + w.segment(s.target_segment),
+        hours.append(Line(Bilingual("Diajukan ke BPJS ", "Sent to BPJS ") + w.cutoff(c.cutoff[0]),
+                          c.cutoff[1].text, c.cutoff[0].assumption))
+    response = (Line(w.duration(c.response[0]), c.response[1].text, c.response[0].assumption),) \
+        if c.response else (Line(Bilingual("Tidak disebut dalam dokumen.", "Not stated in the document.")),)
+    product = [Line(Bilingual.same(s.title), c.cite.text),
+               Line(Bilingual("Segmen tujuan: ", "Target segment: ") + w.segment(s.target_segment),
                     c.cite.text)]
     if c.activation is not None:
-        product.append(Line(Words("Kepesertaan aktif: ", "Coverage active: ")
+        product.append(Line(Bilingual("Kepesertaan aktif: ", "Coverage active: ")
                             + w.activation(c.activation[0]), c.activation[1].text,
-                            _note(c.activation[0].assumption)))
-    laws = tuple(Line(w.same(law)) for law in doc.legal_basis) or (
-        Line(Words("Tidak disebut dalam dokumen.", "Not stated in the document.")),)
+                            c.activation[0].assumption))
+    laws = tuple(Line(Bilingual.same(law)) for law in doc.legal_basis) or (
+        Line(Bilingual("Tidak disebut dalam dokumen.", "Not stated in the document.")),)
     complaints = Group(None, tuple(
         Line(w.complaint(ch), view.cite(ch.source, "complaints", "channels", i).text,
-             _note(ch.assumption)) for i, ch in enumerate(s.complaints.channels)), "1") \
+             ch.assumption) for i, ch in enumerate(s.complaints.channels)), "1") \
         if s.complaints else Group(None, (
-            Line(Words("Tidak disebut dalam dokumen.", "Not stated in the document.")),), "-")
+            Line(Bilingual("Tidak disebut dalam dokumen.", "Not stated in the document.")),), "-")
     components = (
-        Component(1, Words("Persyaratan", "Requirements"), (Group(None, requirements),)),
-        Component(2, Words("Sistem, Mekanisme dan Prosedur", "System, mechanism and procedure"), (
-            Group(Words("Berlaku bila", "Applies when"),
+        Component(1, Bilingual("Persyaratan", "Requirements"), (Group(None, requirements),)),
+        Component(2, Bilingual("Sistem, Mekanisme dan Prosedur", "System, mechanism and procedure"), (
+            Group(Bilingual("Berlaku bila", "Applies when"),
                   (Line(w.condition(s.applies_when), c.cite.text),), "-"),
-            Group(Words("Ketentuan kelayakan dan pengalihan", "Eligibility and redirect rules"),
+            Group(Bilingual("Ketentuan kelayakan dan pengalihan", "Eligibility and redirect rules"),
                   rules, "-"),
             *([Group(NOTICES, notices, "-")] if notices else []),
             *_step_groups(view, steps))),
-        Component(3, Words("Waktu Pelayanan", "Service hours"), (Group(None, tuple(hours)),)),
-        Component(4, Words("Waktu Tanggapan", "Response time"), (Group(None, response, "-"),)),
-        Component(5, Words("Biaya/Tarif", "Fees"), (Group(None, (
-            Line(w.same(s.fee.text), view.cite(s.fee.source, "fee").text)
+        Component(3, Bilingual("Waktu Pelayanan", "Service hours"), (Group(None, tuple(hours)),)),
+        Component(4, Bilingual("Waktu Tanggapan", "Response time"), (Group(None, response, "-"),)),
+        Component(5, Bilingual("Biaya/Tarif", "Fees"), (Group(None, (
+            Line(Bilingual.same(s.fee.text), view.cite(s.fee.source, "fee").text)
             if s.fee is not None else Line(NOT_ENCODED),), "-"),)),
-        Component(6, Words("Produk Layanan", "Service product"), (Group(None, tuple(product)),)),
-        Component(7, Words("Penanganan Pengaduan, Saran dan Masukan",
+        Component(6, Bilingual("Produk Layanan", "Service product"), (Group(None, tuple(product)),)),
+        Component(7, Bilingual("Penanganan Pengaduan, Saran dan Masukan",
                            "Complaints, suggestions and feedback"),
                   (complaints,)),
-        Component(8, Words("Dasar Hukum", "Legal basis"), (Group(None, laws, "1"),)),
+        Component(8, Bilingual("Dasar Hukum", "Legal basis"), (Group(None, laws, "1"),)),
     )
-    notes = tuple(Line(Words(f"{n.about}: {n.note.id}", f"{n.about}: {n.note.en}"),
+    notes = tuple(Line(Bilingual(f"{n.about}: {n.note.id}", f"{n.about}: {n.note.en}"),
                        view.cite(n.source, "assumptions", i).text)
                   for i, n in enumerate(s.assumptions))
     return Sheet(view.route, s.title, s.document, doc, c.defined_in, c.office,
                  w.segment(s.target_segment), c.cite.text, components, build_flow(c), notes)
 
 
-NOTICES = Words("Pemberitahuan kepada pemohon", "Notices to the applicant")
+NOTICES = Bilingual("Pemberitahuan kepada pemohon", "Notices to the applicant")
 
 
-def _channel_details(channel: Channel, compiled: CChannel) -> tuple[Words, ...]:
+def _channel_details(channel: Channel, compiled: CChannel) -> tuple[Bilingual, ...]:
     """The office serving a channel, who takes part, and where its own steps are."""
-    out: list[Words] = []
+    out: list[Bilingual] = []
     if compiled.office is not None:
-        out.append(Words("Kantor: ", "Office: ") + w.same(compiled.office))
+        out.append(Bilingual("Kantor: ", "Office: ") + Bilingual.same(compiled.office))
     if channel.members:
-        out.append(Words("Anggota: ", "Members: ") + w.members(channel.members))
+        out.append(Bilingual("Anggota: ", "Members: ") + w.members(channel.members))
     if channel.steps:
-        out.append(Words("Prosedur kanal ini: lihat 2. Sistem, Mekanisme dan Prosedur",
+        out.append(Bilingual("Prosedur kanal ini: lihat 2. Sistem, Mekanisme dan Prosedur",
                          "Procedure on this channel: see 2. System, mechanism and procedure"))
     return tuple(out)
 
@@ -200,12 +197,12 @@ def _step_groups(view: ServiceView, steps: tuple[Line, ...]) -> list[Group]:
     model = view.model
     own = [(i, ch) for i, ch in enumerate(model.channels) if ch.steps]
     if not own:
-        return [Group(Words("Langkah", "Steps"), steps, "1")]
+        return [Group(Bilingual("Langkah", "Steps"), steps, "1")]
     others = [ch.name for ch in model.channels if not ch.steps]
-    out = [Group(Words("Langkah — ", "Steps — ") + w.same(" / ".join(others)), steps, "1")] \
+    out = [Group(Bilingual("Langkah — ", "Steps — ") + Bilingual.same(" / ".join(others)), steps, "1")] \
         if others else []
     for ci, ch in own:
-        out.append(Group(Words("Langkah — ", "Steps — ") + w.same(ch.name), tuple(
+        out.append(Group(Bilingual("Langkah — ", "Steps — ") + Bilingual.same(ch.name), tuple(
             Line(w.step(st), view.cite(st.source, "channels", ci, "steps", i).text)
             for i, st in enumerate(ch.steps)), "1"))
     return out
@@ -213,7 +210,7 @@ def _step_groups(view: ServiceView, steps: tuple[Line, ...]) -> list[Group]:
 
 # --- Markdown -------------------------------------------------------------------------
 
-def _h(words: Words) -> str:
+def _h(words: Bilingual) -> str:
     return f"{md_escape(words.id)} · *{md_escape(words.en)}*"
 
 
@@ -273,10 +270,10 @@ def _sheet_md(number: int, sheet: Sheet, lang: str) -> list[str]:
                     for line in _line_md(item, marker(group, i), lang)]
             out.append("")
         if comp.number == 2:
-            out += [f"**{_h(Words('Alur', 'Flowchart'))}**", "", "```mermaid",
+            out += [f"**{_h(Bilingual('Alur', 'Flowchart'))}**", "", "```mermaid",
                     mermaid(sheet.flow, lang).rstrip(), "```", ""]
     if sheet.notes:
-        out += [f"### {_h(Words('Asumsi', 'Assumptions'))}", ""]
+        out += [f"### {_h(Bilingual('Asumsi', 'Assumptions'))}", ""]
         out += [line for item in sheet.notes for line in _line_md(item, "- ⚠", lang)]
         out.append("")
     s = d.signed_by

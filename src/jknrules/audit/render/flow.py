@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from jknrules.audit import wording as w
-from jknrules.audit.wording import Words
 from jknrules.engine.ir import CService
+from jknrules.language.text import Bilingual
 from jknrules.language.vocab import OUTCOME_PRECEDENCE
 
 _RANK = {name: i for i, name in enumerate(OUTCOME_PRECEDENCE)}
@@ -19,8 +19,8 @@ _RANK = {name: i for i, name in enumerate(OUTCOME_PRECEDENCE)}
 class Decision:
     """A question; on "yes" the case ends with ``outcome`` (on "no" it goes on)."""
 
-    question: Words
-    outcome: Words
+    question: Bilingual
+    outcome: Bilingual
     yes_ends: bool = True  # False: "no" ends the case (documents, window)
 
 
@@ -28,43 +28,43 @@ class Decision:
 class Lane:
     """Steps in order; ``label`` names the channels they serve (None: every channel)."""
 
-    label: Words | None
-    steps: tuple[Words, ...]
+    label: Bilingual | None
+    steps: tuple[Bilingual, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Flow:
-    start: Words
+    start: Bilingual
     decisions: tuple[Decision, ...]
     lanes: tuple[Lane, ...]
-    end: Words
+    end: Bilingual
 
 
-CHANNEL_QUESTION = Words("Kanal pelayanan?", "Service channel?")
+CHANNEL_QUESTION = Bilingual("Kanal pelayanan?", "Service channel?")
 
 
 def build_flow(service: CService) -> Flow:
     model = service.model
     rules = sorted(model.rules, key=lambda r: _RANK[r.outcome])  # stable: file order on ties
-    decisions = [Decision(w.condition(r.when) + w.same(" ?"), _ending(r.outcome, r.target_segment))
+    decisions = [Decision(w.condition(r.when) + Bilingual.same(" ?"), _ending(r.outcome, r.target_segment))
                  for r in rules]
     if model.documents:
         decisions.append(Decision(
-            Words(f"Berkas lengkap? ({len(model.documents)} persyaratan)",
+            Bilingual(f"Berkas lengkap? ({len(model.documents)} persyaratan)",
                   f"File complete? ({len(model.documents)} requirements)"),
-            w.outcome("incomplete") + Words(": dikembalikan ke pemohon",
+            w.outcome("incomplete") + Bilingual(": dikembalikan ke pemohon",
                                             ": returned to the applicant"), yes_ends=False))
     if model.intake_window is not None:
         decisions.append(Decision(
-            Words("Diajukan ", "Submitted on ") + w.window(model.intake_window) + w.same(" ?"),
+            Bilingual("Diajukan ", "Submitted on ") + w.window(model.intake_window) + Bilingual.same(" ?"),
             w.outcome("outside_intake_window"), yes_ends=False))
-    segment = w.same(", ") + w.segment("current") if model.target_segment == "current" \
-        else Words(", segmen ", ", segment ") + w.segment(model.target_segment)
+    segment = Bilingual.same(", ") + w.segment("current") if model.target_segment == "current" \
+        else Bilingual(", segmen ", ", segment ") + w.segment(model.target_segment)
     return Flow(
-        start=Words("Permohonan: ", "Request: ") + w.same(model.title),
+        start=Bilingual("Permohonan: ", "Request: ") + Bilingual.same(model.title),
         decisions=tuple(decisions),
         lanes=_lanes(service),
-        end=Words("Selesai: ", "Done: ") + w.outcome("accepted") + segment,
+        end=Bilingual("Selesai: ", "Done: ") + w.outcome("accepted") + segment,
     )
 
 
@@ -74,16 +74,16 @@ def _lanes(service: CService) -> tuple[Lane, ...]:
     if not own:
         return (Lane(None, steps),)
     others = [c.name for c in service.channels if c.steps is None]
-    lanes = [Lane(w.same(" / ".join(others)), steps)] if others else []
-    return tuple(lanes + [Lane(w.same(c.name), tuple(w.step(s, i) for i, s in
+    lanes = [Lane(Bilingual.same(" / ".join(others)), steps)] if others else []
+    return tuple(lanes + [Lane(Bilingual.same(c.name), tuple(w.step(s, i) for i, s in
                                                       enumerate(c.steps or (), 1)))
                           for c in own])
 
 
-def _ending(outcome: str, segment: str | None) -> Words:
+def _ending(outcome: str, segment: str | None) -> Bilingual:
     text = w.outcome(outcome)
     if segment is not None:
-        text += w.same(" → ") + w.segment(segment)
+        text += Bilingual.same(" → ") + w.segment(segment)
     return text
 
 
@@ -103,14 +103,14 @@ def mermaid(flow: Flow, lang: str) -> str:
         lines.append(f'  ch{{"{_m(CHANNEL_QUESTION.pick(lang))}"}}')
         lines.append(f"  {prev} {edge}--> ch")
         ends = [_steps(lines, f"c{k}s", lane.steps, "ch",
-                       f'-- "{_m((lane.label or w.same("-")).pick(lang))}" ', lang)
+                       f'-- "{_m((lane.label or Bilingual.same("-")).pick(lang))}" ', lang)
                 for k, lane in enumerate(flow.lanes, 1)]
     lines.append(f'  done(["{_m(flow.end.pick(lang))}"])')
     lines += [f"  {prev} {edge}--> done" for prev, edge in ends]
     return "\n".join(lines) + "\n"
 
 
-def _steps(lines: list[str], prefix: str, steps: tuple[Words, ...], prev: str,
+def _steps(lines: list[str], prefix: str, steps: tuple[Bilingual, ...], prev: str,
            edge: str, lang: str) -> tuple[str, str]:
     """Chain ``steps`` after node ``prev``; the last node and the edge label out of it."""
     for i, step in enumerate(steps, 1):

@@ -12,7 +12,7 @@ from html import escape
 from jknrules.audit import wording as w
 from jknrules.audit.render.document import GAPS, VERSION_NOTES, Group, Line, Rendered, Sheet, marker
 from jknrules.audit.render.flow import CHANNEL_QUESTION, Flow, mermaid
-from jknrules.audit.wording import Words
+from jknrules.language.text import Bilingual
 
 #: The page's style sheet (print rules included).
 CSS = """
@@ -62,7 +62,7 @@ details { margin: .5rem 0; font-size: .85em; }
 """
 
 
-def _bi(words: Words, tag: str = "span") -> str:
+def _bi(words: Bilingual, tag: str = "span") -> str:
     return f"{escape(words.id)} <{tag} class=\"en\">{escape(words.en)}</{tag}>"
 
 
@@ -118,30 +118,30 @@ def _sheet(sheet: Sheet, lang: str) -> list[str]:
     out = [f'<section class="sheet" id="{sheet.route}">',
            f"<h2>Standar Pelayanan<br>{escape(d.title)}</h2>",
            '<table class="meta">',
-           f"<tr><td>{_bi(Words('Layanan', 'Route'))}</td><td>{escape(sheet.title)} "
+           f"<tr><td>{_bi(Bilingual('Layanan', 'Route'))}</td><td>{escape(sheet.title)} "
            f"<code>{sheet.route}</code></td></tr>",
-           f"<tr><td>{_bi(Words('Jenis, nomor', 'Kind, number'))}</td><td>{escape(d.kind)}"
+           f"<tr><td>{_bi(Bilingual('Jenis, nomor', 'Kind, number'))}</td><td>{escape(d.kind)}"
            f"{', Nomor ' + escape(d.number) if d.number else ''}</td></tr>",
-           f"<tr><td>{_bi(Words('Ditetapkan', 'Signed'))}</td>"
+           f"<tr><td>{_bi(Bilingual('Ditetapkan', 'Signed'))}</td>"
            f"<td>{d.date.isoformat() if d.date else '-'}</td></tr>",
-           f"<tr><td>{_bi(Words('Berlaku sejak', 'In force from'))}</td>"
+           f"<tr><td>{_bi(Bilingual('Berlaku sejak', 'In force from'))}</td>"
            f"<td>{sheet.defined_in}</td></tr>",
-           f"<tr><td>{_bi(Words('Kantor', 'Office'))}</td><td>{escape(sheet.office)}</td></tr>",
+           f"<tr><td>{_bi(Bilingual('Kantor', 'Office'))}</td><td>{escape(sheet.office)}</td></tr>",
            "</table>",
            '<table class="sp">',
-           f"<thead><tr><th>No</th><th>{_bi(Words('Komponen', 'Component'))}</th>"
-           f"<th>{_bi(Words('Uraian', 'Description'))}</th></tr></thead>",
+           f"<thead><tr><th>No</th><th>{_bi(Bilingual('Komponen', 'Component'))}</th>"
+           f"<th>{_bi(Bilingual('Uraian', 'Description'))}</th></tr></thead>",
            "<tbody>"]
     for comp in sheet.components:
         cell = "".join(_group(g, lang) for g in comp.groups)
         out.append(f"<tr><td>{comp.number}.</td><td>{_bi(comp.title, 'div')}</td>"
                    f"<td>{cell}</td></tr>")
     out += ["</tbody>", "</table>",
-            f"<h3>{_bi(Words('Bagan alur', 'Flowchart'))}</h3>", _flow(sheet.flow, lang),
+            f"<h3>{_bi(Bilingual('Bagan alur', 'Flowchart'))}</h3>", _flow(sheet.flow, lang),
             "<details><summary>Mermaid</summary><pre>"
             f"{escape(mermaid(sheet.flow, lang))}</pre></details>"]
     if sheet.notes:
-        out.append(f"<h3>{_bi(Words('Asumsi', 'Assumptions'))}</h3><ul>")
+        out.append(f"<h3>{_bi(Bilingual('Asumsi', 'Assumptions'))}</h3><ul>")
         out += [f"<li>{_line_body(n, lang, warn=True)}</li>" for n in sheet.notes]
         out.append("</ul>")
     s = d.signed_by
