@@ -16,6 +16,7 @@ from jknrules.engine import result as typed
 from jknrules.language.schemas import schema
 from jknrules.language.text import Bilingual, BilingualSchema, BilingualText
 from jknrules.language.vocab import DOCUMENTS, OUTCOME_LABELS
+from jknrules.load.loader import load_policy_text
 
 from .conftest import POLICY_DIR
 
@@ -86,7 +87,7 @@ def test_the_json_form_is_declared_once() -> None:
 
 
 def test_every_bilingual_text_of_the_library_is_one_type() -> None:
-    """Vocabulary, policy models and compiled rules hold Bilingual values."""
+    """Vocabulary, policy models, compiled rules and diagnostics hold Bilingual values."""
     assert all(isinstance(v, Bilingual) for v in DOCUMENTS.values())
     assert all(isinstance(v, Bilingual) for v in OUTCOME_LABELS.values())
     policy = jknrules.load_policies(POLICY_DIR).get("karangasem")
@@ -95,3 +96,9 @@ def test_every_bilingual_text_of_the_library_is_one_type() -> None:
     requirement = policy.versions[0].services[0].requirements[0]
     assert isinstance(requirement.name_text, Bilingual)
     assert isinstance(requirement.why_text, Bilingual)
+    with pytest.raises(jknrules.PolicyError) as exc:
+        load_policy_text("regency: [", "broken.yaml")
+    diagnostic = exc.value.diagnostics[0]
+    assert isinstance(diagnostic.message, Bilingual) and isinstance(diagnostic.hint, Bilingual)
+    assert (diagnostic.message_id, diagnostic.hint_en) == (diagnostic.message.id,
+                                                          diagnostic.hint.en)

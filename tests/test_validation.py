@@ -88,8 +88,8 @@ def test_every_pydantic_error_is_said_in_the_projects_words(kind: str) -> None:
 
 
 def test_the_templates_cover_both_languages() -> None:
-    for kind, (text_id, text_en) in _MESSAGES.items():
-        assert text_id and text_en and text_id != text_en, kind
+    for kind, text in _MESSAGES.items():
+        assert text.id and text.en and text.id != text.en, kind
 
 
 def test_dotted_hours_say_how_to_write_them() -> None:

@@ -1,8 +1,9 @@
 """One error model for the whole library.
 
 A :class:`Diagnostic` has a stable code (codes are API), a message in Bahasa
-Indonesia and English, a place (file, line, column, YAML path) and a hint. The
-exceptions carry every diagnostic found, sorted by position.
+Indonesia and English (a :class:`~jknrules.language.text.Bilingual`), a place (file,
+line, column, YAML path) and a hint. The exceptions carry every diagnostic found,
+sorted by position.
 
 Codes:
 
@@ -22,6 +23,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from jknrules.language.text import Bilingual
+
 MAX_DIAGNOSTICS = 50
 
 
@@ -39,14 +42,33 @@ class Span:
 
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
+    """One problem: its code, message and hint (``None``: no hint), and its place.
+
+    Build one with :func:`diag`; ``message_id``/``message_en`` and ``hint_id``/``hint_en``
+    read the texts in one language (``""``: no hint)."""
+
     code: str
-    message_id: str
-    message_en: str
+    message: Bilingual
     span: Span | None = None
     path: tuple[str | int, ...] = ()
-    hint_id: str = ""
-    hint_en: str = ""
+    hint: Bilingual | None = None
     source_line: str = field(default="", compare=False)
+
+    @property
+    def message_id(self) -> str:
+        return self.message.id
+
+    @property
+    def message_en(self) -> str:
+        return self.message.en
+
+    @property
+    def hint_id(self) -> str:
+        return self.hint.id if self.hint is not None else ""
+
+    @property
+    def hint_en(self) -> str:
+        return self.hint.en if self.hint is not None else ""
 
     @property
     def yaml_path(self) -> str:
@@ -63,8 +85,8 @@ class Diagnostic:
 
     def format(self, lang: str = "id", *, with_source: bool = True) -> str:
         """``file:line:col: CODE message`` then the source line and a caret."""
-        msg = self.message_id if lang == "id" else self.message_en
-        hint = self.hint_id if lang == "id" else self.hint_en
+        msg = self.message.pick(lang)
+        hint = self.hint.pick(lang) if self.hint is not None else ""
         where = f"{self.span}: " if self.span else ""
         label = "di" if lang == "id" else "at"
         text = f"{where}{self.code} {msg} ({label} {self.yaml_path})"
@@ -77,12 +99,12 @@ class Diagnostic:
     def to_json(self) -> dict[str, Any]:
         return {
             "code": self.code,
-            "message": {"id": self.message_id, "en": self.message_en},
+            "message": self.message.as_dict(),
             "file": self.span.file if self.span else None,
             "line": self.span.line if self.span else None,
             "column": self.span.column if self.span else None,
             "path": self.yaml_path,
-            "hint": {"id": self.hint_id, "en": self.hint_en} if self.hint_id else None,
+            "hint": self.hint.as_dict() if self.hint is not None else None,
         }
 
 
@@ -108,9 +130,8 @@ class JknrulesError(Exception):
         for d in self.diagnostics:
             lines.append(d.format(langs[0]))
             for other in langs[1:]:
-                msg = d.message_en if other == "en" else d.message_id
-                lines.append(f"    ({other}) {msg}")
-                hint = d.hint_en if other == "en" else d.hint_id
+                lines.append(f"    ({other}) {d.message.pick(other)}")
+                hint = d.hint.pick(other) if d.hint is not None else ""
                 if hint:
                     lines.append(f"    ({other}) {'hint' if other == 'en' else 'saran'}: {hint}")
         if self.total > len(self.diagnostics):
@@ -137,6 +158,9 @@ def diag(
     hint_en: str = "",
     source_line: str = "",
 ) -> Diagnostic:
+    """A diagnostic: its message in Bahasa Indonesia and English, and a hint in both (an
+    empty ``hint_id`` means no hint)."""
+    hint = Bilingual(hint_id, hint_en) if hint_id else None
     return Diagnostic(
-        code, message_id, message_en, span, tuple(path), hint_id, hint_en, source_line
+        code, Bilingual(message_id, message_en), span, tuple(path), hint, source_line
     )

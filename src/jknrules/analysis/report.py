@@ -7,23 +7,23 @@ from collections.abc import Sequence
 
 from jknrules.analysis.check import Finding
 from jknrules.analysis.coverage import Coverage
+from jknrules.language.text import Bilingual
 
-_KIND = {
-    "gap": ("celah", "gap"),
-    "acknowledged_gap": ("celah diakui", "acknowledged gap"),
-    "overlap": ("tumpang tindih", "overlap"),
-    "dead_rule": ("aturan mati", "dead rule"),
-    "dead_requirement": ("persyaratan mati", "dead requirement"),
-    "unreachable_channel": ("kanal tak terjangkau", "unreachable channel"),
-    "calendar": ("kalender", "calendar"),
-    "active_member_accepted": ("peserta aktif ke segmen kedua", "active member, second segment"),
+_KIND: dict[str, Bilingual] = {
+    "gap": Bilingual("celah", "gap"),
+    "acknowledged_gap": Bilingual("celah diakui", "acknowledged gap"),
+    "overlap": Bilingual("tumpang tindih", "overlap"),
+    "dead_rule": Bilingual("aturan mati", "dead rule"),
+    "dead_requirement": Bilingual("persyaratan mati", "dead requirement"),
+    "unreachable_channel": Bilingual("kanal tak terjangkau", "unreachable channel"),
+    "calendar": Bilingual("kalender", "calendar"),
+    "active_member_accepted": Bilingual("peserta aktif ke segmen kedua", "active member, second segment"),
 }
 
 
 def _line(f: Finding, lang: str) -> list[str]:
-    i = 0 if lang == "id" else 1
     where = f.at[0] + ": " if f.at else ""
-    head = f"{where}{_KIND[f.kind][i]} [{f.regency} @ {f.version}] "
+    head = f"{where}{_KIND[f.kind].pick(lang)} [{f.regency} @ {f.version}] "
     head += f.message.pick(lang)
     lines = [head]
     for extra in f.at[1:]:
@@ -63,11 +63,12 @@ def findings_json(findings: Sequence[Finding]) -> str:
     return json.dumps(body, ensure_ascii=False, indent=2) + "\n"
 
 
+_COVERED = {"rule": Bilingual("aturan", "rules"), "requirement": Bilingual("persyaratan", "requirements"),
+            "channel": Bilingual("kanal", "channels"), "window": Bilingual("jendela", "windows")}
+
+
 def coverage_text(cov: Coverage, lang: str = "id") -> str:
-    kinds = (("rule", "aturan", "rules"), ("requirement", "persyaratan", "requirements"),
-             ("channel", "kanal", "channels"), ("window", "jendela", "windows"))
-    i = 1 if lang == "id" else 2
-    parts = [f"{k[i]} {cov.percent(k[0]):.0f}%" for k in kinds]
+    parts = [f"{name.pick(lang)} {cov.percent(kind):.0f}%" for kind, name in _COVERED.items()]
     out = [("Cakupan: " if lang == "id" else "Coverage: ") + ", ".join(parts)]
     for item in cov.missed:
         label = "belum diuji" if lang == "id" else "not exercised"

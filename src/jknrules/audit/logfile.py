@@ -127,17 +127,17 @@ def _shape(data: Any) -> Bilingual | None:
     if not isinstance(data, dict) or data.get("format") not in (RECORD_FORMAT,
                                                                 UNCHAINED_FORMAT):
         return Bilingual(f"bukan catatan keputusan ({RECORD_FORMAT})",
-                     f"not a decision record ({RECORD_FORMAT})")
+                         f"not a decision record ({RECORD_FORMAT})")
     policy = data.get("policy")
     if not isinstance(data.get("case"), dict) or not isinstance(data.get("result"), dict) \
             or not isinstance(policy, dict) or not isinstance(policy.get("sha256"), str):
         return Bilingual("catatan tidak memuat case, result dan policy.sha256",
-                     "the record lacks case, result or policy.sha256")
+                         "the record lacks case, result or policy.sha256")
     redacted = data.get("redacted")
     if redacted is not None and (not isinstance(redacted, list) or any(
             not isinstance(name, str) or name not in IDENTITY_FIELDS for name in redacted)):
         return Bilingual("'redacted' harus berupa daftar kolom identitas",
-                     "'redacted' must be a list of identity fields")
+                         "'redacted' must be a list of identity fields")
     return None
 
 

@@ -202,7 +202,7 @@ def _with_holidays(record: Mapping[str, Any], message: Bilingual, diffs: list[Di
     versions = f"holidays {recorded.get('version', '?')} → {holidaydata.holidays_version()}"
     listed = "; ".join([*(f"+ {a}" for a in added), *(f"− {r}" for r in removed)])
     note = Bilingual(f"; data hari libur nasional berubah ({versions}: {listed})",
-                 f"; the national holiday data changed ({versions}: {listed})")
+                     f"; the national holiday data changed ({versions}: {listed})")
     return message + note, [*diffs, Difference("holidays", then, now)]
 
 

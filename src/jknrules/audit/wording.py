@@ -30,12 +30,15 @@ from jknrules.language.text import Bilingual
 from jknrules.language.vocab import DOCUMENTS, OUTCOME_LABELS
 
 ZONES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
-_DAYS = (("mon", "Senin", "Mon"), ("tue", "Selasa", "Tue"), ("wed", "Rabu", "Wed"),
-         ("thu", "Kamis", "Thu"), ("fri", "Jumat", "Fri"), ("sat", "Sabtu", "Sat"),
-         ("sun", "Minggu", "Sun"))
-_UNITS = (("months", "bulan", "month"), ("days", "hari", "day"),
-          ("working_days", "hari kerja", "working day"), ("hours", "jam", "hour"),
-          ("minutes", "menit", "minute"))
+_DAYS = {"mon": Bilingual("Senin", "Mon"), "tue": Bilingual("Selasa", "Tue"),
+         "wed": Bilingual("Rabu", "Wed"), "thu": Bilingual("Kamis", "Thu"),
+         "fri": Bilingual("Jumat", "Fri"), "sat": Bilingual("Sabtu", "Sat"),
+         "sun": Bilingual("Minggu", "Sun")}
+_DAY_ORDER = tuple(_DAYS.values())
+#: a duration's units, singular (English adds an "s" for more than one)
+_UNITS = {"months": Bilingual("bulan", "month"), "days": Bilingual("hari", "day"),
+          "working_days": Bilingual("hari kerja", "working day"), "hours": Bilingual("jam", "hour"),
+          "minutes": Bilingual("menit", "minute")}
 SEGMENT_NAMES = {
     "pbi_apbn": "PBI APBN", "pbi_apbd": "KIS PBI APBD", "pbpu_bp_pemda": "PBPU BP Pemda",
     "pbpu_mandiri": "PBPU Mandiri", "ppu": "PPU", "none": "-",
@@ -88,10 +91,10 @@ def rule(r: Rule, *, with_message: bool = True) -> Bilingual:
 
 def duration(d: Duration) -> Bilingual:
     parts = []
-    for attr, word_id, word_en in _UNITS:
+    for attr, word in _UNITS.items():
         n = getattr(d, attr)
         if n:
-            parts.append(Bilingual(f"{n} {word_id}", f"{n} {word_en}{'' if n == 1 else 's'}"))
+            parts.append(Bilingual(f"{n} {word.id}", f"{n} {word.en}{'' if n == 1 else 's'}"))
     if not parts:
         return Bilingual("seketika", "immediately")
     return Bilingual.same(" ").join(parts)
@@ -101,7 +104,7 @@ def activation(a: Activation) -> Bilingual:
     base = duration(a)
     if a.from_ == "cutoff":
         text = base + Bilingual(" sejak pengajuan ke BPJS (batas bulanan)",
-                            " from the monthly submission to BPJS (cut-off)")
+                                " from the monthly submission to BPJS (cut-off)")
     else:
         text = base + Bilingual(" sejak pelayanan dimulai", " from the start of service")
     if a.align == "end_of_month":
@@ -111,33 +114,32 @@ def activation(a: Activation) -> Bilingual:
 
 def window(w: IntakeWindow) -> Bilingual:
     return Bilingual(f"tanggal {w.from_day}–{w.to_day} setiap bulan",
-                 f"days {w.from_day}–{w.to_day} of each month")
+                     f"days {w.from_day}–{w.to_day} of each month")
 
 
 def cutoff(c: Cutoff) -> Bilingual:
     return Bilingual(f"paling lambat tanggal {c.day} setiap bulan (hari tutup: hari kerja sebelumnya)",
-                 f"by day {c.day} of each month (closed day: the previous working day)")
+                     f"by day {c.day} of each month (closed day: the previous working day)")
 
 
 def hours(h: Hours | None, zone: str = "") -> Bilingual:
     """Opening hours, consecutive days with the same hours grouped: 'Senin–Kamis 08.00–14.00'."""
     if h is None:
         return Bilingual("jam pelayanan tidak disebut", "no service hours stated")
-    groups: list[tuple[list[tuple[str, str]], tuple[str, ...]]] = []
-    for key, day_id, day_en in _DAYS:
+    groups: list[tuple[list[Bilingual], tuple[str, ...]]] = []
+    for key, day in _DAYS.items():
         ranges = tuple(sorted(getattr(h, key)))
         if not ranges:
             continue
-        if groups and groups[-1][1] == ranges and _next_day(groups[-1][0][-1], day_id):
-            groups[-1][0].append((day_id, day_en))
+        if groups and groups[-1][1] == ranges and _next_day(groups[-1][0][-1], day):
+            groups[-1][0].append(day)
         else:
-            groups.append(([(day_id, day_en)], ranges))
+            groups.append(([day], ranges))
     suffix = f" {ZONES.get(zone, '')}".rstrip()
     parts = []
     for days, ranges in groups:
         first, last = days[0], days[-1]
-        span = Bilingual(first[0], first[1]) if len(days) == 1 else Bilingual(
-            f"{first[0]}–{last[0]}", f"{first[1]}–{last[1]}")
+        span = first if len(days) == 1 else first + Bilingual.same("–") + last
         parts.append(span + Bilingual.same(" " + ", ".join(_range(r) for r in ranges) + suffix))
     if h.holiday:
         parts.append(Bilingual("hari libur ", "holidays ")
@@ -147,9 +149,8 @@ def hours(h: Hours | None, zone: str = "") -> Bilingual:
     return Bilingual.same("; ").join(parts)
 
 
-def _next_day(prev: tuple[str, str], day_id: str) -> bool:
-    names = [d[1] for d in _DAYS]
-    return names.index(day_id) == names.index(prev[0]) + 1
+def _next_day(prev: Bilingual, day: Bilingual) -> bool:
+    return _DAY_ORDER.index(day) == _DAY_ORDER.index(prev) + 1
 
 
 def _range(text: str) -> str:

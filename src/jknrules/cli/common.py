@@ -3,6 +3,7 @@ after parsing, and saying which policy folder is read."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Sequence
 from typing import TextIO
@@ -38,8 +39,7 @@ def locate(diags: Sequence[Diagnostic], doc: SourceText) -> list[Diagnostic]:
     for d in diags:
         if d.span is None:
             span = doc.span(d.path) or Span(doc.file, 1, 1)
-            d = Diagnostic(d.code, d.message_id, d.message_en, span, d.path, d.hint_id,
-                           d.hint_en, doc.line_text(span))
+            d = dataclasses.replace(d, span=span, source_line=doc.line_text(span))
         out.append(d)
     return out
 

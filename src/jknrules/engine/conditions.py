@@ -16,6 +16,7 @@ from typing import Any
 from jknrules.errors import Diagnostic
 from jknrules.language.fields import CASE_FIELDS, CaseField
 from jknrules.language.policy import Condition
+from jknrules.language.text import Bilingual
 from jknrules.language.vocab import REGENCIES
 
 Tri = bool | None
@@ -147,44 +148,44 @@ def check_condition(
     if problem:
         out.append(make(
             "JKN-P021",
-            f"uji '{op}' pada '{cond.field}' tidak cocok: {problem[0]}",
-            f"test '{op}' on '{cond.field}' does not fit: {problem[1]}",
+            f"uji '{op}' pada '{cond.field}' tidak cocok: {problem.id}",
+            f"test '{op}' on '{cond.field}' does not fit: {problem.en}",
             (*path, op),
         ))
     return out
 
 
-def _operand_problem(domain: CaseField, op: str, operand: Any) -> tuple[str, str] | None:
+def _operand_problem(domain: CaseField, op: str, operand: Any) -> Bilingual | None:
     if op == "is_missing":
         return None
     if op == "is_null":
         if not domain.nullable and operand:
-            return ("kolom ini tidak pernah null", "this field is never null")
+            return Bilingual("kolom ini tidak pernah null", "this field is never null")
         return None
     if op in ("between", "below", "at_least"):
         if domain.kind != "int":
-            return ("hanya untuk kolom angka", "only for number fields")
+            return Bilingual("hanya untuk kolom angka", "only for number fields")
         return None
     values = list(operand) if op == "in" else [operand]
     for value in values:
         if value is None:
-            return ("tulis 'is_null: true' untuk null", "write 'is_null: true' for null")
+            return Bilingual("tulis 'is_null: true' untuk null", "write 'is_null: true' for null")
         if domain.kind == "bool" and not isinstance(value, bool):
-            return (f"{value!r} bukan true/false", f"{value!r} is not true/false")
+            return Bilingual(f"{value!r} bukan true/false", f"{value!r} is not true/false")
         if domain.kind == "int":
             if isinstance(value, bool) or not isinstance(value, int):
-                return (f"{value!r} bukan angka", f"{value!r} is not a number")
+                return Bilingual(f"{value!r} bukan angka", f"{value!r} is not a number")
             lo, hi = domain.minimum, domain.maximum
             if (lo is not None and value < lo) or (hi is not None and value > hi):
-                return (f"{value} di luar {lo}–{hi}", f"{value} is outside {lo}–{hi}")
+                return Bilingual(f"{value} di luar {lo}–{hi}", f"{value} is outside {lo}–{hi}")
         if domain.kind == "enum" and value not in domain.values:
             allowed = ", ".join(map(str, domain.values))
-            return (f"{value!r} bukan salah satu dari {allowed}",
-                    f"{value!r} is not one of {allowed}")
+            return Bilingual(f"{value!r} bukan salah satu dari {allowed}",
+                             f"{value!r} is not one of {allowed}")
         if domain.kind == "regency" and value not in REGENCIES:
-            return (f"{value!r} bukan id kabupaten", f"{value!r} is not a regency id")
+            return Bilingual(f"{value!r} bukan id kabupaten", f"{value!r} is not a regency id")
         if domain.kind in ("text", "date"):
-            return ("kolom ini tidak dipakai dalam syarat", "this field cannot be tested")
+            return Bilingual("kolom ini tidak dipakai dalam syarat", "this field cannot be tested")
     return None
 
 

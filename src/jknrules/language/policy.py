@@ -34,16 +34,16 @@ AmountIdr = Annotated[int, Field(strict=True, ge=0, le=10**12)]
 #: an integer a condition compares a case field with (the bound of every case integer)
 Operand = Annotated[int, Field(strict=True, ge=-INT_LIMIT, le=INT_LIMIT)]
 
-#: Each text pattern of the policy language in words, for messages: (Indonesian, English).
-PATTERN_WORDS: dict[str, tuple[str, str]] = {
-    HOURS_PATTERN: ("tulis jam sebagai HH:MM-HH:MM, mis. 07:30-10:30",
-                    "write hours as HH:MM-HH:MM, e.g. 07:30-10:30"),
-    ID_PATTERN: ("tulis id dengan huruf kecil, angka dan garis bawah, diawali huruf "
-                 "(mis. sop_2023)",
-                 "write an id in lower-case letters, digits and underscores, starting with "
-                 "a letter (e.g. sop_2023)"),
-    BPS_CODE_PATTERN: ('tulis kode BPS sebagai 4 angka dalam tanda kutip, mis. "5107"',
-                       'write the BPS code as 4 digits in quotes, e.g. "5107"'),
+#: Each text pattern of the policy language in words, for messages.
+PATTERN_WORDS: dict[str, Bilingual] = {
+    HOURS_PATTERN: Bilingual("tulis jam sebagai HH:MM-HH:MM, mis. 07:30-10:30",
+                             "write hours as HH:MM-HH:MM, e.g. 07:30-10:30"),
+    ID_PATTERN: Bilingual("tulis id dengan huruf kecil, angka dan garis bawah, diawali huruf "
+                          "(mis. sop_2023)",
+                          "write an id in lower-case letters, digits and underscores, starting "
+                          "with a letter (e.g. sop_2023)"),
+    BPS_CODE_PATTERN: Bilingual('tulis kode BPS sebagai 4 angka dalam tanda kutip, mis. "5107"',
+                                'write the BPS code as 4 digits in quotes, e.g. "5107"'),
 }
 
 

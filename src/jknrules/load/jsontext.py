@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from jknrules.errors import Diagnostic, Span, diag
+from jknrules.language.text import Bilingual
 
 Path = tuple[str | int, ...]
 
@@ -41,8 +42,8 @@ class JsonSyntax(Exception):
                  hint_en: str = "") -> None:
         super().__init__(message_en)
         self.at = at
-        self.message_id, self.message_en = message_id, message_en
-        self.hint_id, self.hint_en = hint_id, hint_en
+        self.message = Bilingual(message_id, message_en)
+        self.hint = Bilingual(hint_id, hint_en) if hint_id else None
 
 
 class JsonLimit(Exception):

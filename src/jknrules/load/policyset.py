@@ -25,6 +25,7 @@ from typing import Literal
 from jknrules.engine.compiler import compile_policy
 from jknrules.engine.ir import CompiledPolicy
 from jknrules.errors import CaseError, Diagnostic, PolicyError, Span, diag
+from jknrules.language.text import Bilingual
 from jknrules.language.vocab import REGENCIES, normalize_regency
 from jknrules.load.loader import display_name, load_policy_file
 from jknrules.load.reader import head
@@ -34,13 +35,15 @@ ENV_VAR = "JKNRULES_POLICIES"
 #: Why a policy folder was chosen (see the module docstring for the order).
 Origin = Literal["argument", "environment", "working_folder", "packaged", "source"]
 
-_WHY: dict[Origin, tuple[str, str]] = {
-    "argument": ("--policies", "--policies"),
-    "environment": (ENV_VAR, ENV_VAR),
-    "working_folder": ("folder policies/ di folder kerja atau induknya",
-                       "policies/ folder in the working folder or a parent"),
-    "packaged": ("salinan yang terpasang bersama paket", "the copy installed with the package"),
-    "source": ("folder policies/ di samping kode sumber", "policies/ beside the source code"),
+_WHY: dict[Origin, Bilingual] = {
+    "argument": Bilingual.same("--policies"),
+    "environment": Bilingual.same(ENV_VAR),
+    "working_folder": Bilingual("folder policies/ di folder kerja atau induknya",
+                                "policies/ folder in the working folder or a parent"),
+    "packaged": Bilingual("salinan yang terpasang bersama paket",
+                          "the copy installed with the package"),
+    "source": Bilingual("folder policies/ di samping kode sumber",
+                        "policies/ beside the source code"),
 }
 
 # a top-level key of a policy file, or the schema line its first line carries
@@ -66,9 +69,9 @@ class PolicyFolder:
         """One bilingual line saying which folder is read and why (the CLI prints it on
         stderr)."""
         where = display_name(self.path)
-        why_id, why_en = _WHY[self.origin]
-        return f"jknrules: kebijakan dibaca dari {where} ({why_id}) / policies read from " \
-               f"{where} ({why_en})"
+        why = _WHY[self.origin]
+        return f"jknrules: kebijakan dibaca dari {where} ({why.id}) / policies read from " \
+               f"{where} ({why.en})"
 
 
 class ArgumentError(PolicyError, TypeError):

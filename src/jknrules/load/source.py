@@ -16,6 +16,7 @@ from typing import Any, Literal
 import yaml
 
 from jknrules.errors import Diagnostic, JknrulesError, Span, diag
+from jknrules.language.text import Bilingual
 from jknrules.load.jsontext import JsonLimit, JsonReader, JsonSyntax
 from jknrules.load.yaml11 import surprise
 
@@ -218,45 +219,48 @@ class _Limit(Exception):
 
 
 #: The YAML parser's usual complaints, said for an officer: (start of the parser's
-#: text, Indonesian, English). The parser's own text is kept beside them.
-_SYNTAX_WORDS: tuple[tuple[str, str, str], ...] = (
-    ("expected <block end>, but found '-'",
-     "butir daftar '-' tidak sejajar dengan baris di atasnya",
-     "a list item '-' does not line up with the lines above"),
-    ("expected <block end>, but found '<scalar>'",
-     "ada teks sesudah nilai yang sudah selesai (mis. sesudah tanda kutip penutup), atau "
-     "indentasi tidak sejajar",
-     "text after a finished value (e.g. after a closing quote), or indentation that does "
-     "not line up"),
-    ("expected <block end>",
-     "indentasi tidak sejajar dengan baris di atasnya",
-     "the indentation does not line up with the lines above"),
-    ("mapping values are not allowed here",
-     "titik dua di dalam nilai: beri tanda kutip pada teks yang memuat ': '",
-     "a colon inside a value: put text that contains ': ' in quotes"),
-    ("could not find expected ':'",
-     "tanda ':' tidak ditemukan (kunci tanpa titik dua, atau tanda kutip yang tidak ditutup)",
-     "a ':' is missing (a key without a colon, or a quote that is not closed)"),
-    ("found character '\\t' that cannot start any token",
-     "tab tidak boleh dipakai untuk indentasi; pakai spasi",
-     "tabs cannot indent YAML; use spaces"),
-    ("found unexpected end of stream",
-     "berkas berakhir sebelum tanda kutip atau kurung ditutup",
-     "the file ends before a quote or bracket is closed"),
-    ("expected ',' or ']'",
-     "daftar dalam kurung [ ] tidak ditutup atau butirnya tidak dipisah koma",
-     "a [ ] list is not closed, or its items are not separated by commas"),
-    ("expected ',' or '}'",
-     "pemetaan dalam kurung { } tidak ditutup atau isinya tidak dipisah koma",
-     "a { } mapping is not closed, or its entries are not separated by commas"),
+#: text, its meaning). The parser's own text is kept beside them.
+_SYNTAX_WORDS: tuple[tuple[str, Bilingual], ...] = (
+    ("expected <block end>, but found '-'", Bilingual(
+        "butir daftar '-' tidak sejajar dengan baris di atasnya",
+        "a list item '-' does not line up with the lines above")),
+    ("expected <block end>, but found '<scalar>'", Bilingual(
+        "ada teks sesudah nilai yang sudah selesai (mis. sesudah tanda kutip penutup), atau "
+        "indentasi tidak sejajar",
+        "text after a finished value (e.g. after a closing quote), or indentation that does "
+        "not line up")),
+    ("expected <block end>", Bilingual(
+        "indentasi tidak sejajar dengan baris di atasnya",
+        "the indentation does not line up with the lines above")),
+    ("mapping values are not allowed here", Bilingual(
+        "titik dua di dalam nilai: beri tanda kutip pada teks yang memuat ': '",
+        "a colon inside a value: put text that contains ': ' in quotes")),
+    ("could not find expected ':'", Bilingual(
+        "tanda ':' tidak ditemukan (kunci tanpa titik dua, atau tanda kutip yang tidak ditutup)",
+        "a ':' is missing (a key without a colon, or a quote that is not closed)")),
+    ("found character '\\t' that cannot start any token", Bilingual(
+        "tab tidak boleh dipakai untuk indentasi; pakai spasi",
+        "tabs cannot indent YAML; use spaces")),
+    ("found unexpected end of stream", Bilingual(
+        "berkas berakhir sebelum tanda kutip atau kurung ditutup",
+        "the file ends before a quote or bracket is closed")),
+    ("expected ',' or ']'", Bilingual(
+        "daftar dalam kurung [ ] tidak ditutup atau butirnya tidak dipisah koma",
+        "a [ ] list is not closed, or its items are not separated by commas")),
+    ("expected ',' or '}'", Bilingual(
+        "pemetaan dalam kurung { } tidak ditutup atau isinya tidak dipisah koma",
+        "a { } mapping is not closed, or its entries are not separated by commas")),
 )
 
 
-def _syntax_in_words(problem: str) -> tuple[str, str]:
-    for start, words_id, words_en in _SYNTAX_WORDS:
+def _syntax_in_words(problem: str) -> Bilingual:
+    for start, words in _SYNTAX_WORDS:
         if problem.startswith(start):
-            return words_id, words_en
-    return "kesalahan penulisan", "syntax error"
+            return words
+    return _SYNTAX_ERROR
+
+
+_SYNTAX_ERROR = Bilingual("kesalahan penulisan", "syntax error")
 
 
 Syntax = Literal["yaml", "json"]
@@ -324,11 +328,11 @@ def parse(
         mark = exc.problem_mark or exc.context_mark
         span = Span(file, mark.line + 1, mark.column + 1) if mark else Span(file, 1, 1)
         problem = exc.problem or exc.context or "syntax error"
-        said_id, said_en = _syntax_in_words(problem)
+        said = _syntax_in_words(problem)
         raise error([diag(
             "JKN-Y001",
-            f"YAML tidak valid: {said_id} (pengurai: {problem})",
-            f"invalid YAML: {said_en} (parser: {problem})",
+            f"YAML tidak valid: {said.id} (pengurai: {problem})",
+            f"invalid YAML: {said.en} (parser: {problem})",
             span=span,
             source_line=_line(lines, span),
             hint_id="periksa indentasi, titik dua dan tanda kutip di baris ini",
@@ -354,9 +358,9 @@ def parse(
         loader.dispose()
     if builder.errors:
         lines_errs = [
-            Diagnostic(
-                d.code, d.message_id, d.message_en, d.span, d.path, d.hint_id, d.hint_en,
-                lines[d.span.line - 1] if d.span and 0 < d.span.line <= len(lines) else "",
+            replace(
+                d, source_line=lines[d.span.line - 1]
+                if d.span and 0 < d.span.line <= len(lines) else "",
             )
             for d in builder.errors
         ]
@@ -389,9 +393,9 @@ def parse_json(
     except JsonSyntax as exc:
         span = reader.span(exc.at)
         raise error([diag(
-            "JKN-Y001", f"JSON tidak valid: {exc.message_id}", f"invalid JSON: {exc.message_en}",
+            "JKN-Y001", f"JSON tidak valid: {exc.message.id}", f"invalid JSON: {exc.message.en}",
             span=span, source_line=_line(lines, Span(file, span.line - first_line + 1, 1)),
-            hint_id=exc.hint_id, hint_en=exc.hint_en,
+            hint_id=exc.hint.id if exc.hint else "", hint_en=exc.hint.en if exc.hint else "",
         )]) from None
     except JsonLimit as exc:
         what = ("dalam", "deeply nested", MAX_DEPTH) if exc.deep else ("besar", "large", MAX_NODES)

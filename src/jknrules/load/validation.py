@@ -26,86 +26,87 @@ from jknrules.language.text import Bilingual
 from jknrules.language.vocab import DOCUMENTS
 from jknrules.load.source import SourceText
 
-# pydantic error type -> (Indonesian, English); ``{…}`` filled from the error and its context
-_MESSAGES: dict[str, tuple[str, str]] = {
-    "missing": ("kolom wajib '{field}' tidak diisi", "required field '{field}' is missing"),
-    "extra_forbidden": ("kolom '{field}' tidak dikenal", "unknown field '{field}'"),
-    "literal_error": ("nilai {input} tidak diizinkan; harus salah satu dari {expected_id}",
+# pydantic error type -> its message; ``{…}`` filled from the error and its context
+_MESSAGES: dict[str, Bilingual] = {
+    "missing": Bilingual("kolom wajib '{field}' tidak diisi", "required field '{field}' is missing"),
+    "extra_forbidden": Bilingual("kolom '{field}' tidak dikenal", "unknown field '{field}'"),
+    "literal_error": Bilingual("nilai {input} tidak diizinkan; harus salah satu dari {expected_id}",
+                               "value {input} is not allowed; expected one of {expected_en}"),
+    "enum": Bilingual("nilai {input} tidak diizinkan; harus salah satu dari {expected_id}",
                       "value {input} is not allowed; expected one of {expected_en}"),
-    "enum": ("nilai {input} tidak diizinkan; harus salah satu dari {expected_id}",
-             "value {input} is not allowed; expected one of {expected_en}"),
-    "string_pattern_mismatch": ("nilai {input} tidak sesuai format ({pattern})",
-                                "value {input} does not have the expected form ({pattern})"),
-    "string_type": ("harus berupa teks, bukan {input}", "must be text, not {input}"),
-    "string_too_short": ("teks tidak boleh kosong", "the text must not be empty"),
-    "string_too_long": ("teks terlalu panjang (paling banyak {max_length} karakter)",
-                        "the text is too long (at most {max_length} characters)"),
-    "int_type": ("harus berupa bilangan bulat, bukan {input}",
-                 "must be a whole number, not {input}"),
-    "int_parsing": ("harus berupa bilangan bulat, bukan {input}",
-                    "must be a whole number, not {input}"),
-    "int_from_float": ("harus berupa bilangan bulat, bukan {input}",
-                       "must be a whole number, not {input}"),
-    "finite_number": ("harus berupa bilangan bulat, bukan {input}",
-                      "must be a whole number, not {input}"),
-    "bool_type": ("harus true atau false, bukan {input}", "must be true or false, not {input}"),
-    "bool_parsing": ("harus true atau false, bukan {input}",
-                     "must be true or false, not {input}"),
-    "greater_than_equal": ("nilai {input} terlalu kecil; paling kecil {ge}",
-                           "value {input} is too small; the smallest allowed is {ge}"),
-    "less_than_equal": ("nilai {input} terlalu besar; paling besar {le}",
-                        "value {input} is too large; the largest allowed is {le}"),
-    "greater_than": ("nilai {input} harus lebih besar dari {gt}",
-                     "value {input} must be greater than {gt}"),
-    "less_than": ("nilai {input} harus lebih kecil dari {lt}",
-                  "value {input} must be less than {lt}"),
-    "date_type": ("harus berupa tanggal (YYYY-MM-DD), bukan {input}",
-                  "must be a date (YYYY-MM-DD), not {input}"),
-    "date_parsing": ("harus berupa tanggal (YYYY-MM-DD), bukan {input}",
-                     "must be a date (YYYY-MM-DD), not {input}"),
-    "date_from_datetime_inexact": ("harus berupa tanggal tanpa jam, bukan {input}",
-                                   "must be a date without a time, not {input}"),
-    "date_from_datetime_parsing": ("harus berupa tanggal (YYYY-MM-DD), bukan {input}",
-                                   "must be a date (YYYY-MM-DD), not {input}"),
-    "datetime_type": ("harus berupa waktu ISO 8601, bukan {input}",
-                      "must be an ISO 8601 date and time, not {input}"),
-    "datetime_parsing": ("harus berupa waktu ISO 8601 (mis. 2026-02-03T09:00:00+08:00), "
-                         "bukan {input}",
-                         "must be an ISO 8601 date and time (e.g. 2026-02-03T09:00:00+08:00), "
-                         "not {input}"),
-    "datetime_from_date_parsing": ("harus berupa waktu ISO 8601, bukan {input}",
-                                   "must be an ISO 8601 date and time, not {input}"),
-    "datetime_object_invalid": ("harus berupa waktu ISO 8601, bukan {input}",
-                                "must be an ISO 8601 date and time, not {input}"),
-    "list_type": ("harus berupa daftar (list), bukan {input}", "must be a list, not {input}"),
-    "tuple_type": ("harus berupa daftar [min, max], bukan {input}",
-                   "must be a list [min, max], not {input}"),
-    "dict_type": ("harus berupa pemetaan (kunci: nilai), bukan {input}",
-                  "must be a mapping (key: value), not {input}"),
-    "model_type": ("harus berupa pemetaan (kunci: nilai), bukan {input}",
-                   "must be a mapping (key: value), not {input}"),
-    "model_attributes_type": ("harus berupa pemetaan (kunci: nilai), bukan {input}",
-                              "must be a mapping (key: value), not {input}"),
-    "too_short": ("isinya terlalu sedikit (paling sedikit {min_length})",
-                  "too few items (at least {min_length})"),
-    "too_long": ("isinya terlalu banyak (paling banyak {max_length})",
-                 "too many items (at most {max_length})"),
-    "none_required": ("harus null", "must be null"),
-    "null_not_allowed": ("null tidak berlaku di sini; hapus kolom ini bila nilainya tidak "
-                         "diketahui",
-                         "null is not a value here; leave the field out if it is unknown"),
-    "union_tag_invalid": ("nilai {input} tidak valid", "invalid value {input}"),
+    "string_pattern_mismatch": Bilingual("nilai {input} tidak sesuai format ({pattern})",
+                                         "value {input} does not have the expected form ({pattern})"),
+    "string_type": Bilingual("harus berupa teks, bukan {input}", "must be text, not {input}"),
+    "string_too_short": Bilingual("teks tidak boleh kosong", "the text must not be empty"),
+    "string_too_long": Bilingual("teks terlalu panjang (paling banyak {max_length} karakter)",
+                                 "the text is too long (at most {max_length} characters)"),
+    "int_type": Bilingual("harus berupa bilangan bulat, bukan {input}",
+                          "must be a whole number, not {input}"),
+    "int_parsing": Bilingual("harus berupa bilangan bulat, bukan {input}",
+                             "must be a whole number, not {input}"),
+    "int_from_float": Bilingual("harus berupa bilangan bulat, bukan {input}",
+                                "must be a whole number, not {input}"),
+    "finite_number": Bilingual("harus berupa bilangan bulat, bukan {input}",
+                               "must be a whole number, not {input}"),
+    "bool_type": Bilingual("harus true atau false, bukan {input}", "must be true or false, not {input}"),
+    "bool_parsing": Bilingual("harus true atau false, bukan {input}",
+                              "must be true or false, not {input}"),
+    "greater_than_equal": Bilingual("nilai {input} terlalu kecil; paling kecil {ge}",
+                                    "value {input} is too small; the smallest allowed is {ge}"),
+    "less_than_equal": Bilingual("nilai {input} terlalu besar; paling besar {le}",
+                                 "value {input} is too large; the largest allowed is {le}"),
+    "greater_than": Bilingual("nilai {input} harus lebih besar dari {gt}",
+                              "value {input} must be greater than {gt}"),
+    "less_than": Bilingual("nilai {input} harus lebih kecil dari {lt}",
+                           "value {input} must be less than {lt}"),
+    "date_type": Bilingual("harus berupa tanggal (YYYY-MM-DD), bukan {input}",
+                           "must be a date (YYYY-MM-DD), not {input}"),
+    "date_parsing": Bilingual("harus berupa tanggal (YYYY-MM-DD), bukan {input}",
+                              "must be a date (YYYY-MM-DD), not {input}"),
+    "date_from_datetime_inexact": Bilingual("harus berupa tanggal tanpa jam, bukan {input}",
+                                            "must be a date without a time, not {input}"),
+    "date_from_datetime_parsing": Bilingual("harus berupa tanggal (YYYY-MM-DD), bukan {input}",
+                                            "must be a date (YYYY-MM-DD), not {input}"),
+    "datetime_type": Bilingual("harus berupa waktu ISO 8601, bukan {input}",
+                               "must be an ISO 8601 date and time, not {input}"),
+    "datetime_parsing": Bilingual("harus berupa waktu ISO 8601 (mis. 2026-02-03T09:00:00+08:00), "
+                                  "bukan {input}",
+                                  "must be an ISO 8601 date and time (e.g. 2026-02-03T09:00:00+08:00), "
+                                  "not {input}"),
+    "datetime_from_date_parsing": Bilingual("harus berupa waktu ISO 8601, bukan {input}",
+                                            "must be an ISO 8601 date and time, not {input}"),
+    "datetime_object_invalid": Bilingual("harus berupa waktu ISO 8601, bukan {input}",
+                                         "must be an ISO 8601 date and time, not {input}"),
+    "list_type": Bilingual("harus berupa daftar (list), bukan {input}", "must be a list, not {input}"),
+    "tuple_type": Bilingual("harus berupa daftar [min, max], bukan {input}",
+                            "must be a list [min, max], not {input}"),
+    "dict_type": Bilingual("harus berupa pemetaan (kunci: nilai), bukan {input}",
+                           "must be a mapping (key: value), not {input}"),
+    "model_type": Bilingual("harus berupa pemetaan (kunci: nilai), bukan {input}",
+                            "must be a mapping (key: value), not {input}"),
+    "model_attributes_type": Bilingual("harus berupa pemetaan (kunci: nilai), bukan {input}",
+                                       "must be a mapping (key: value), not {input}"),
+    "too_short": Bilingual("isinya terlalu sedikit (paling sedikit {min_length})",
+                           "too few items (at least {min_length})"),
+    "too_long": Bilingual("isinya terlalu banyak (paling banyak {max_length})",
+                          "too many items (at most {max_length})"),
+    "none_required": Bilingual("harus null", "must be null"),
+    "null_not_allowed": Bilingual("null tidak berlaku di sini; hapus kolom ini bila nilainya tidak "
+                                  "diketahui",
+                                  "null is not a value here; leave the field out if it is unknown"),
+    "union_tag_invalid": Bilingual("nilai {input} tidak valid", "invalid value {input}"),
     # a validator's own check (``ValueError``): its message is already the project's words
-    "value_error": ("nilai tidak valid: {msg}", "{msg}"),
-    "assertion_error": ("nilai tidak valid: {msg}", "{msg}"),
+    "value_error": Bilingual("nilai tidak valid: {msg}", "{msg}"),
+    "assertion_error": Bilingual("nilai tidak valid: {msg}", "{msg}"),
 }
-_FALLBACK = ("nilai {input} tidak valid ({type})", "invalid value {input} ({type})")
+_FALLBACK = Bilingual("nilai {input} tidak valid ({type})", "invalid value {input} ({type})")
 
 #: Text patterns outside the policy language, in words (the case's NIK and KK number).
-_OTHER_PATTERNS: dict[str, tuple[str, str]] = {
-    r"^[0-9]{16}$": ("tulis 16 angka 0–9", "write 16 digits 0–9"),
-    r"^([a-z][a-z_]*|[0-9]{4})$": ("tulis id kabupaten (mis. batang) atau kode BPS 4 angka 0–9",
-                                   "write a regency id (e.g. batang) or a 4-digit BPS code"),
+_OTHER_PATTERNS: dict[str, Bilingual] = {
+    r"^[0-9]{16}$": Bilingual("tulis 16 angka 0–9", "write 16 digits 0–9"),
+    r"^([a-z][a-z_]*|[0-9]{4})$": Bilingual(
+        "tulis id kabupaten (mis. batang) atau kode BPS 4 angka 0–9",
+        "write a regency id (e.g. batang) or a 4-digit BPS code"),
 }
 #: Hours as the signed documents write them: 07.30-10.30, 7:30 - 10:30, 07.30–10.30.
 _LOOSE_HOURS = re.compile(r"^(\d{1,2})[.:](\d{2})\s*[-–—]\s*(\d{1,2})[.:](\d{2})$")
@@ -146,12 +147,12 @@ def _listed(values: Sequence[str], last: str) -> str:
     return ", ".join(quoted[:-1]) + f" {last} " + quoted[-1]
 
 
-def _texts(err: Any, field: str) -> tuple[str, str]:
-    """The error in the project's words, Indonesian and English."""
+def _texts(err: Any, field: str) -> Bilingual:
+    """The error in the project's words."""
     kind = err["type"]
     ctx = dict(err.get("ctx") or {})
     if kind == BILINGUAL_ERROR:
-        return str(ctx["id"]), str(ctx["en"])
+        return Bilingual(str(ctx["id"]), str(ctx["en"]))
     shown_id = _show(err.get("input"), "id")
     values: dict[str, Any] = {
         "field": field, "input": _show(err.get("input")), "type": kind,
@@ -166,34 +167,42 @@ def _texts(err: Any, field: str) -> tuple[str, str]:
     words = PATTERN_WORDS.get(pattern) or _OTHER_PATTERNS.get(pattern)
     if kind == "string_pattern_mismatch" and words is not None:
         if pattern == HOURS_PATTERN:
-            return (f"jam {values['input']} tidak sesuai format: {words[0]}",
-                    f"hours {values['input']} are not in the expected form: {words[1]}")
-        return (f"nilai {values['input']} tidak sesuai format: {words[0]}",
-                f"value {values['input']} is not in the expected form: {words[1]}")
+            return Bilingual(f"jam {values['input']} tidak sesuai format: {words.id}",
+                             f"hours {values['input']} are not in the expected form: {words.en}")
+        return Bilingual(f"nilai {values['input']} tidak sesuai format: {words.id}",
+                         f"value {values['input']} is not in the expected form: {words.en}")
     values["pattern"] = pattern
-    template_id, template_en = _MESSAGES.get(kind, _FALLBACK)
+    template = _MESSAGES.get(kind, _FALLBACK)
     try:
-        return (template_id.format(**(values | {"input": shown_id})),
-                template_en.format(**values))
+        return Bilingual(template.id.format(**(values | {"input": shown_id})),
+                         template.en.format(**values))
     except (KeyError, IndexError, ValueError):
-        return (_FALLBACK[0].format(**(values | {"input": shown_id})),
-                _FALLBACK[1].format(**values))
+        return Bilingual(_FALLBACK.id.format(**(values | {"input": shown_id})),
+                         _FALLBACK.en.format(**values))
 
 
-def _hint(err: Any, field: str, siblings: Sequence[str] | None) -> tuple[str, str]:
-    """What the officer most likely meant, or ``("", "")``."""
+def did_you_mean(meant: str) -> Bilingual:
+    """The hint naming the likely intended key or value."""
+    return Bilingual(f"maksud Anda '{meant}'?", f"did you mean '{meant}'?")
+
+
+_NULL_HINT = Bilingual("null bukan nilai di sini; hapus kolom ini bila nilainya tidak diketahui",
+                       "null is not a value here; leave the field out if it is unknown")
+
+
+def _hint(err: Any, field: str, siblings: Sequence[str] | None) -> Bilingual | None:
+    """What the officer most likely meant (``None``: no hint)."""
     kind = err["type"]
     value = err.get("input", ...)
     ctx = dict(err.get("ctx") or {})
     if value is None and kind != "missing":
-        return ("null bukan nilai di sini; hapus kolom ini bila nilainya tidak diketahui",
-                "null is not a value here; leave the field out if it is unknown")
+        return _NULL_HINT
     if kind == "extra_forbidden" and siblings:
         close = get_close_matches(field, siblings, n=1)
         if close:
-            return f"maksud Anda '{close[0]}'?", f"did you mean '{close[0]}'?"
+            return did_you_mean(close[0])
         listed = ", ".join(siblings)
-        return f"kolom yang dikenal: {listed}", f"known fields: {listed}"
+        return Bilingual(f"kolom yang dikenal: {listed}", f"known fields: {listed}")
     if kind in ("literal_error", "enum") and isinstance(value, str):
         return _closest_value(value, _choices(str(ctx.get("expected", ""))))
     if kind == "string_type" and isinstance(value, bool | int | float | dt.date) \
@@ -202,26 +211,26 @@ def _hint(err: Any, field: str, siblings: Sequence[str] | None) -> tuple[str, st
     if kind == "int_type" and isinstance(value, str) and value.strip().isascii() \
             and value.strip().lstrip("-").isdigit() and len(value) <= 18:
         number = int(value.strip())
-        return (f"tulis {number} tanpa tanda kutip", f"write {number} without quotes")
+        return Bilingual(f"tulis {number} tanpa tanda kutip", f"write {number} without quotes")
     if kind in ("int_type", "int_from_float") and isinstance(value, bool | float):
-        return ("tulis bilangan bulat tanpa tanda kutip, mis. 30 (bukan true/false atau "
-                "pecahan)",
-                "write a whole number without quotes, e.g. 30 (not true/false or a fraction)")
+        return Bilingual(
+            "tulis bilangan bulat tanpa tanda kutip, mis. 30 (bukan true/false atau pecahan)",
+            "write a whole number without quotes, e.g. 30 (not true/false or a fraction)")
     if kind == "string_pattern_mismatch" and ctx.get("pattern") == HOURS_PATTERN \
             and isinstance(value, str):
         return _hours_hint(value)
     if kind in ("date_parsing", "date_type", "date_from_datetime_parsing"):
-        return ("tulis tanggal sebagai YYYY-MM-DD, mis. 2025-12-31",
-                "write a date as YYYY-MM-DD, e.g. 2025-12-31")
-    return "", ""
+        return Bilingual("tulis tanggal sebagai YYYY-MM-DD, mis. 2025-12-31",
+                         "write a date as YYYY-MM-DD, e.g. 2025-12-31")
+    return None
 
 
-def _closest_value(value: str, choices: list[str]) -> tuple[str, str]:
+def _closest_value(value: str, choices: list[str]) -> Bilingual | None:
     """'did you mean' for a value outside a fixed list; a document id is also found by
     the words of its name ('kartu_keluarga' -> 'kk', 'surat_keterangan_tidak_mampu' ->
     'sktm')."""
     if not choices:
-        return "", ""
+        return None
     close: list[str] = []
     if set(choices) <= set(DOCUMENTS):
         words = [w for w in re.split(r"[\s_\-]+", value.lower()) if len(w) > 2]
@@ -231,9 +240,7 @@ def _closest_value(value: str, choices: list[str]) -> tuple[str, str]:
     if not close:
         close = sorted(get_close_matches(value, choices, n=3),
                        key=lambda c: _edits(value, c))[:1]  # stable: difflib's order on ties
-    if close:
-        return f"maksud Anda '{close[0]}'?", f"did you mean '{close[0]}'?"
-    return "", ""
+    return did_you_mean(close[0]) if close else None
 
 
 def _edits(a: str, b: str) -> int:
@@ -251,35 +258,35 @@ def _edits(a: str, b: str) -> int:
     return rows[-1][-1]
 
 
-def _quote_hint(value: bool | int | float | dt.date, field: str) -> tuple[str, str]:
+def _quote_hint(value: bool | int | float | dt.date, field: str) -> Bilingual:
     """YAML read a scalar as a number, yes/no or a date where text is expected."""
     if isinstance(value, bool):
-        what = ("true/false", "true/false")
+        what = Bilingual.same("true/false")
         text = "yes" if value else "no"
     elif isinstance(value, dt.date):
-        what, text = ("tanggal", "a date"), value.isoformat()
+        what, text = Bilingual("tanggal", "a date"), value.isoformat()
     else:
-        what, text = ("angka", "a number"), str(value)
+        what, text = Bilingual("angka", "a number"), str(value)
     written = f'{field}: "{text}"' if field and not field.isdigit() else f'"{text}"'
-    return (f"YAML membaca {text} sebagai {what[0]}; tulis dalam tanda kutip: {written}",
-            f"YAML reads {text} as {what[1]}; put it in quotes: {written}")
+    return Bilingual(f"YAML membaca {text} sebagai {what.id}; tulis dalam tanda kutip: {written}",
+                     f"YAML reads {text} as {what.en}; put it in quotes: {written}")
 
 
-def _hours_hint(text: str) -> tuple[str, str]:
+def _hours_hint(text: str) -> Bilingual | None:
     """The hours in the policy's form, when the officer's text is recognisably hours."""
     match = _LOOSE_HOURS.match(text.strip())
     if match is None:
-        return "", ""
+        return None
     h1, m1, h2, m2 = match.groups()
     fixed = f"{int(h1):02d}:{m1}-{int(h2):02d}:{m2}"
     if not re.match(HOURS_PATTERN, fixed):
-        return "", ""
+        return None
     if "." in text:
-        return (f"dokumen yang ditandatangani menulis jam dengan titik ({h1}.{m1}); di "
-                f"kebijakan pakai titik dua: '{fixed}'",
-                f"the signed documents write hours with a dot ({h1}.{m1}); in a policy use a "
-                f"colon: '{fixed}'")
-    return f"tulis '{fixed}'", f"write '{fixed}'"
+        return Bilingual(f"dokumen yang ditandatangani menulis jam dengan titik ({h1}.{m1}); di "
+                         f"kebijakan pakai titik dua: '{fixed}'",
+                         f"the signed documents write hours with a dot ({h1}.{m1}); in a policy "
+                         f"use a colon: '{fixed}'")
+    return Bilingual(f"tulis '{fixed}'", f"write '{fixed}'")
 
 
 def diagnostics_from(
@@ -301,11 +308,12 @@ def diagnostics_from(
         if kind in ("none_required",) or (path, kind) in seen:
             continue
         seen.add((path, kind))
-        message_id, message_en = _texts(err, field)
+        message = _texts(err, field)
         siblings = _sibling_fields(model, loc[:-1]) if (
             kind == "extra_forbidden" and model is not None) else None
-        hint_id, hint_en = _hint(err, field, siblings)
-        out.append(doc.diag(code, message_id, message_en, path, hint_id=hint_id, hint_en=hint_en))
+        hint = _hint(err, field, siblings)
+        out.append(doc.diag(code, message.id, message.en, path,
+                            hint_id=hint.id if hint else "", hint_en=hint.en if hint else ""))
     return out
 
 

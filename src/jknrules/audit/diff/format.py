@@ -9,36 +9,39 @@ from jknrules.audit.diff.model import Change, Comparison, DiffReport, Impact, Si
 from jknrules.audit.wording import md_escape
 from jknrules.language.text import Bilingual
 
-AREA_TITLES = {
-    "policy": ("Kebijakan", "Policy"),
-    "office": ("Kantor", "Offices"),
-    "closed_day": ("Hari tutup", "Closed days"),
-    "document": ("Dokumen sumber", "Source documents"),
-    "legal_basis": ("Dasar hukum", "Legal basis"),
-    "version_assumption": ("Asumsi versi", "Version assumptions"),
-    "service": ("Layanan", "Service"),
-    "segment": ("Segmen tujuan", "Target segment"),
-    "applies_when": ("Berlaku bila", "Applies when"),
-    "rule": ("Aturan kelayakan dan pengalihan", "Eligibility and redirect rules"),
-    "requirement": ("Persyaratan", "Requirements"),
-    "notice": ("Pemberitahuan kepada pemohon", "Notices to the applicant"),
-    "channel": ("Kanal dan waktu pelayanan", "Channels and service hours"),
-    "intake_window": ("Jendela penerimaan berkas", "Intake window"),
-    "cutoff": ("Batas pengajuan ke BPJS", "Cut-off to BPJS"),
-    "response_time": ("Waktu tanggapan", "Response time"),
-    "expected_activation": ("Perkiraan kepesertaan aktif", "Expected activation"),
-    "fee": ("Biaya/Tarif", "Fee"),
-    "complaint": ("Penanganan pengaduan, saran dan masukan", "Complaint channels"),
-    "step": ("Prosedur", "Procedure"),
-    "assumption": ("Asumsi", "Assumptions"),
-    "acknowledged_gap": ("Celah yang diakui", "Acknowledged gaps"),
+AREA_TITLES: dict[str, Bilingual] = {
+    "policy": Bilingual("Kebijakan", "Policy"),
+    "office": Bilingual("Kantor", "Offices"),
+    "closed_day": Bilingual("Hari tutup", "Closed days"),
+    "document": Bilingual("Dokumen sumber", "Source documents"),
+    "legal_basis": Bilingual("Dasar hukum", "Legal basis"),
+    "version_assumption": Bilingual("Asumsi versi", "Version assumptions"),
+    "service": Bilingual("Layanan", "Service"),
+    "segment": Bilingual("Segmen tujuan", "Target segment"),
+    "applies_when": Bilingual("Berlaku bila", "Applies when"),
+    "rule": Bilingual("Aturan kelayakan dan pengalihan", "Eligibility and redirect rules"),
+    "requirement": Bilingual("Persyaratan", "Requirements"),
+    "notice": Bilingual("Pemberitahuan kepada pemohon", "Notices to the applicant"),
+    "channel": Bilingual("Kanal dan waktu pelayanan", "Channels and service hours"),
+    "intake_window": Bilingual("Jendela penerimaan berkas", "Intake window"),
+    "cutoff": Bilingual("Batas pengajuan ke BPJS", "Cut-off to BPJS"),
+    "response_time": Bilingual("Waktu tanggapan", "Response time"),
+    "expected_activation": Bilingual("Perkiraan kepesertaan aktif", "Expected activation"),
+    "fee": Bilingual("Biaya/Tarif", "Fee"),
+    "complaint": Bilingual("Penanganan pengaduan, saran dan masukan", "Complaint channels"),
+    "step": Bilingual("Prosedur", "Procedure"),
+    "assumption": Bilingual("Asumsi", "Assumptions"),
+    "acknowledged_gap": Bilingual("Celah yang diakui", "Acknowledged gaps"),
 }
-KIND_TITLES = {"added": ("Ditambah", "Added"), "removed": ("Dihapus", "Removed"),
-               "changed": ("Diubah", "Changed")}
-IMPACT_TITLES = {"outcome": ("Hasil", "Outcome"), "segment": ("Segmen tujuan", "Target segment"),
-                 "route": ("Layanan/kanal", "Route"),
-                 "documents": ("Dokumen", "Documents"), "deadlines": ("Tenggat", "Deadlines"),
-                 "error": ("Galat", "Error")}
+KIND_TITLES: dict[str, Bilingual] = {
+    "added": Bilingual("Ditambah", "Added"), "removed": Bilingual("Dihapus", "Removed"),
+    "changed": Bilingual("Diubah", "Changed"),
+}
+IMPACT_TITLES: dict[str, Bilingual] = {
+    "outcome": Bilingual("Hasil", "Outcome"), "segment": Bilingual("Segmen tujuan", "Target segment"),
+    "route": Bilingual("Layanan/kanal", "Route"), "documents": Bilingual("Dokumen", "Documents"),
+    "deadlines": Bilingual("Tenggat", "Deadlines"), "error": Bilingual("Galat", "Error"),
+}
 
 
 def to_json(report: DiffReport) -> str:
@@ -113,8 +116,7 @@ def _changes(changes: list[Change], level: str) -> list[str]:
             out += [f"{level} Layanan · *Service* `{route}`", ""]
             sub = level + "#"
         for area, items in groupby(by_route, key=lambda c: c.area):
-            ind, en = AREA_TITLES[area]
-            out += [f"{sub} {ind} · *{en}*", ""]
+            out += [f"{sub} {_both(AREA_TITLES[area])}", ""]
             for change in items:
                 out += _change(change)
             out.append("")
@@ -127,18 +129,21 @@ _NO_EN = ("policy", "office", "closed_day", "document", "legal_basis", "step")
 
 def _change(change: Change) -> list[str]:
     kind = KIND_TITLES[change.kind]
-    lines = [f"- **{kind[0]}** · *{kind[1]}* — {_bi(change.title)}"]
+    lines = [f"- **{kind.id}** · *{kind.en}* — {_bi(change.title)}"]
     english = change.area not in _NO_EN and change.field != "document"
-    for label, side in ((("Sebelum", "before"), change.old), (("Sesudah", "after"), change.new)):
+    for label, side in ((_BEFORE, change.old), (_AFTER, change.new)):
         if side is not None:
             lines += _side(label, side, english)
     return lines
 
 
-def _side(label: tuple[str, str], side: Side, english: bool) -> list[str]:
+_BEFORE, _AFTER = Bilingual("Sebelum", "before"), Bilingual("Sesudah", "after")
+
+
+def _side(label: Bilingual, side: Side, english: bool) -> list[str]:
     text_id, text_en = side.text.id.split("\n"), side.text.en.split("\n")
-    lines = [f"  - {label[0]} · *{label[1]}*:" + (f" {md_escape(text_id[0])}" if len(text_id) == 1
-                                                   else "")]
+    lines = [f"  - {_both(label)}:" + (f" {md_escape(text_id[0])}" if len(text_id) == 1
+                                       else "")]
     if len(text_id) > 1:
         lines += [f"    - {md_escape(t)}" for t in text_id]
     if english and side.text.en != side.text.id:
@@ -154,9 +159,15 @@ def _side(label: tuple[str, str], side: Side, english: bool) -> list[str]:
 
 
 def _bi(text: Bilingual) -> str:
+    """Officer-written text in both languages, escaped (once when both read the same)."""
     if text.id == text.en:
         return md_escape(text.id)
     return f"{md_escape(text.id)} · *{md_escape(text.en)}*"
+
+
+def _both(title: Bilingual) -> str:
+    """One of the report's own titles: Indonesian, then English in italics."""
+    return f"{title.id} · *{title.en}*"
 
 
 def _impact(impact: Impact) -> list[str]:
@@ -166,14 +177,12 @@ def _impact(impact: Impact) -> list[str]:
            f"**{impact.affected} terdampak · *affected***.", "",
            "| Jenis · *Kind* | Kasus · *Cases* |", "|---|---:|"]
     for kind in impact.kinds:
-        title = IMPACT_TITLES[kind.kind]
-        out.append(f"| {title[0]} · *{title[1]}* | {kind.count} |")
+        out.append(f"| {_both(IMPACT_TITLES[kind.kind])} | {kind.count} |")
     out.append("")
     for kind in impact.kinds:
         if not kind.examples:
             continue
-        title = IMPACT_TITLES[kind.kind]
-        out += [f"### {title[0]} · *{title[1]}* — contoh · *examples*", ""]
+        out += [f"### {_both(IMPACT_TITLES[kind.kind])} — contoh · *examples*", ""]
         for ex in kind.examples:
             out.append(f"- baris · *line* {ex.line} (`{ex.case}`): {md_escape(ex.old)} → {md_escape(ex.new)}")
         out.append("")

@@ -83,7 +83,7 @@ VERSION_NOTES = Bilingual("Asumsi versi", "Version assumptions")
 
 GAPS = Bilingual("Hal yang tidak diatur dokumen (diakui)", "Acknowledged gaps in the documents")
 NOT_ENCODED = Bilingual("Tidak dicatat dalam kebijakan ini; lihat dokumen sumber.",
-                    "Not recorded in this policy; see the source document.")
+                        "Not recorded in this policy; see the source document.")
 
 
 def build(snapshot: Snapshot, as_of: dt.date) -> Rendered:
@@ -165,7 +165,7 @@ def _sheet(view: ServiceView, zone: str) -> Sheet:
             if s.fee is not None else Line(NOT_ENCODED),), "-"),)),
         Component(6, Bilingual("Produk Layanan", "Service product"), (Group(None, tuple(product)),)),
         Component(7, Bilingual("Penanganan Pengaduan, Saran dan Masukan",
-                           "Complaints, suggestions and feedback"),
+                               "Complaints, suggestions and feedback"),
                   (complaints,)),
         Component(8, Bilingual("Dasar Hukum", "Legal basis"), (Group(None, laws, "1"),)),
     )
@@ -188,7 +188,7 @@ def _channel_details(channel: Channel, compiled: CChannel) -> tuple[Bilingual, .
         out.append(Bilingual("Anggota: ", "Members: ") + w.members(channel.members))
     if channel.steps:
         out.append(Bilingual("Prosedur kanal ini: lihat 2. Sistem, Mekanisme dan Prosedur",
-                         "Procedure on this channel: see 2. System, mechanism and procedure"))
+                             "Procedure on this channel: see 2. System, mechanism and procedure"))
     return tuple(out)
 
 

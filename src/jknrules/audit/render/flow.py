@@ -51,9 +51,9 @@ def build_flow(service: CService) -> Flow:
     if model.documents:
         decisions.append(Decision(
             Bilingual(f"Berkas lengkap? ({len(model.documents)} persyaratan)",
-                  f"File complete? ({len(model.documents)} requirements)"),
+                      f"File complete? ({len(model.documents)} requirements)"),
             w.outcome("incomplete") + Bilingual(": dikembalikan ke pemohon",
-                                            ": returned to the applicant"), yes_ends=False))
+                                                ": returned to the applicant"), yes_ends=False))
     if model.intake_window is not None:
         decisions.append(Decision(
             Bilingual("Diajukan ", "Submitted on ") + w.window(model.intake_window) + Bilingual.same(" ?"),
