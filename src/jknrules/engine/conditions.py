@@ -139,8 +139,11 @@ def check_condition(
             f"kolom kasus '{cond.field}' tidak dikenal",
             f"unknown case field '{cond.field}'",
             (*path, "field"),
-            hint_id=f"maksud Anda '{close[0]}'?" if close else "lihat daftar kolom di CONTRACT.md",
-            hint_en=f"did you mean '{close[0]}'?" if close else "see the case fields in CONTRACT.md",
+            # the fields themselves, not a document outside the officer's checkout
+            hint_id=f"maksud Anda '{close[0]}'?" if close
+            else "kolom kasus yang dikenal: " + ", ".join(CASE_FIELDS),
+            hint_en=f"did you mean '{close[0]}'?" if close
+            else "known case fields: " + ", ".join(CASE_FIELDS),
         ))
         return out
     op, operand = cond.test

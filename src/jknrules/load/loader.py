@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +21,11 @@ from jknrules.engine.conditions import check_condition
 from jknrules.errors import CaseError, Diagnostic, PolicyError
 from jknrules.language.case import Case
 from jknrules.language.policy import Channel, Policy, Service, Version
+from jknrules.language.text import Bilingual
 from jknrules.language.vocab import REGENCIES
 from jknrules.load import reader
 from jknrules.load.source import SourceText, parse
-from jknrules.load.validation import diagnostics_from
+from jknrules.load.validation import diagnostics_from, did_you_mean
 
 Loc = tuple[str | int, ...]
 
@@ -136,8 +138,22 @@ def check_semantics(policy: Policy, doc: SourceText) -> list[Diagnostic]:
                     "JKN-P014", f"dokumen sumber '{gap.source.document}' tidak ada di versi ini",
                     f"source document '{gap.source.document}' is not in this version",
                     (*gloc, "source", "document"),
+                    **_known(gap.source.document, version.documents, _DOCUMENTS),
                 ))
     return out
+
+
+_DOCUMENTS = Bilingual("dokumen yang ada", "known documents")
+_OFFICES = Bilingual("kantor yang ada", "known offices")
+
+
+def _known(written: str, known: Iterable[str], listed: Bilingual) -> dict[str, str]:
+    """The hint for a reference to an id the policy does not declare (a source document,
+    an office): "maksud Anda …?" for a close one, else the ids it does declare."""
+    ids = list(known)
+    close = get_close_matches(written, ids, n=1)
+    hint = did_you_mean(close[0]) if close else listed + Bilingual.same(": " + ", ".join(ids))
+    return {"hint_id": hint.id, "hint_en": hint.en}
 
 
 def _check_service(
@@ -152,22 +168,20 @@ def _check_service(
         out.append(make(
             "JKN-P014", f"dokumen '{service.document}' tidak ada di 'documents' versi ini",
             f"document '{service.document}' is not in this version's 'documents'",
-            (*loc, "document"), hint_id="dokumen yang ada: " + ", ".join(version.documents),
-            hint_en="known documents: " + ", ".join(version.documents),
+            (*loc, "document"), **_known(service.document, version.documents, _DOCUMENTS),
         ))
     if service.office not in policy.offices:
         out.append(make(
             "JKN-P015", f"kantor '{service.office}' tidak ada di 'offices'",
             f"office '{service.office}' is not in 'offices'", (*loc, "office"),
-            hint_id="kantor yang ada: " + ", ".join(policy.offices),
-            hint_en="known offices: " + ", ".join(policy.offices),
+            **_known(service.office, policy.offices, _OFFICES),
         ))
     for path, source in _sources(service, loc):
         if source.document is not None and source.document not in version.documents:
             out.append(make(
                 "JKN-P014", f"dokumen sumber '{source.document}' tidak ada di versi ini",
                 f"source document '{source.document}' is not in this version",
-                (*path, "document"),
+                (*path, "document"), **_known(source.document, version.documents, _DOCUMENTS),
             ))
     out += check_condition(service.applies_when, (*loc, "applies_when"), make)
     rule_ids: set[str] = set()
@@ -204,8 +218,7 @@ def _check_service(
             out.append(make(
                 "JKN-P015", f"kantor '{channel.office}' tidak ada di 'offices'",
                 f"office '{channel.office}' is not in 'offices'", (*cloc, "office"),
-                hint_id="kantor yang ada: " + ", ".join(policy.offices),
-                hint_en="known offices: " + ", ".join(policy.offices),
+                **_known(channel.office, policy.offices, _OFFICES),
             ))
         out += _check_hours(channel, cloc, make)
     window, cutoff = service.intake_window, service.cutoff
