@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from jknrules.audit.wording import SEGMENT_NAMES
+from jknrules.language.text import Bilingual
 
 #: The languages of the pages: Bahasa Indonesia first.
 LANGS = ("id", "en")
@@ -38,7 +39,9 @@ class Say:
         """The same words in the other language."""
         return UI[key][1 if self.lang == "id" else 0]
 
-    def pick(self, pair: tuple[str, str]) -> str:
+    def pick(self, pair: tuple[str, str] | Bilingual) -> str:
+        if isinstance(pair, Bilingual):
+            return pair.pick(self.lang)
         return pair[0 if self.lang == "id" else 1]
 
 
