@@ -13,6 +13,7 @@ from typing import Any, cast
 
 from jknrules.engine.deadlines import calendar_phase
 from jknrules.engine.ir import SEGMENT_CURRENT, CChannel, CompiledPolicy, CService, CVersion
+from jknrules.engine.memo import MISSING_LIMIT, Memo
 from jknrules.engine.result import (
     Deadlines,
     PolicyRef,
@@ -31,6 +32,12 @@ from jknrules.language.text import Bilingual
 from jknrules.language.vocab import DOCUMENTS, OUTCOME_PRECEDENCE, DocumentId, Segment
 
 _RANK = {name: i for i, name in enumerate(OUTCOME_PRECEDENCE)}
+
+
+def _rank_of(candidate: tuple[str, str | None, dict[str, Any]]) -> int:
+    return _RANK[candidate[0]]
+
+
 _PROCEEDS = ("accepted", "incomplete", "outside_intake_window", "needs_review")
 #: Reasons that only matter when the case proceeds along its route (and notices,
 #: whose codes start with ``notice.``).
@@ -75,20 +82,23 @@ def evaluate_compiled(policy: CompiledPolicy, case: Case | CaseFacts, *,
     else:
         # no route (yet): the documents every route still possible asks for, if any
         missing = _missing(required, case.documents, work, propose=False)
-    outcome, segment, _ = min(work.candidates, key=lambda c: _RANK[c[0]]) if work.candidates \
-        else ("accepted", None, {})
+    # stable: the first of the highest precedence wins (as ``min`` would pick it)
+    ranked = sorted(work.candidates, key=_rank_of) if len(work.candidates) > 1 \
+        else work.candidates
+    outcome, segment, _ = ranked[0] if ranked else ("accepted", None, {})
     if outcome == "accepted" and service is not None:
         # the compiler's (compiler.accepted_reasons), shared: a Result hands out copies
         accepted = service.accepted[channel.id if channel is not None else None][
             case.documents is not None]
-        work.candidates.insert(0, ("accepted", None, accepted))
+        # every candidate ranks as "accepted" or after it: the inserted one comes first
+        ranked = [("accepted", None, accepted), *ranked]
     target = _target_segment(outcome, segment, service, work.facts)
     proceeds = service is not None and outcome in _PROCEEDS
     if not proceeds and not (service is None and outcome == "needs_review"):
         required, deadlines = [], {}
         missing = None if case.documents is None else []
     # a case that does not proceed is told why, not what to bring or when to come back
-    reasons = [c[2] for c in sorted(work.candidates, key=lambda c: _RANK[c[0]])
+    reasons = [c[2] for c in ranked
                if proceeds or not (_procedural(c[2]["code"]) or c[0] in _ALONG_THE_ROUTE)]
     # the parts are built as plain dicts (see state.py); their shapes are the TypedDicts
     # of engine/result.py, checked against the result schema by the tests
@@ -107,6 +117,11 @@ def evaluate_compiled(policy: CompiledPolicy, case: Case | CaseFacts, *,
 
 
 _ABSENT = object()
+#: (id of the required list, documents brought, propose) -> (that list, the missing
+#: documents, the reason proposed): see :func:`_missing`
+_MISSING: Memo[tuple[int, tuple[str, ...], bool],
+               tuple[list[dict[str, Any]], list[str], dict[str, Any] | None]] = \
+    Memo(MISSING_LIMIT)
 #: shared by every result (never changed: a Result hands out copies)
 _NOT_CHECKED = Shared(reason("documents.not_checked", Bilingual(
     "Kasus tidak menyebut dokumen yang dibawa; daftar dokumen wajib ditampilkan, "
@@ -303,6 +318,12 @@ def _missing(required: list[dict[str, Any]], brought: Sequence[str] | None,
             return None
         work.propose("accepted", _NOT_CHECKED)
         return None
+    key = (id(required), tuple(brought), propose)
+    known = _MISSING.get(key)
+    if known is not None and known[0] is required:  # the same list, not a reused id
+        if known[2] is not None:
+            work.propose("incomplete", known[2])
+        return known[1]
     have = set(brought)
     missing: list[str] = []
     clauses: list[str] = []
@@ -312,13 +333,19 @@ def _missing(required: list[dict[str, Any]], brought: Sequence[str] | None,
             missing += [d for d in ids if d not in missing]
             if item["source"] not in clauses:
                 clauses.append(item["source"])
+    proposed: dict[str, Any] | None = None
     if missing and propose:
         names_id = ", ".join(DOCUMENTS[d].id for d in missing)
         names_en = ", ".join(DOCUMENTS[d].en for d in missing)
-        work.propose("incomplete", reason("documents.missing", Bilingual(
+        proposed = reason("documents.missing", Bilingual(
             f"Berkas belum lengkap, dikembalikan kepada pemohon. Kurang: {names_id}.",
             f"The file is incomplete and goes back to the applicant. Missing: {names_en}.",
-        )) | {"source": "; ".join(clauses), "documents": missing})
+        )) | {"source": "; ".join(clauses), "documents": missing}
+        work.propose("incomplete", proposed)
+    # shared by the results of the same required list and documents brought (never
+    # changed: a Result hands out copies); the entry keeps ``required`` alive, so its id
+    # is not reused while the entry stands
+    _MISSING.put(key, (required, missing, proposed))
     return missing
 
 

@@ -46,6 +46,8 @@ SERVICE_LIMIT = 1 << 12
 REFS_LIMIT = 64
 #: what a version's facts decide, per combination of the values of the fields it reads
 VERSION_LIMIT = 1 << 13
+#: missing documents and their reason, per (required list, documents brought), process-wide
+MISSING_LIMIT = 1 << 12
 
 
 class Memo(Generic[K, V]):
