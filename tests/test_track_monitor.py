@@ -20,7 +20,8 @@ from tests import track_helpers
 store_url = track_helpers.store_url  # the fixture, on SQLite and on PostgreSQL
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT.parent / "shared" / "spec" / "examples"
+#: the cases of two shared contract examples, kept here so the tests run in a clone alone
+EXAMPLES = ROOT / "tests" / "fixtures" / "cases"
 
 
 def T(text: str) -> datetime:
