@@ -15,31 +15,16 @@ without them raises :class:`ModuleNotFoundError` saying so), and ``polars`` for
 from __future__ import annotations
 
 import os
-from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from jknrules.extras import require
 
 #: The packages of the ``batch`` extra (``pyproject.toml``), checked before anything else.
 EXTRA: tuple[str, ...] = ("pyarrow", "numpy", "rich")
 
 
-def _require_extra() -> None:
-    missing = []
-    for name in EXTRA:
-        try:
-            import_module(name)
-        except ImportError:
-            missing.append(name)
-    if missing:
-        names = ", ".join(missing)
-        raise ModuleNotFoundError(
-            f"evaluasi batch memerlukan paket tambahan yang belum terpasang ({names}); "
-            "pasang dengan: pip install 'jknrules[batch]' / batch evaluation needs extra "
-            f"packages that are not installed ({names}); install them with: "
-            "pip install 'jknrules[batch]'", name=missing[0])
-
-
-_require_extra()
+require("batch", EXTRA, "evaluasi batch", "batch evaluation")
 
 import pyarrow as pa
 

@@ -12,27 +12,11 @@ interface the pages build on is described at the top of :mod:`jknrules.serve.app
 
 from __future__ import annotations
 
-from importlib import import_module
+from jknrules.extras import require
 
 #: The packages of the ``serve`` extra (``pyproject.toml``), checked before anything else.
 EXTRA: tuple[str, ...] = ("fastapi", "uvicorn", "prometheus_client", "fastapi_offline",
                           "jinja2", "python_multipart")  # the last two for the pages
 
 
-def _require_extra() -> None:
-    missing = []
-    for name in EXTRA:
-        try:
-            import_module(name)
-        except ImportError:
-            missing.append(name)
-    if missing:
-        names = ", ".join(missing)
-        raise ModuleNotFoundError(
-            f"server HTTP memerlukan paket tambahan yang belum terpasang ({names}); pasang "
-            "dengan: pip install 'jknrules[serve]' / the HTTP server needs extra packages "
-            f"that are not installed ({names}); install them with: pip install "
-            "'jknrules[serve]'", name=missing[0])
-
-
-_require_extra()
+require("serve", EXTRA, "server HTTP", "the HTTP server")
