@@ -195,3 +195,27 @@ def test_no_personal_data_in_alerts(policies: jknrules.PolicySet) -> None:
         if e.case:
             for value in (e.case["applicant"]["nik"], e.case["applicant"]["birth_date"]):
                 assert value not in text
+
+
+def test_closing_a_monitor_holding_facts_does_not_crash_the_process() -> None:
+    """Regression: Monitor.close called durable-rules' delete_state, which killed the process
+    (segmentation fault or "double free") once the session held a fact — so did every
+    ``jknrules track alerts``. Run in a child process: a crash would end pytest itself."""
+    import subprocess
+    import sys
+
+    script = (
+        "from datetime import datetime\n"
+        "from jknrules.track.monitor import Monitor\n"
+        "from jknrules.track.store import Event\n"
+        "t = datetime.fromisoformat('2026-03-03T09:00:00+08:00')\n"
+        "result = {'policy': {'regency': 'karangasem'}, 'outcome': 'accepted',\n"
+        "          'deadlines': {'submit_to_bpjs_by': '2026-03-17T23:59:59+08:00'}}\n"
+        "for _ in range(3):\n"
+        "    with Monitor() as m:\n"
+        "        m.feed(Event('K-1', 'received', t, 'a', 'k', {}, result))\n"
+        "print('closed')\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "closed"

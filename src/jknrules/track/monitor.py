@@ -4,7 +4,8 @@ time advanced by ``tick``; alerts ``due_soon``, ``breached``, ``out_of_order`` a
 
 The ONLY module importing ``durable`` (durable-rules: no release since 2020, not safe
 under threads). One :class:`Monitor` is driven by one thread; each has its own state
-(a durable-rules session id) in the module's one ruleset, deleted by :meth:`Monitor.close`.
+(a durable-rules session id) in the module's one ruleset, kept until the process ends
+(:meth:`Monitor.close`).
 The event store is the source of truth: :func:`rebuild` replays the stored events in
 time order through a fresh monitor, and the store keeps each alert once (by its key),
 so a restart neither loses nor repeats one.
@@ -21,7 +22,6 @@ matching of facts against the clock and against each other is durable-rules'.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
@@ -30,7 +30,7 @@ from typing import Any
 from jknrules.track.store import CLOSES, Alert, Event, Store, parse_time, track_error
 
 try:
-    from durable.lang import assert_fact, c, delete_state, m, none, retract_fact, ruleset, when_all
+    from durable.lang import assert_fact, c, m, none, retract_fact, ruleset, when_all
 except ImportError as exc:  # pragma: no cover - the track extra is missing
     raise track_error("JKN-K020", "pemantauan memerlukan paket durable-rules",
                       f"the monitor needs the durable-rules package ({exc})",
@@ -241,12 +241,14 @@ class Monitor:
             self._pending[e.case_id] = dict(due)
 
     def close(self) -> None:
-        """Delete this monitor's state from durable-rules."""
+        """Forget this monitor. Its facts stay in durable-rules' memory until the process
+        ends: ``delete_state`` of durable-rules 2.0.28 crashes the process (a segmentation
+        fault or "double free", in the main thread as in others, even for a session holding
+        one fact), so it is never called. A process makes one monitor (the CLI) or one per
+        server start (``jknrules serve --track``), so nothing piles up."""
         if not self._closed:
             self._closed = True
             _monitors.pop(self.sid, None)
-            with contextlib.suppress(Exception):  # no state was made (no fact asserted)
-                delete_state(_RULESET, self.sid)
 
     def __enter__(self) -> Monitor:
         return self
