@@ -105,3 +105,22 @@ def test_a_folder_is_not_a_store(tmp_path: Path) -> None:
     with pytest.raises(JknrulesError) as info:
         Store(tmp_path)
     assert info.value.diagnostics[0].code == "JKN-K012"
+
+
+def test_alerts_by_regency_and_deliveries_noted_once_per_target(store_url: str) -> None:
+    with Store(store_url) as s:
+        s.record(received("c1", "k1"))
+        s.record(Event("c2", "letter_signed", T0, "kabid", "k2"))  # no received: no regency
+        a1 = Alert("c1", "breached", "submit_to_bpjs_by", T0, T0)
+        a2 = Alert("c2", "out_of_order", "letter_signed", T0)
+        s.add_alerts([a1, a2])
+        assert s.alerts(regency="karangasem") == [a1]
+        assert s.alerts(regency="batang") == []
+        assert s.event_by_key("k1") is not None and s.event_by_key("k1").case_id == "c1"  # type: ignore[union-attr]
+        assert s.event_by_key("nope") is None
+        assert [e.idempotency_key for e in s.events(after_seq=s.event_by_key("k1").seq)] == ["k2"]  # type: ignore[union-attr]
+        assert s.alerts(undelivered_to="t1") == [a1, a2]
+        assert s.delivered(a1, "t1", 200, 1) is True
+        assert s.delivered(a1, "t1", 200, 2) is False  # once per alert key and target
+        assert s.alerts(undelivered_to="t1") == [a2]
+        assert s.alerts(undelivered_to="t2") == [a1, a2]

@@ -27,6 +27,7 @@ from typing import Any, TextIO
 from jknrules.cli.common import EXIT_OK, locate
 from jknrules.errors import CaseError
 from jknrules.track.store import (
+    ALERT_WORDS,
     CLOSES,
     EVENT_NAMES_ID,
     EVENTS,
@@ -40,13 +41,6 @@ from jknrules.track.store import (
 NAME = "track"
 HELP = ("pemantauan permohonan: catat peristiwa, status, peringatan, rekap bulanan, laporan / "
         "case tracking: record events, status, alerts, the monthly recap, the report")
-
-ALERT_WORDS: dict[str, tuple[str, str]] = {
-    "due_soon": ("segera jatuh tempo", "due soon"),
-    "breached": ("terlambat", "deadline missed"),
-    "out_of_order": ("urutan tidak wajar", "out of order"),
-    "recap_missing": ("tidak masuk rekap sebelum batas", "missing from the recap by the cut-off"),
-}
 
 _FORMAT_HELP = "format keluaran / output format (default text)"
 _DB_HELP = ("berkas SQLite atau URL postgresql:// (bawaan $JKNRULES_TRACK_DB, lalu "
@@ -90,6 +84,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                     help="waktu peringatan sebelum batas, mis. submit_to_bpjs_by=2d, "
                     "response_due=15m / lead time before a deadline")
     al.add_argument("--format", choices=("text", "json"), default="text", help=_FORMAT_HELP)
+    add_webhook_options(al)
 
     rc = add("recap", "rekap bulanan ke BPJS (CSV/XLSX) / the monthly recap to BPJS")
     rc.add_argument("regency", metavar="REGENCY", help="id kabupaten / regency id")
@@ -111,6 +106,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
     rp.add_argument("--chart", type=Path, default=None, metavar="FILE.png",
                     help="tulis grafik PNG / write a PNG chart")
     rp.add_argument("--format", choices=("text", "json"), default="text", help=_FORMAT_HELP)
+
+
+def add_webhook_options(parser: argparse.ArgumentParser) -> None:
+    """``--alert-webhook URL`` and ``--alert-webhook-secret-file FILE`` (also ``serve``)."""
+    parser.add_argument("--alert-webhook", default=None, metavar="URL",
+                        help="kirim tiap peringatan baru (JSON, tanpa data pribadi) ke URL ini "
+                        "/ POST each new alert (JSON, no personal data) to this URL")
+    parser.add_argument("--alert-webhook-secret-file", type=Path, default=None, metavar="FILE",
+                        help="rahasia HMAC untuk header X-Jknrules-Signature (juga: "
+                        "$JKNRULES_ALERT_WEBHOOK_SECRET) / HMAC secret for the "
+                        "X-Jknrules-Signature header (also $JKNRULES_ALERT_WEBHOOK_SECRET)")
 
 
 def _parse_lead(items: list[str]) -> dict[str, timedelta]:
@@ -139,10 +145,20 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if command == "alerts":
             as_of = parse_time(args.as_of, "--as-of") if args.as_of else datetime.now(UTC)
             lead = _parse_lead(args.lead)
+            hook = None
+            if args.alert_webhook is not None:
+                from jknrules.track.webhook import webhook
+
+                hook = webhook(args.alert_webhook, args.alert_webhook_secret_file)
             from jknrules.track.monitor import rebuild
 
             rebuild(store, as_of, lead)
             alerts = store.alerts(as_of)
+            if hook is not None:
+                from jknrules.track.webhook import deliver_pending
+
+                sent, failed = deliver_pending(store, hook, as_of)
+                err.write(f"webhook: {sent} terkirim / delivered, {failed} gagal / failed\n")
             if args.format == "json":
                 out.write(json.dumps([a.to_json() for a in alerts], indent=2) + "\n")
             else:
@@ -217,41 +233,18 @@ def _record(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _status(store: object, args: argparse.Namespace, out: TextIO) -> int:
-    from jknrules.track.recap import case_files
+    from jknrules.track.status import case_status
     from jknrules.track.store import Store
 
     assert isinstance(store, Store)
-    files = case_files(store.events(args.case_id))
-    f = files.get(args.case_id)
-    if f is None:
-        raise track_error("JKN-K044", f"tidak ada peristiwa untuk berkas {args.case_id!r}",
-                          f"no events for case {args.case_id!r}", where="CASE_ID")
-    rec = f.received
-    deadlines = {}
-    for name, closers in CLOSES.items():
-        due = f.deadline(name)
-        if due is None:
-            continue
-        met = f.first(closers)
-        deadlines[name] = {"due": due.isoformat(),
-                           "met_at": met.at.isoformat() if met else None,
-                           "on_time": (met.at <= due) if met else None}
-    events = [{"event": e.event, "at": e.at.isoformat(), "actor": e.actor, "seq": e.seq}
-              for e in sorted(f.events, key=lambda e: (e.at, e.seq))]
-    alerts = [a.to_json() for a in store.alerts(case_id=args.case_id)]
-    data: dict[str, Any] = {
-        "case_id": f.case_id,
-        "regency": rec.regency if rec else None,
-        "policy_version": ((rec.result or {}).get("policy") or {}).get("version") if rec else None,
-        "outcome": (rec.result or {}).get("outcome") if rec else None,
-        "deadlines": deadlines,
-        "events": events,
-        "alerts": alerts,
-    }
+    data = case_status(store, args.case_id)
+    deadlines: dict[str, dict[str, Any]] = data["deadlines"]
+    events: list[dict[str, Any]] = data["events"]
+    alerts: list[dict[str, Any]] = data["alerts"]
     if args.format == "json":
         out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         return EXIT_OK
-    lines = [f"berkas / case {f.case_id}: {data['regency'] or '-'}, versi / version "
+    lines = [f"berkas / case {data['case_id']}: {data['regency'] or '-'}, versi / version "
              f"{data['policy_version'] or '-'}, hasil / outcome {data['outcome'] or '-'}"]
     for name, d in deadlines.items():
         state = ("belum / open" if d["met_at"] is None else

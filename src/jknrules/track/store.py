@@ -45,6 +45,14 @@ CLOSES: dict[str, tuple[str, ...]] = {
     "expected_active_by": ("activated",),
 }
 
+#: What each alert says, in Bahasa Indonesia and English.
+ALERT_WORDS: dict[str, tuple[str, str]] = {
+    "due_soon": ("segera jatuh tempo", "due soon"),
+    "breached": ("terlambat", "deadline missed"),
+    "out_of_order": ("urutan tidak wajar", "out of order"),
+    "recap_missing": ("tidak masuk rekap sebelum batas", "missing from the recap by the cut-off"),
+}
+
 
 class TrackError(JknrulesError):
     """Bad input to the tracking store or commands (codes ``JKN-K…``)."""
@@ -280,18 +288,30 @@ class Store:
                 hint_en="use a new key for a new event")
         return _replace_seq(e, int(old[0])), False
 
-    def events(self, case_id: str | None = None) -> Iterator[Event]:
-        """The stored events in the order they were recorded (one case's, or all)."""
+    def events(self, case_id: str | None = None, after_seq: int = 0) -> Iterator[Event]:
+        """The stored events in the order they were recorded (one case's, or all; those
+        recorded after the sequence number ``after_seq``)."""
         sql = ("SELECT seq, case_id, event, at, actor, idempotency_key, case_json, result_json "
-               "FROM events")
-        params: tuple[object, ...] = ()
+               "FROM events WHERE seq > ?")
+        params: tuple[object, ...] = (after_seq,)
         if case_id is not None:
-            sql += " WHERE case_id = ?"
-            params = (case_id,)
+            sql += " AND case_id = ?"
+            params = (after_seq, case_id)
         for row in self._query(sql + " ORDER BY seq", params):
             yield Event(row[1], row[2], datetime.fromisoformat(row[3]), row[4], row[5],
                         json.loads(row[6]) if row[6] else None,
                         json.loads(row[7]) if row[7] else None, int(row[0]))
+
+    def event_by_key(self, key: str) -> Event | None:
+        """The event stored under this idempotency key, if any."""
+        rows = self._query("SELECT seq, case_id, event, at, actor, idempotency_key, case_json, "
+                           "result_json FROM events WHERE idempotency_key = ?", (key,))
+        if not rows:
+            return None
+        row = rows[0]
+        return Event(row[1], row[2], datetime.fromisoformat(row[3]), row[4], row[5],
+                     json.loads(row[6]) if row[6] else None,
+                     json.loads(row[7]) if row[7] else None, int(row[0]))
 
     def count_events(self) -> int:
         return int(self._query("SELECT count(*) FROM events")[0][0])
@@ -317,9 +337,19 @@ class Store:
             raise
         return new
 
-    def alerts(self, as_of: datetime | None = None, case_id: str | None = None) -> list[Alert]:
+    def alerts(self, as_of: datetime | None = None, case_id: str | None = None,
+               regency: str | None = None, undelivered_to: str | None = None) -> list[Alert]:
+        """Stored alerts up to ``as_of``: of one case, of the cases a regency received, or
+        those not yet delivered to a webhook target (:meth:`delivered`)."""
         sql = "SELECT case_id, alert, subject, at, due FROM alerts WHERE 1 = 1"
         params: list[object] = []
+        if regency is not None:
+            sql += " AND case_id IN (SELECT case_id FROM events WHERE regency = ?)"
+            params.append(regency)
+        if undelivered_to is not None:
+            sql += (" AND idempotency_key NOT IN (SELECT idempotency_key FROM alert_deliveries "
+                    "WHERE target = ?)")
+            params.append(undelivered_to)
         if as_of is not None:
             sql += " AND at_epoch <= ?"
             params.append(int(as_of.timestamp()))
@@ -329,6 +359,23 @@ class Store:
         rows = self._query(sql + " ORDER BY at_epoch, case_id, alert, subject", params)
         return [Alert(r[0], r[1], r[2], datetime.fromisoformat(r[3]),
                       datetime.fromisoformat(r[4]) if r[4] else None) for r in rows]
+
+
+    def delivered(self, alert: Alert, target: str, status: int, attempts: int) -> bool:
+        """Note that ``alert`` reached the webhook ``target`` (a digest naming it); False
+        when it was noted already (delivery is once per alert key and target)."""
+        self._begin()
+        try:
+            cur = self._conn.execute(self._sql(
+                "INSERT INTO alert_deliveries (idempotency_key, target, status, attempts, "
+                "delivered_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (idempotency_key, target) "
+                "DO NOTHING"), (alert.key, target, status, attempts, _now()))
+            added = bool(cur.rowcount == 1)
+            self._commit()
+        except BaseException:
+            self._rollback()
+            raise
+        return added
 
 
 def _replace_seq(e: Event, seq: int) -> Event:
