@@ -19,6 +19,7 @@ from typing import Any, TextIO
 
 from jknrules.cli.batch import missing
 from jknrules.cli.common import EXIT_INVALID, EXIT_OK, POLICIES_HELP
+from jknrules.cli.track import add_webhook_options
 from jknrules.errors import JknrulesError, diag
 
 NAME = "serve"
@@ -73,6 +74,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cors-origin", action="append", default=None, metavar="ORIGIN",
                         help="izinkan CORS dari asal ini (bawaan: CORS mati) / allow CORS "
                         "from this origin (default: CORS off)")
+    parser.add_argument("--track", default=None, metavar="URL",
+                        help="pantau permohonan di penyimpanan ini (berkas SQLite, sqlite:/// "
+                        "atau postgresql://, seperti jknrules track --db): /v1/events, "
+                        "/v1/cases, /v1/alerts, halaman Pemantauan / follow applications in "
+                        "this store (SQLite file, sqlite:/// or postgresql:// URL, as jknrules "
+                        "track --db): /v1/events, /v1/cases, /v1/alerts, the Pemantauan page")
+    add_webhook_options(parser)
     parser.add_argument("--http", choices=("h11", "httptools"), default="h11",
                         help="pengurai HTTP/1.1 (bawaan h11) / HTTP/1.1 parser (default h11; "
                         "httptools is faster but drops the body of a request that offers an "
@@ -132,7 +140,12 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         public_keys=tuple(args.public_key or ()), api_keys_file=args.api_keys_file,
         max_body_bytes=args.max_body or defaults.max_body_bytes,
         max_batch_bytes=args.max_batch or defaults.max_batch_bytes,
-        cors_origins=tuple(args.cors_origin or ()), handle_sighup=True)
+        cors_origins=tuple(args.cors_origin or ()), handle_sighup=True, track=args.track,
+        alert_webhook=args.alert_webhook,
+        alert_webhook_secret_file=args.alert_webhook_secret_file)
+    if config.alert_webhook is not None and config.track is None:
+        raise JknrulesError([diag("JKN-K063", "--alert-webhook hanya berlaku bersama --track",
+                                  "--alert-webhook only applies with --track")])
     keys = read_api_keys(config)
     if not config.loopback_only and not keys:
         raise JknrulesError([diag(

@@ -16,7 +16,8 @@ Interface for code that plugs into the server (the pages, ``jknrules.serve.pages
   ``app.state.metrics`` the :class:`~jknrules.serve.metrics.Metrics` (call
   ``metrics.decision(regency, outcome)`` for an evaluation made outside ``/v1``);
   ``app.state.recorder`` the :class:`~jknrules.serve.recorder.Recorder` (``None`` without
-  ``--record``).
+  ``--record``); ``app.state.tracker`` the
+  :class:`~jknrules.serve.tracking.Tracker` (``None`` without ``--track``).
 - If the module ``jknrules.serve.pages`` exists, its ``router`` (a FastAPI
   ``APIRouter``) is included after the API, and its ``install(app)``, if it has one, is
   called (for mounts such as static files). Pages must load nothing from outside the
@@ -56,7 +57,7 @@ from fastapi.staticfiles import StaticFiles
 
 from jknrules import __version__
 from jknrules.errors import JknrulesError
-from jknrules.serve import api, errors, openapi
+from jknrules.serve import api, errors, openapi, tracking
 from jknrules.serve.config import ServeConfig, read_api_keys
 from jknrules.serve.metrics import Metrics, Observe
 from jknrules.serve.security import BodyLimit, KeyCheck, KeyRefused, refusal_body
@@ -130,7 +131,8 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
                 None, app.state.reloader.reload_logged))
             hooked = True
         try:
-            yield
+            with tracking.running(app.state.tracker):
+                yield
         finally:
             if hooked:
                 loop.remove_signal_handler(signal.SIGHUP)
@@ -149,6 +151,8 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
 
         app.state.recorder = Recorder(config)
 
+    app.state.tracker = tracking.tracker(config)
+
     errors.install(app)
 
     @app.exception_handler(KeyRefused)
@@ -161,6 +165,7 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
         return errors.jknrules_error(exc, 404)
 
     app.include_router(api.router)  # first: routes are matched in order
+    app.include_router(tracking.router)
     _service_routes(app)
     _docs(app)
     _pages(app)

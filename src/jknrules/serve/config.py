@@ -58,6 +58,15 @@ class ServeConfig:
     cors_origins: tuple[str, ...] = ()
     #: reload on SIGHUP (the CLI turns it on; an app inside tests leaves signals alone)
     handle_sighup: bool = False
+    #: the tracking store (``--track``: a SQLite file or ``sqlite:///`` or ``postgresql://``
+    #: URL, as ``jknrules track --db``); ``None``: tracking off
+    track: str | None = None
+    #: POST each new alert to this URL (``--alert-webhook``)
+    alert_webhook: str | None = None
+    #: the webhook's HMAC secret, read from this file (else ``$JKNRULES_ALERT_WEBHOOK_SECRET``)
+    alert_webhook_secret_file: Path | None = None
+    #: seconds between the monitor's ticks (``None``: only when told, as in tests)
+    track_tick_seconds: float | None = 60.0
 
     @property
     def loopback_only(self) -> bool:
@@ -116,7 +125,7 @@ def to_env(config: ServeConfig) -> str:
     return json.dumps(data)
 
 
-_PATHS = ("policies", "record", "record_key", "api_keys_file")
+_PATHS = ("policies", "record", "record_key", "api_keys_file", "alert_webhook_secret_file")
 
 
 def from_env(text: str | None = None) -> ServeConfig:
