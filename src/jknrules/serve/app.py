@@ -169,6 +169,7 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
     _service_routes(app)
     _docs(app)
     _pages(app)
+    _pemantauan(app)
     openapi.install(app)
 
     # outermost last: the size limit first, then metrics, then CORS (only if configured)
@@ -194,6 +195,17 @@ def _pages(app: FastAPI) -> None:
     install = getattr(pages, "install", None)
     if install is not None:
         install(app)
+
+
+def _pemantauan(app: FastAPI) -> None:
+    """The Pemantauan page, with the other pages (it renders with their templates)."""
+    try:
+        from jknrules.serve import pemantauan
+    except ModuleNotFoundError as exc:  # the pages' packages (jinja2) are missing
+        if (exc.name or "").startswith("jknrules"):
+            raise
+        return
+    app.include_router(pemantauan.router)
 
 
 def _service_routes(app: FastAPI) -> None:

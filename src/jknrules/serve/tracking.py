@@ -259,8 +259,8 @@ class Tracker:
             # same request again, so the stored event (and its result) is the answer
             event = dataclasses.replace(event, result=old.result)
         stored, new = self.store.record(event)
-        if new:
-            self._catch_up(now)
+        if new:  # fed, and the monitor brought to the moment of recording
+            self._tick(now)
         return stored, new
 
 

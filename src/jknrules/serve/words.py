@@ -1,4 +1,4 @@
-"""The words of the pages (Loket, Kebijakan, Periksa), in Bahasa Indonesia and English.
+"""The words of the pages (Loket, Kebijakan, Periksa, Pemantauan), in Bahasa Indonesia and English.
 
 One table, so a page never mixes languages and a translation is a one-line change.
 Contract names (outcomes, documents, deadlines, channels) come from
@@ -164,6 +164,45 @@ UI: dict[str, tuple[str, str]] = {
     "notfound": ("Halaman tidak ditemukan", "Page not found"),
     "unrecorded": ("Keputusan tidak dapat dicatat", "The decision cannot be recorded"),
     "decision_id": ("Nomor catatan keputusan", "Decision record"),
+    # Pemantauan (jknrules.serve.pemantauan)
+    "nav.pemantauan": ("Pemantauan", "Tracking"),
+    "pemantauan.title": ("Pemantauan permohonan", "Tracking the applications"),
+    "pemantauan.intro": ("Jumlah permohonan per kantor dan bulan penerimaan, tenggat yang "
+                         "terlewat, dan peringatan. Tanpa NIK atau nama: hanya nomor berkas.",
+                         "Applications per office and month of receipt, missed deadlines and "
+                         "alerts. No NIK or names: case numbers only."),
+    "pemantauan.asof": ("Keadaan pada", "As of"),
+    "pemantauan.off": ("Pemantauan tidak aktif", "Tracking is off"),
+    "pemantauan.regency": ("Kabupaten", "Regency"),
+    "pemantauan.all": ("— semua —", "— all —"),
+    "pemantauan.month": ("Bulan", "Month"),
+    "pemantauan.counts": ("Per kantor dan bulan", "Per office and month"),
+    "pemantauan.office": ("Kantor", "Office"),
+    "pemantauan.received": ("Diterima", "Received"),
+    "pemantauan.accepted": ("Lengkap", "Accepted"),
+    "pemantauan.returned": ("Dikembalikan", "Returned"),
+    "pemantauan.ontime": ("tepat waktu", "on time"),
+    "pemantauan.late": ("terlambat", "late"),
+    "pemantauan.nocases": ("Belum ada permohonan tercatat.", "No application recorded yet."),
+    "pemantauan.overdue": ("Tenggat terlewat", "Overdue"),
+    "pemantauan.nooverdue": ("Tidak ada tenggat yang terlewat.", "No deadline is overdue."),
+    "pemantauan.case": ("Nomor berkas", "Case"),
+    "pemantauan.deadline": ("Tenggat", "Deadline"),
+    "pemantauan.due": ("Batas", "Due"),
+    "pemantauan.lateby": ("Terlambat", "Late by"),
+    "pemantauan.alerts": ("Peringatan", "Alerts"),
+    "pemantauan.noalerts": ("Tidak ada peringatan.", "No alerts."),
+    "pemantauan.newest": ("Terbaru lebih dahulu, paling banyak", "Newest first, at most"),
+    "pemantauan.when": ("Waktu", "When"),
+    "pemantauan.alert": ("Peringatan", "Alert"),
+    "pemantauan.about": ("Tentang", "About"),
+    "pemantauan.recap": ("Rekap bulanan ke BPJS", "Monthly recap to BPJS"),
+    "pemantauan.recapnote": ("Rekap memuat data pribadi (NIK, nama, alamat) untuk dikirim ke "
+                             "BPJS: simpan dan kirim dengan aman.",
+                             "The recap holds personal data (NIK, names, addresses) to send to "
+                             "BPJS: keep and send it safely."),
+    "pemantauan.recapmonth": ("Bulan batas kirim", "Month of the cut-off"),
+    "pemantauan.download": ("Unduh rekap", "Download the recap"),
 }
 
 #: The groups of the case form, by the part of the case they fill (``None``: top level).
