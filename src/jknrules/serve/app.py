@@ -57,7 +57,7 @@ from fastapi.staticfiles import StaticFiles
 
 from jknrules import __version__
 from jknrules.errors import JknrulesError
-from jknrules.serve import api, errors, openapi, tracking
+from jknrules.serve import api, errors, openapi, tracker, tracking
 from jknrules.serve.config import ServeConfig, read_api_keys
 from jknrules.serve.metrics import Metrics, Observe
 from jknrules.serve.security import BodyLimit, KeyCheck, KeyRefused, refusal_body
@@ -131,7 +131,7 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
                 None, app.state.reloader.reload_logged))
             hooked = True
         try:
-            with tracking.running(app.state.tracker):
+            with tracker.running(app.state.tracker):
                 yield
         finally:
             if hooked:
@@ -151,7 +151,7 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
 
         app.state.recorder = Recorder(config)
 
-    app.state.tracker = tracking.tracker(config)
+    app.state.tracker = tracker.tracker(config)
 
     errors.install(app)
 

@@ -29,7 +29,8 @@ from jknrules.errors import Diagnostic, JknrulesError, diag
 from jknrules.language.vocab import DEADLINE_LABELS
 from jknrules.serve.pages import _page, _problem
 from jknrules.serve.security import require_key
-from jknrules.serve.tracking import Tracker, tracker_of
+from jknrules.serve.tracker import Tracker
+from jknrules.serve.tracking import tracker_of
 from jknrules.serve.views import when_in_words
 from jknrules.serve.words import Say
 from jknrules.track.recap import ReportRow, parse_month, recap_rows, report, write_recap
