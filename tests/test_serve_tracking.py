@@ -273,3 +273,51 @@ def test_one_monitor_per_process_and_one_worker(db: str, tmp_path: Path) -> None
     with pytest.raises(JknrulesError) as caught:
         create_app(ServeConfig(policies=POLICY_DIR, track=db, workers=2))
     assert caught.value.diagnostics[0].code == "JKN-K062"
+
+
+def test_any_sequence_of_posts_stores_each_key_once(db: str) -> None:
+    """Invariant: whatever the order and repetition of posts, a key is stored once with
+    its first content (201), the same content again is 200 with the same event, other
+    content under that key is 409, and the case holds one event per key."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    kinds = ("letter_signed", "submitted_to_bpjs", "activated")
+    runs = iter(range(10_000))
+    with tracked(db) as c:
+
+        @settings(max_examples=30, deadline=None)
+        @given(st.lists(st.tuples(st.integers(0, 3), st.sampled_from(kinds)), max_size=12))
+        def check(posts: list[tuple[int, str]]) -> None:
+            case_id = f"H-{next(runs)}"
+            first: dict[int, tuple[str, dict[str, Any]]] = {}
+            for key, kind in posts:
+                event = {"case_id": case_id, "event": kind, "actor": "kasi",
+                         "at": "2026-03-03T09:30:00+08:00", "idempotency_key": f"{case_id}/{key}"}
+                r = c.post("/v1/events", json=event)
+                if key not in first:
+                    assert r.status_code == 201
+                    first[key] = (kind, r.json())
+                elif first[key][0] == kind:
+                    assert r.status_code == 200
+                    assert r.json() == {**first[key][1], "recorded": False}
+                else:
+                    assert r.status_code == 409
+            stored = c.get(f"/v1/cases/{case_id}")
+            if first:
+                assert sorted(e["event"] for e in stored.json()["events"]) == \
+                    sorted(kind for kind, _ in first.values())
+            else:
+                assert stored.status_code == 404
+
+        check()
+
+
+def test_the_cli_refuses_a_webhook_without_a_store(tmp_path: Path) -> None:
+    err = io.StringIO()
+    assert main(["serve", "--alert-webhook", "http://127.0.0.1:9/x"], io.StringIO(), err) == 2
+    assert "JKN-K063" in err.getvalue() and "--track" in err.getvalue()
+    err = io.StringIO()
+    assert main(["serve", "--track", str(tmp_path / "t.db"), "--workers", "2"],
+                io.StringIO(), err) == 2
+    assert "JKN-K062" in err.getvalue()

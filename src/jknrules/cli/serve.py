@@ -25,8 +25,9 @@ from jknrules.errors import JknrulesError, diag
 NAME = "serve"
 #: how long uvicorn's supervisor waits for a worker to answer (and a new one to be ready)
 WORKER_READY_SECONDS = 30
-HELP = ("jalankan API HTTP (dan halaman Loket, Kebijakan, Periksa) (perlu jknrules[serve]) / "
-        "run the HTTP API (and the Loket, Kebijakan, Periksa pages) (needs jknrules[serve])")
+HELP = ("jalankan API HTTP (dan halaman Loket, Kebijakan, Periksa, Pemantauan) (perlu "
+        "jknrules[serve]) / run the HTTP API (and the Loket, Kebijakan, Periksa, Pemantauan "
+        "pages) (needs jknrules[serve])")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
