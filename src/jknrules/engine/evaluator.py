@@ -46,6 +46,20 @@ _PROCEDURAL = ("documents.not_checked", "channel.closed", "documents.missing", "
 #: receipt"), dropped when a more binding outcome stops the case.
 _ALONG_THE_ROUTE = ("incomplete", "outside_intake_window")
 _CHOOSING_ROUTE = Bilingual("menentukan jalur layanan", "choosing the service route")
+#: What a rule whose condition the case cannot answer would have judged, by its outcome
+#: (the ``fact.missing`` reason names this, and the rule's clause as its source, never the
+#: rule's id, which means nothing to an applicant)
+_JUDGING: dict[str, Bilingual] = {
+    "ineligible": Bilingual("menilai apakah pemohon memenuhi syarat",
+                            "judging whether the applicant is eligible"),
+    "needs_review": Bilingual("menilai apakah petugas harus memutuskan",
+                              "judging whether an officer must decide"),
+    "already_registered": Bilingual("menilai apakah pemohon sudah terdaftar",
+                                    "judging whether the applicant is already registered"),
+    "redirected": Bilingual("menilai apakah pemohon dialihkan ke segmen lain",
+                            "judging whether the applicant goes to another segment"),
+    "incomplete": Bilingual("menilai kelengkapan berkas", "judging whether the file is complete"),
+}
 
 
 def evaluate_compiled(policy: CompiledPolicy, case: Case | CaseFacts, *,
@@ -218,7 +232,9 @@ def select_service(version: CVersion, work: Work
                 break
             return service, []
     if unknown:
-        work.unknown(unknown, _CHOOSING_ROUTE, None)
+        # cited by the clauses of the routes still open (each route's applies_when)
+        for candidate in possible:
+            work.unknown(unknown, _CHOOSING_ROUTE, candidate.cite)
     else:
         request = work.facts.get("request")
         work.propose("not_covered", reason("route.not_covered", Bilingual(
@@ -270,8 +286,7 @@ def run_rules(service: CService, work: Work) -> None:
         if work.with_trace:
             work.note("rule", rule.key, value, rule.fields, rule.cite, outcome=rule.outcome)
         if value is None:
-            work.unknown(missing, Bilingual(f"aturan '{rule.id}'", f"rule '{rule.id}'"),
-                         rule.cite)
+            work.unknown(missing, _JUDGING[rule.outcome], rule.cite)
         elif value:
             r = reason(f"rule.{rule.id}", rule.message, rule.cite)
             if rule.assumption is not None:

@@ -75,12 +75,12 @@ def unknown_reason(names: tuple[str, ...],
                     uses: list[tuple[Bilingual, Citation | None]]) -> dict[str, Any]:
     desc_id = ", ".join(f"{f} ({CASE_FIELDS[f].description_id})" for f in names)
     desc_en = ", ".join(f"{f} ({CASE_FIELDS[f].description_en})" for f in names)
-    what_id = "; ".join(dict.fromkeys(u[0].id for u in uses))
-    what_en = "; ".join(dict.fromkeys(u[0].en for u in uses))
+    what = Bilingual(" dan ", " and ").join(dict.fromkeys(u[0] for u in uses))
     sources = list(dict.fromkeys(u[1].text for u in uses if u[1] is not None))
     out = reason("fact.missing", Bilingual(
-        f"Data {desc_id} diperlukan untuk {what_id} tetapi tidak diisi; petugas memutuskan.",
-        f"{desc_en} is needed for {what_en} but the case does not give it; an officer decides.",
+        f"Data {desc_id} diperlukan untuk {what.id}, tetapi tidak diisi; petugas memutuskan.",
+        f"{desc_en} {'are' if len(names) > 1 else 'is'} needed for {what.en}, but the case "
+        "does not give it; an officer decides.",
     )) | {"fields": list(names)}
     out["source"] = "; ".join(sources) if sources else None
     ats = [u[1].at for u in uses if u[1] is not None and u[1].at]
