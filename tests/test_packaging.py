@@ -132,7 +132,7 @@ def test_the_readme_command_needs_no_batch_extra() -> None:
 # --- the serve extra -------------------------------------------------------------------
 
 SERVE_PACKAGES = ("fastapi", "uvicorn", "prometheus-client", "fastapi-offline",
-                  "jinja2", "python-multipart")  # the last two for the pages
+                  "jinja2", "python-multipart", "itsdangerous")  # the last three for the pages
 
 
 def test_serve_packages_are_an_extra_not_a_dependency() -> None:
@@ -145,7 +145,7 @@ def test_serve_packages_are_an_extra_not_a_dependency() -> None:
 
 
 @pytest.mark.parametrize("missing", [("fastapi",), ("uvicorn",), ("fastapi_offline",),
-                                     ("jinja2",), ("python_multipart",)])
+                                     ("jinja2",), ("python_multipart",), ("itsdangerous",)])
 def test_importing_jknrules_serve_says_which_extra(monkeypatch: pytest.MonkeyPatch,
                                                   missing: tuple[str, ...]) -> None:
     for name in missing:

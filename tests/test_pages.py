@@ -446,3 +446,80 @@ def test_a_loket_decision_is_counted_and_recorded_like_an_api_one(tmp_path: Path
     bad = [(k, v) for k, v in form_of(EXAMPLE) if k != "regency"]
     assert client.post("/", data=grouped(bad)).status_code == 422
     assert len(log.read_text().splitlines()) == 2
+
+
+def hidden_inputs(page: str) -> list[tuple[str, str]]:
+    """The hidden inputs of a page's forms, as the browser sends them back."""
+    return [(n, html.unescape(v)) for n, v in
+            re.findall(r'<input type="hidden" name="([a-z_.]+)" value="([^"]*)">', page)]
+
+
+def test_the_receipt_of_a_decision_reuses_its_record(tmp_path: Path) -> None:
+    """One record per evaluation: printing the receipt of the decision shown, switching
+    the language or going back do not record it again; a changed case is a new one."""
+    log = tmp_path / "decisions.jsonl"
+    client = testclient.TestClient(app(record=log))
+
+    def count() -> int:
+        return len(log.read_text().splitlines())
+
+    shown = client.post("/", data=grouped(form_of(EXAMPLE)))
+    assert shown.status_code == 200 and count() == 1
+    decision_id = json.loads(log.read_text().splitlines()[0])["chain"]["hash"]
+    carried = [*form_of(EXAMPLE), *[(k, v) for k, v in hidden_inputs(shown.text)
+                                    if k.startswith("decision")], ("decided", "1")]
+    assert ("decision_id", decision_id) in carried
+    receipt = client.post("/cetak", data=grouped(carried))
+    assert receipt.status_code == 200 and count() == 1
+    assert decision_id in receipt.text  # the receipt names the record of the decision
+    back = client.post("/", data=grouped(hidden_inputs(receipt.text)))
+    assert back.status_code == 200 and decision_id in back.text and count() == 1
+    switched = client.post("/?lang=en", data=grouped([*carried, ("switch", "1")]))
+    assert decision_id in switched.text and count() == 1
+    metrics = client.get("/metrics").text
+    assert re.search(r'jknrules_decisions_total\{outcome="incomplete",regency="karangasem"\} 1\.0',
+                     metrics), metrics
+    # a seal made for another case, or a forged one, does not spare the record
+    changed = [(k, v) for k, v in carried if k != "documents"]
+    again = client.post("/cetak", data=grouped([*changed, ("documents", "ktp")]))
+    assert again.status_code == 200 and count() == 2 and decision_id not in again.text
+    forged = [(k, "0" * 64 if k == "decision_seal" else v) for k, v in carried]
+    assert client.post("/cetak", data=grouped(forged)).status_code == 200 and count() == 3
+
+
+def test_the_language_switch_on_periksa_keeps_the_text(client: Any) -> None:
+    text = "regency: batang\n# <b>tempelan</b>\n"
+    response = client.post("/periksa?lang=en", files={"yaml": (None, text), "switch": (None, "1")})
+    assert response.status_code == 200
+    assert "Check a policy" in response.text
+    assert html.escape(text, quote=False).replace("\n", "\n") in response.text
+    assert 'id="hasil"' not in response.text and "Tempel isi YAML" not in response.text
+    # after a check, the switch checks again and shows the report in the other language
+    checked = client.post("/periksa?lang=en", files={"yaml": (None, text), "switch": (None, "1"),
+                                                     "checked": (None, "1")})
+    assert checked.status_code == 422 and 'data-valid="false"' in checked.text
+    assert "Not valid" in checked.text
+
+
+def test_a_page_body_past_the_limit_is_answered_with_a_page(client: Any) -> None:
+    near = "#" * 990_000 + "\n"  # a file just under 1 MB, with its multipart framing
+    response = client.post("/periksa", files={"file": ("big.yaml", near.encode())})
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.status_code == 422  # read and checked: not a policy, but not refused
+    over = client.post("/periksa", files={"file": ("big.yaml", b"#" * 1_200_000)})
+    assert over.status_code == 413
+    assert over.headers["content-type"].startswith("text/html")
+    assert over.headers["content-security-policy"] == CSP
+    assert "Kiriman terlalu besar" in over.text and "request is too large" in over.text
+    english = client.post("/periksa?lang=en", files={"file": ("big.yaml", b"#" * 1_200_000)})
+    assert english.status_code == 413 and "<h1>The request is too large</h1>" in english.text
+    api = client.post("/v1/evaluate", content=b"{" + b" " * 1_200_000 + b"}",
+                      headers={"content-type": "application/json"})
+    assert api.status_code == 413 and api.json()["diagnostics"][0]["code"] == "JKN-S010"
+
+
+def test_a_lower_body_limit_is_what_periksa_promises(tmp_path: Path) -> None:
+    client = testclient.TestClient(app(max_body_bytes=50_000))
+    assert "50.000" in client.get("/periksa").text
+    over = client.post("/periksa", files={"file": ("p.yaml", b"#" * 60_000)})
+    assert over.status_code == 422 and 'data-code="JKN-Y006"' in over.text

@@ -13,6 +13,7 @@ browser is a failure, since ``.ci/run`` installs it.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -86,9 +87,12 @@ class Visit:
         self.page.on("request", lambda r: self.requests.append(r.url))
         self.errors: list[str] = []
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        # a script error; a 422 answer's "failed to load resource" is the page working
+        # a script error; a 422 answer's "failed to load resource" is the page working (and
+        # so are the statuses a test adds to ``answered``: a refused key, a refused size)
+        self.answered = {422}
         self.page.on("console", lambda m: self.errors.append(m.text)
-                     if m.type == "error" and "status of 422" not in m.text else None)
+                     if m.type == "error" and not any(f"status of {s}" in m.text
+                                                      for s in self.answered) else None)
 
     def go(self, path: str) -> Page:
         self.page.goto(self.server.url + path)
@@ -289,3 +293,109 @@ def test_periksa_checks_an_uploaded_file(visit: Any) -> None:
     # the uploaded text is in the box, ready to be edited and checked again
     assert page.input_value("#yaml").startswith((POLICY_DIR / "karangasem.yaml").read_text()[:40])
     v.shot("periksa-upload-en")
+
+
+def test_periksa_language_switch_keeps_the_pasted_text(visit: Any) -> None:
+    text = (POLICY_DIR / "batang.yaml").read_text()[:400] + "# catatan: belum diperiksa\n"
+    v = visit()
+    page = v.go("/periksa")
+    page.fill("#yaml", text)
+    page.click("header .lang")
+    assert page.locator("h1").inner_text() == "Check a policy file"
+    assert page.input_value("#yaml") == text
+    assert page.locator("#hasil").count() == 0  # nothing was checked by switching
+    page.click("header .lang")  # and back
+    assert page.locator("h1").inner_text().startswith("Periksa")
+    assert page.input_value("#yaml") == text
+    v.shot("periksa-switch")
+
+
+def test_loket_language_switch_keeps_the_entries_before_a_decision(visit: Any) -> None:
+    v = visit(script=False, viewport=PHONE)
+    page = v.go("/")
+    fill_karangasem_emergency(page)
+    page.click("header .lang")
+    assert page.locator("h1").inner_text().startswith("Counter")
+    assert page.input_value('[name="applicant.nik"]') == "5107014203900001"
+    assert page.input_value('[name="submitted_at"]') == "2026-02-04T10:00"
+    assert page.is_checked('input[name="documents"][value="surat_rujukan"]')
+    assert not page.is_checked('input[name="documents"][value="surat_kontrol"]')
+    assert page.locator(".decision").count() == 0
+
+
+def test_periksa_a_file_near_and_past_the_limit(visit: Any) -> None:
+    v = visit()
+    v.answered.add(413)
+    page = v.go("/periksa")
+    near = b"# komentar\n" * 90_000  # 990 000 bytes: under the 1 MB limit with its framing
+    page.set_input_files("#file", {"name": "besar.yaml", "mimeType": "text/yaml",
+                                   "buffer": near})
+    page.click("form.periksa button[type=submit]")
+    assert page.locator("h1").inner_text() == "Periksa berkas kebijakan"  # a page, not JSON
+    assert page.locator("[data-valid=false]").count() == 1
+    page.go_back()
+    page.set_input_files("#file", {"name": "terlalu-besar.yaml", "mimeType": "text/yaml",
+                                   "buffer": b"#" * 1_200_000})
+    page.click("form.periksa button[type=submit]")
+    assert page.locator("h1").inner_text() == "Kiriman terlalu besar"
+    assert "request is too large" in page.locator("li.diag").inner_text()
+    v.shot("periksa-too-large")
+
+
+OFFICER_KEY = "p" * 24 + "-siti"
+OFFICE_KEY = "q" * 24 + "-office"
+
+
+@pytest.fixture(scope="module")
+def keyed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Path]]:
+    folder = tmp_path_factory.mktemp("keyed")
+    (folder / "keys").write_text(f"{OFFICE_KEY}\nsiti {OFFICER_KEY}\n", encoding="utf-8")
+    running = Server("--api-keys-file", str(folder / "keys"),
+                     "--record", str(folder / "decisions.jsonl"))
+    try:
+        yield running, folder / "decisions.jsonl"
+    finally:
+        running.stop()
+
+
+def test_sign_in_then_the_loket_and_its_receipt(browser: Browser,
+                                                keyed_server: tuple[Server, Path]) -> None:
+    server, log = keyed_server
+    v = Visit(browser, server, viewport=PHONE)
+    v.answered.add(401)
+    try:
+        page = v.go("/periksa")
+        assert page.url.startswith(server.url + "/masuk?next=")
+        assert page.locator("h1").inner_text() == "Masuk"
+        v.shot("masuk")
+        page.fill("#key", OFFICER_KEY[:-1] + "x")
+        page.click("#masuk-kirim")
+        assert "Kunci tidak dikenal" in page.locator("#salah").inner_text()
+        assert not any(c["name"] == "jknrules_sesi" for c in v.context.cookies())
+        v.shot("masuk-salah")
+        page.fill("#key", OFFICER_KEY)
+        page.click("#masuk-kirim")
+        assert page.url == server.url + "/periksa"  # where the officer was going
+        cookie = next(c for c in v.context.cookies() if c["name"] == "jknrules_sesi")
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+        assert page.evaluate("document.cookie") == ""  # no script can read it
+        page.click("header nav >> text=Loket")
+        assert page.locator("#officer").inner_text() == "siti"
+        fill_karangasem_emergency(page)
+        page.click("#periksa")
+        assert page.locator(".decision .outcome strong").inner_text() == "Berkas belum lengkap"
+        shown = page.locator("code.decision-id").inner_text()
+        page.click("#cetak")  # the receipt of the same decision: no second record
+        assert page.locator("article.sheet h1").inner_text() == "TANDA TERIMA"
+        assert shown in page.locator("footer.foot").inner_text()
+        records = [json.loads(line) for line in log.read_text().splitlines()]
+        assert [r["chain"]["hash"] for r in records if "result" in r] == [shown]
+        assert records[0]["key_name"] == "siti" and OFFICER_KEY not in log.read_text()
+        v.shot("loket-signed-in")
+        page.click("#kembali button[type=submit]")
+        page.click("#keluar")
+        assert page.url.startswith(server.url + "/masuk")
+        assert page.goto(server.url + "/") is not None
+        assert page.url.startswith(server.url + "/masuk")  # signed out
+    finally:
+        v.close()

@@ -93,7 +93,7 @@ def test_a_decision_that_cannot_be_recorded_is_not_given(tmp_path: Path,
     api = client(record=log)
     recorder = api.app.state.recorder  # type: ignore[attr-defined]
 
-    def full_disk(case: object, result: object) -> None:
+    def full_disk(case: object, result: object, **named: object) -> None:
         raise JknrulesError([diag("JKN-A034", "disk penuh", "disk full")])
 
     monkeypatch.setattr(recorder.log, "append", full_disk)

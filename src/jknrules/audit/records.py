@@ -55,10 +55,12 @@ def case_data(case: Case) -> dict[str, Any]:
 
 def make_record(case: Case, result: Result, engine: str,
                 now: dt.datetime | None = None, *, redact: bool = False,
-                calendar: ServiceCalendar | None = None) -> dict[str, Any]:
+                calendar: ServiceCalendar | None = None,
+                key_name: str | None = None) -> dict[str, Any]:
     """One decision record (not yet linked into a chain); ``redact`` leaves the NIK, KK
     number and birth date out of the case (and out of the trace's facts) and lists what
-    was left out under ``redacted``."""
+    was left out under ``redacted``; ``key_name`` names the key the decision was asked
+    with (``jknrules serve``)."""
     moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     record: dict[str, Any] = {
         "format": FORMAT,
@@ -75,6 +77,8 @@ def make_record(case: Case, result: Result, engine: str,
         record["case"], removed = _without_identity(record["case"])
         record["result"] = _result_without_identity(record["result"])
         record["redacted"] = removed
+    if key_name is not None:
+        record["key_name"] = key_name
     return record
 
 
@@ -156,8 +160,8 @@ class DecisionLog:
         signed = f", key_id={key_id(self._key.public_key())!r}" if self._key else ""
         return f"DecisionLog({str(self.path)!r}, redact={self.redact}{signed})"
 
-    def record(self, case: object, result: Result, *, now: dt.datetime | None = None
-               ) -> dict[str, Any]:
+    def record(self, case: object, result: Result, *, now: dt.datetime | None = None,
+               key_name: str | None = None) -> dict[str, Any]:
         """The record :meth:`append` would write (the case as given, the result, the
         policy fingerprint, the engine version, the holiday data), before it is linked
         into the chain, without writing it."""
@@ -165,18 +169,18 @@ class DecisionLog:
             raise _argument("result", "Result dari jknrules.evaluate()",
                             "a Result from jknrules.evaluate()", result)
         return make_record(as_case(case), result, self.engine or _engine_version(), now,
-                           redact=self.redact, calendar=self._calendar)
+                           redact=self.redact, calendar=self._calendar, key_name=key_name)
 
-    def append(self, case: object, result: Result, *, now: dt.datetime | None = None
-               ) -> dict[str, Any]:
+    def append(self, case: object, result: Result, *, now: dt.datetime | None = None,
+               key_name: str | None = None) -> dict[str, Any]:
         """Append the decision ``result`` about ``case`` (a ``Case``, a mapping or a case
         file, as :func:`jknrules.evaluate` takes it); returns the record written, with
-        its ``chain``.
+        its ``chain``; ``key_name``: the name of the key it was asked with, if any.
 
         Raises :class:`~jknrules.JknrulesError` ``JKN-A034`` when it cannot be written
         (the file is then left as it was).
         """
-        entry = self.record(case, result, now=now)
+        entry = self.record(case, result, now=now, key_name=key_name)
         return append_chained(self.path, entry, key=self._key,
                               checkpoint_every=self.checkpoint_every, now=now)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import copy
 import os
+import secrets
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -72,6 +73,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-batch", type=_positive, default=None, metavar="BYTES",
                         help="ukuran maksimum isi /v1/batch / largest /v1/batch body "
                         "(default 268435456)")
+    parser.add_argument("--session-hours", type=_hours, default=8, metavar="HOURS",
+                        help="lama sesi masuk halaman (bawaan 8 jam) / how long a sign-in to "
+                        "the pages lasts (default 8 hours; with keys the pages need one)")
+    parser.add_argument("--secure-cookies", action="store_true",
+                        help="kuki sesi hanya lewat https (di belakang proxy https) / session "
+                        "cookies only over https (behind an https proxy)")
     parser.add_argument("--cors-origin", action="append", default=None, metavar="ORIGIN",
                         help="izinkan CORS dari asal ini (bawaan: CORS mati) / allow CORS "
                         "from this origin (default: CORS off)")
@@ -113,6 +120,10 @@ def _workers(text: str) -> int:
     return _int(text, 1, 64)
 
 
+def _hours(text: str) -> int:
+    return _int(text, 1, 24 * 30)
+
+
 def _positive(text: str) -> int:
     return _int(text, 1, 1 << 40)
 
@@ -122,7 +133,13 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         import uvicorn
 
         from jknrules.serve.app import create_app
-        from jknrules.serve.config import CONFIG_ENV, ServeConfig, read_api_keys, to_env
+        from jknrules.serve.config import (
+            CONFIG_ENV,
+            SECRET_ENV,
+            ServeConfig,
+            read_api_keys,
+            to_env,
+        )
     except ImportError as exc:
         if (exc.name or "").startswith("jknrules"):  # our own module: a bug, not an extra
             raise
@@ -142,6 +159,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         max_body_bytes=args.max_body or defaults.max_body_bytes,
         max_batch_bytes=args.max_batch or defaults.max_batch_bytes,
         cors_origins=tuple(args.cors_origin or ()), handle_sighup=True, track=args.track,
+        session_seconds=args.session_hours * 3600, secure_cookies=args.secure_cookies,
         alert_webhook=args.alert_webhook,
         alert_webhook_secret_file=args.alert_webhook_secret_file)
     if config.alert_webhook is not None and config.track is None:
@@ -157,6 +175,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "required (--api-keys-file or JKNRULES_API_KEYS)",
             hint_id="atau tetap di 127.0.0.1 di belakang reverse proxy (docs/deploy.md)",
             hint_en="or stay on 127.0.0.1 behind a reverse proxy (docs/deploy.md)")])
+    # one secret for every worker: a sign-in (or a receipt's seal) made by one is good
+    # for the others; a new one each start (restarting signs everyone out)
+    os.environ.setdefault(SECRET_ENV, secrets.token_urlsafe(32))
     app = create_app(config)  # loads (and verifies) the set: exit 2 here if it does not
     served = app.state.served
     err.write(f"jknrules serve: kebijakan {served.folder} ({served.origin}), sidik "

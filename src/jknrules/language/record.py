@@ -103,5 +103,10 @@ class DecisionRecord(_M):
         "fields the case gave that were left out. Replay re-evaluates without them")
     holidays: HolidayData | None = Field(None, description="The holiday data behind the "
                                          "deadlines (absent in `/1` records)")
+    key_name: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9._@-]{1,64}$",
+        description="Nama kunci yang meminta keputusan / the name of the key (an API key's "
+        "or a signed-in officer's, `jknrules serve`) the decision was asked with; never the "
+        "key. Absent when none was used")
     chain: Chain | None = Field(None, description="The record's link in the file's hash chain "
                                 "(absent in `/1` records)")

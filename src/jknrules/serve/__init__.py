@@ -5,7 +5,8 @@
     >>> app = create_app(ServeConfig())          # an ASGI app; uvicorn serves it
 
 Needs the ``serve`` extra (``pip install 'jknrules[serve]'``: fastapi, uvicorn,
-prometheus-client, fastapi-offline; jinja2 and python-multipart for the pages);
+prometheus-client, fastapi-offline; jinja2, python-multipart and itsdangerous for the
+pages);
 importing this package without them raises :class:`ModuleNotFoundError` saying so. The
 interface the pages build on is described at the top of :mod:`jknrules.serve.app`.
 """
@@ -14,9 +15,10 @@ from __future__ import annotations
 
 from jknrules.extras import require
 
-#: The packages of the ``serve`` extra (``pyproject.toml``), checked before anything else.
+#: The packages of the ``serve`` extra (``pyproject.toml``), checked before anything else
+#: (the last three for the pages).
 EXTRA: tuple[str, ...] = ("fastapi", "uvicorn", "prometheus_client", "fastapi_offline",
-                          "jinja2", "python_multipart")  # the last two for the pages
+                          "jinja2", "python_multipart", "itsdangerous")
 
 
 require("serve", EXTRA, "server HTTP", "the HTTP server")

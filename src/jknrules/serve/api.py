@@ -40,7 +40,7 @@ from jknrules.serve import errors, policies
 from jknrules.serve.decide import DECISION_ID, POLICY_SET, REQUEST, body_text, decide, flag
 from jknrules.serve.policies import NotFound
 from jknrules.serve.recorder import Recorder
-from jknrules.serve.security import require_admin
+from jknrules.serve.security import key_name, require_admin
 from jknrules.serve.state import Served
 
 __all__ = ["DECISION_ID", "POLICY_SET", "NotFound", "decide", "router"]
@@ -70,7 +70,7 @@ async def _recorded(request: Request, case: Case | dict[str, Any], result: Resul
     recorder: Recorder | None = request.app.state.recorder
     if recorder is None:
         return None
-    return await run_in_threadpool(recorder.append, case, result)
+    return await run_in_threadpool(recorder.append, case, result, key_name(request))
 
 
 
@@ -112,7 +112,7 @@ def _row_error(row: int, diagnostics: Sequence[Diagnostic]) -> dict[str, Any]:
 
 
 def _batch_rows(served: Served, recorder: Recorder | None, lines: list[tuple[int, bytes | None]],
-                trace: bool) -> tuple[bytes, list[tuple[str, str]], int]:
+                trace: bool, by: str | None = None) -> tuple[bytes, list[tuple[str, str]], int]:
     """Decide some lines of a batch (in a worker thread): their output text, the
     (regency, outcome) of each decision, and how many rows were refused."""
     out: list[str] = []
@@ -133,7 +133,7 @@ def _batch_rows(served: Served, recorder: Recorder | None, lines: list[tuple[int
                 case, result = decide(served, text, trace=trace, line=row)
                 item = {"row": row, **result.to_dict(), "error": None}
                 if recorder is not None:
-                    item["decision_id"] = recorder.append(case, result)
+                    item["decision_id"] = recorder.append(case, result, by)
                 decided.append((result.policy["regency"], result.outcome))
             except JknrulesError as exc:
                 item = _row_error(row, exc.diagnostics)
@@ -197,6 +197,7 @@ async def batch(request: Request,
     served: Served = request.app.state.served
     recorder: Recorder | None = request.app.state.recorder
     metrics = request.app.state.metrics
+    by = key_name(request)
 
     async def rows() -> AsyncIterator[bytes]:
         pending: list[tuple[int, bytes | None]] = []
@@ -204,7 +205,7 @@ async def batch(request: Request,
 
         async def flush() -> bytes:
             data, decided, refused = await run_in_threadpool(
-                _batch_rows, served, recorder, pending, trace)
+                _batch_rows, served, recorder, pending, trace, by)
             for regency, outcome in decided:
                 metrics.decision(regency, outcome)
             if refused:

@@ -20,13 +20,19 @@ Interface for code that plugs into the server (the pages, ``jknrules.serve.pages
   :class:`~jknrules.serve.tracking.Tracker` (``None`` without ``--track``).
 - If the module ``jknrules.serve.pages`` exists, its ``router`` (a FastAPI
   ``APIRouter``) is included after the API, and its ``install(app)``, if it has one, is
-  called (for mounts such as static files). Pages must load nothing from outside the
+  called (for mounts such as static files); its ``too_large(scope, limit)``, if it has
+  one, answers a page's body past the size limit (a page, not JSON). Pages must load nothing from outside the
   server (no CDN): their assets are served by the server itself.
 - Keys: every path under ``/v1/`` and ``/metrics`` needs one when the server has keys
-  (checked before routing, :class:`~jknrules.serve.security.KeyCheck`); pages are not
-  under ``/v1/``, so a page route that needs a key depends on
-  :func:`jknrules.serve.security.require_key`, an admin action on
+  (checked before routing, :class:`~jknrules.serve.security.KeyCheck`); every other
+  path but the service routes, the documentation and ``/aset/`` needs a signed-in
+  session then (:class:`~jknrules.serve.signin.SignIn`: a new page is guarded without
+  doing anything; its forms carry ``csrf_token(request)`` and its POST handler checks
+  :func:`~jknrules.serve.signin.csrf_ok`). An admin action depends on
   :func:`~jknrules.serve.security.require_admin` (always a key).
+  :func:`jknrules.serve.security.key_name` is the name of the key a request came with
+  (record it, never the key). ``app.state.sessions`` is ``None`` on an open server;
+  ``app.state.secret`` signs sessions and receipts.
 - Errors: raise :class:`~jknrules.JknrulesError` (422 with the located bilingual
   diagnostics, :mod:`jknrules.serve.errors`); nothing ever answers with a traceback.
 
@@ -58,9 +64,10 @@ from fastapi.staticfiles import StaticFiles
 from jknrules import __version__
 from jknrules.errors import JknrulesError
 from jknrules.serve import api, errors, openapi, tracker, tracking
-from jknrules.serve.config import ServeConfig, read_api_keys
+from jknrules.serve.config import ServeConfig, read_named_keys, server_secret
 from jknrules.serve.metrics import Metrics, Observe
 from jknrules.serve.security import BodyLimit, KeyCheck, KeyRefused, refusal_body
+from jknrules.serve.signin import Sessions, SignIn
 from jknrules.serve.state import Served, load_served
 
 log = logging.getLogger("jknrules.serve")
@@ -120,7 +127,9 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
     """The server's app for ``config`` (default: the CLI's defaults); see the module."""
     config = config or ServeConfig()
     served = load_served(config)
-    keys = read_api_keys(config)
+    named = read_named_keys(config)
+    keys = tuple(k.secret for k in named)
+    secret = server_secret(config)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -142,6 +151,10 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
     app.state.config = config
     app.state.served = served
     app.state.api_keys = keys
+    app.state.secret = secret
+    app.state.named_keys = named
+    app.state.sessions = Sessions(secret, named, config.session_seconds,
+                                  config.secure_cookies) if named else None
     app.state.metrics = Metrics()
     app.state.metrics.served(served)
     app.state.reloader = Reloader(app, config)
@@ -168,7 +181,7 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
     app.include_router(tracking.router)
     _service_routes(app)
     _docs(app)
-    _pages(app)
+    pages = _pages(app)
     _pemantauan(app)
     openapi.install(app)
 
@@ -177,24 +190,28 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=list(config.cors_origins),
                            allow_methods=["GET", "POST"],
                            allow_headers=["Authorization", "Content-Type"])
-    app.add_middleware(KeyCheck, keys=keys)
+    app.add_middleware(SignIn, sessions=app.state.sessions)
+    app.add_middleware(KeyCheck, keys=named)
     app.add_middleware(Observe, metrics=app.state.metrics)
-    app.add_middleware(BodyLimit, limit=config.max_body_bytes,
-                       limits={"/v1/batch": config.max_batch_bytes})
+    limits = {"/v1/batch": config.max_batch_bytes,
+              **getattr(pages, "body_limits", lambda _: {})(config.max_body_bytes)}
+    app.add_middleware(BodyLimit, limit=config.max_body_bytes, limits=limits,
+                       page=getattr(pages, "too_large", None))
     return app
 
 
-def _pages(app: FastAPI) -> None:
+def _pages(app: FastAPI) -> Any:
     try:
         pages: Any = import_module("jknrules.serve.pages")
     except ModuleNotFoundError as exc:
         if exc.name != "jknrules.serve.pages":
             raise
-        return
+        return None
     app.include_router(pages.router)
     install = getattr(pages, "install", None)
     if install is not None:
         install(app)
+    return pages
 
 
 def _pemantauan(app: FastAPI) -> None:

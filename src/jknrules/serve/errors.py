@@ -7,7 +7,8 @@ A :class:`~jknrules.CaseError` is 422 ``invalid_case`` with the located, bilingu
 diagnostics of the CLI; a :class:`~jknrules.PolicyError` 422 ``invalid_policy``; any
 other :class:`~jknrules.JknrulesError` 422 ``invalid_input``. The server's own refusals
 carry codes ``JKN-S…``: ``S001``–``S003`` API keys and binding, ``S010`` body too large
-(413), ``S011`` not a JSON/text body (415), ``S012`` request parameters, ``S020``
+(413), ``S011`` not a JSON/text body (415), ``S012`` request parameters, ``S013`` a page's
+form without its session's CSRF token (403), ``S020``
 unknown path (404), ``S021`` method not allowed (405), ``S030`` reload refused,
 ``S031`` not ready (503), ``S099`` internal error (500, logged without the request's
 content).

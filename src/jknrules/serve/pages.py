@@ -8,6 +8,17 @@
   of versions, and ``/kebijakan/{regency}/perbedaan`` the semantic diff of two versions.
 - ``/periksa`` **Periksa**: a pasted or uploaded policy validated and checked; nothing
   is stored.
+- ``/masuk`` and ``/keluar``: signing in and out when the server has keys
+  (:mod:`jknrules.serve.signin` guards every page then; each form carries its CSRF token).
+
+With ``--record``, a decision shown on the Loket is recorded once: the form then carries
+the record's id and a seal (an HMAC with the server's secret over the id, the case and
+the deciding policy's fingerprint), and the receipt, a language switch or a second
+press of Periksa on the same case reuse that id instead of recording again; a changed
+case is a new decision, recorded anew.
+
+A body past the size limit is answered with a page (413, :func:`too_large`), not the
+API's JSON.
 
 Bahasa Indonesia first; ``?lang=en`` switches to English. Every page works without
 script (plain links and form posts); ``/aset/pages.js`` only adds conveniences. Every
@@ -20,6 +31,9 @@ templates (Jinja2 with autoescape on). Each request reads the served policy set 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
+import json
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -33,6 +47,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
+from starlette.responses import RedirectResponse
 
 from jknrules.api import as_case, evaluate
 from jknrules.audit.diff.format import AREA_TITLES, KIND_TITLES
@@ -41,11 +56,13 @@ from jknrules.audit.render.html import CSS as STANDAR_PELAYANAN_CSS
 from jknrules.audit.render.html import body_html
 from jknrules.audit.versions import PolicySource
 from jknrules.audit.wording import ZONES
-from jknrules.errors import Diagnostic, JknrulesError, diag
+from jknrules.errors import Diagnostic, JknrulesError, PolicyError, diag
 from jknrules.load.policyset import PolicySet
 from jknrules.load.reader import MAX_FILE_BYTES
+from jknrules.load.reader import too_large as too_large_file
 from jknrules.serve import examine as ex
-from jknrules.serve import forms, policyview, views
+from jknrules.serve import forms, policyview, signin, views
+from jknrules.serve.security import Scope, identify, key_name
 from jknrules.serve.words import LANGS, UI, Say, lang_of
 
 router = APIRouter(include_in_schema=False)
@@ -55,6 +72,10 @@ MAX_FORM_BYTES = 64 * 1024
 #: Periksa: one policy text (pasted or uploaded, at most MAX_FILE_BYTES) and room for the
 #: multipart framing (the server's own body limit, ``--max-body``, may be lower).
 MAX_PERIKSA_BYTES = MAX_FILE_BYTES + 64 * 1024
+#: the multipart framing around an uploaded file
+FRAMING_BYTES = 64 * 1024
+#: the sign-in form: a key and where to go next
+MAX_SIGNIN_BYTES = 8 * 1024
 
 #: Nothing from elsewhere: scripts, styles, images, fonts and form targets are the
 #: server's own, and no inline script or style runs.
@@ -85,7 +106,7 @@ class Served(Protocol):
     def folder(self) -> Path: ...
 
 
-_REFUSED = {413: "toolarge"}
+_REFUSED = {413: "toolarge", 403: "forbidden"}
 
 
 class _Refused(Exception):
@@ -122,7 +143,8 @@ def _page(request: Request, template: str, *, status: int = 200, **context: Any)
     say = context.pop("say", None) or _say(request)
     body = _TEMPLATES.get_template(template).render(
         say=say, url=lambda path, params=None: _url(say, path, params),
-        switch_url=_switch_url(request, say), langs=LANGS, **context)
+        switch_url=_switch_url(request, say), langs=LANGS,
+        csrf=signin.csrf_token(request), officer=key_name(request), **context)
     return HTMLResponse(body, status_code=status, headers={
         "Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer", "Cache-Control": "no-store",
@@ -153,9 +175,12 @@ def _zones(policies: PolicySet) -> dict[str, str]:
 
 # --- reading a form ----------------------------------------------------------------
 
-async def _read_form(request: Request, limit: int) -> tuple[dict[str, list[str]], list[UploadFile]]:
+async def _read_form(request: Request, limit: int, *, csrf: bool = True
+                     ) -> tuple[dict[str, list[str]], list[UploadFile]]:
     """The posted form's text fields and files, refusing a body over ``limit`` before
-    reading it (a browser always sends the length of a form)."""
+    reading it (a browser always sends the length of a form), and, on a server with
+    sign-in, a form without its session's CSRF token (``csrf``: the sign-in form has no
+    session yet)."""
     length = request.headers.get("content-length", "")
     if not length.isdigit():
         raise _Refused(411, diag("JKN-S012", "kiriman formulir tanpa panjang (Content-Length)",
@@ -176,6 +201,12 @@ async def _read_form(request: Request, limit: int) -> tuple[dict[str, list[str]]
             values.setdefault(key, []).append(value)
         else:
             files.append(value)
+    if csrf and not signin.csrf_ok(request, values):
+        raise _Refused(403, diag(
+            "JKN-S013", "formulir ini bukan dari sesi Anda (kedaluwarsa atau dari halaman "
+            "lain); buka halamannya lagi lalu kirim ulang",
+            "this form is not from your session (expired, or from another page); open the "
+            "page again and send it again"))
     return values, files
 
 
@@ -230,20 +261,28 @@ async def _decide(request: Request, policies: PolicySet, values: dict[str, list[
         result = evaluate(case, policies, trace=False)
     except JknrulesError as exc:
         return _loket(request, policies, values, errors=exc.diagnostics, status=422)
-    metrics = getattr(request.app.state, "metrics", None)
-    if metrics is not None:
-        metrics.decision(result.policy["regency"], result.outcome)
     recorder = getattr(request.app.state, "recorder", None)
     decision_id = ""
-    if recorder is not None:  # --record: a decision the log does not hold is not given out
-        try:
-            decision_id = str(await run_in_threadpool(recorder.append, case, result))
-        except JknrulesError as exc:
-            return _problem(request, 503, "unrecorded", exc.diagnostics)
+    secret: bytes = request.app.state.secret
+    given = (values.get("decision_id") or [""])[0]
+    if given and hmac.compare_digest((values.get("decision_seal") or [""])[0],
+                                     _seal(secret, given, data, result.policy["sha256"])):
+        decision_id = given  # this very decision was recorded (and counted) already
+    else:
+        metrics = getattr(request.app.state, "metrics", None)
+        if metrics is not None:
+            metrics.decision(result.policy["regency"], result.outcome)
+        if recorder is not None:  # --record: a decision the log does not hold is not given
+            try:
+                decision_id = str(await run_in_threadpool(
+                    recorder.append, case, result, key_name(request)))
+            except JknrulesError as exc:
+                return _problem(request, 503, "unrecorded", exc.diagnostics)
+    seal = _seal(secret, decision_id, data, result.policy["sha256"]) if decision_id else ""
     policy = policies.get(result.policy["regency"])
     decision = views.decision(result, policy.policy.time_zone, say, decision_id)
     if not receipt:
-        return _loket(request, policies, values, decision=decision, status=200)
+        return _loket(request, policies, values, decision=decision, status=200, seal=seal)
     submitted = str(data.get("submitted_at", ""))
     zone = ZONES.get(policy.policy.time_zone, "")
     now = dt.datetime.now(ZoneInfo(policy.policy.time_zone)).replace(microsecond=0)
@@ -253,7 +292,22 @@ async def _decide(request: Request, policies: PolicySet, values: dict[str, list[
         submitted=_submitted_words(submitted, policy.policy.time_zone, say),
         nik=views.masked_nik(str(data.get("applicant", {}).get("nik", ""))),
         printed=views.when_in_words(now.isoformat(), zone, say.lang),
-        hidden=[(k, v) for k, vs in values.items() for v in vs if k not in ("switch", "decided")])
+        hidden=[*((k, v) for k, vs in values.items() for v in vs if k not in _NOT_CARRIED),
+                *((("decision_id", decision_id), ("decision_seal", seal)) if seal else ())])
+
+
+#: inputs of the Loket form the receipt does not carry back (the seal is made anew)
+_NOT_CARRIED = ("switch", "decided", signin.CSRF_FIELD, "decision_id", "decision_seal")
+
+
+def _seal(secret: bytes, decision_id: str, data: Mapping[str, Any], sha256: str) -> str:
+    """The seal binding a recorded decision's id to the case and the policy version that
+    decided: the form shows it back, and only the same case decided by the same version
+    gets the same id without a new record."""
+    case = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    message = "\0".join(("jknrules.decision", decision_id, sha256, case))
+    return hmac.new(hashlib.sha256(secret + b"jknrules.seal").digest(),
+                    message.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
 
 
 def _submitted_words(value: str, zone_name: str, say: Say) -> str:
@@ -270,12 +324,12 @@ def _submitted_words(value: str, zone_name: str, say: Say) -> str:
 def _loket(request: Request, policies: PolicySet, values: Mapping[str, Sequence[str]], *,
            status: int, errors: Sequence[Diagnostic] = (),
            decision: views.Decision | None = None,
-           now: dict[str, str] | None = None) -> HTMLResponse:
+           now: dict[str, str] | None = None, seal: str = "") -> HTMLResponse:
     say = _say(request)
     form = forms.build_form(values, say, policies.regencies(), _zones(policies), errors)
     return _page(request, "loket.html", status=status, say=say, title=say("loket.title"),
                  active="loket", form=form, d=decision, now=now or _now(policies),
-                 documents_checked=form.documents_checked)
+                 documents_checked=form.documents_checked, seal=seal)
 
 
 # --- Kebijakan ---------------------------------------------------------------------
@@ -328,29 +382,64 @@ def _policy_problem(request: Request, exc: JknrulesError) -> HTMLResponse:
 
 # --- Periksa -----------------------------------------------------------------------
 
+def file_limit(max_body: int) -> int:
+    """The largest policy file Periksa takes on a server whose body limit is
+    ``max_body``."""
+    return min(MAX_FILE_BYTES, max_body)
+
+
+def body_limits(max_body: int) -> dict[str, int]:
+    """The body limit of each page path that takes more than the server's (``create_app``
+    gives them to the size limit): Periksa takes a file of :func:`file_limit` bytes and
+    its multipart framing."""
+    return {"/periksa": file_limit(max_body) + FRAMING_BYTES}
+
+
+async def too_large(scope: Scope, limit: int) -> Response:
+    """The page answering a body past the size limit (413), in the page's language."""
+    request = Request(scope)
+    return _problem(request, 413, "toolarge", [diag(
+        "JKN-S010", f"kiriman terlalu besar (batas {limit:,} bita)".replace(",", "."),
+        f"the request is too large (limit {limit:,} bytes)",
+        hint_id="periksa berkas yang lebih kecil, atau pecah berkasnya",
+        hint_en="check a smaller file, or split the file")])
+
+
+def _periksa_limit(request: Request) -> int:
+    return file_limit(request.app.state.config.max_body_bytes)
+
+
 @router.get("/periksa", response_class=HTMLResponse)
 async def periksa(request: Request) -> HTMLResponse:
     say = _say(request)
     return _page(request, "periksa.html", say=say, title=say("periksa.title"), active="periksa",
-                 text="", report=None, problems=(), limit=MAX_FILE_BYTES,
+                 text="", report=None, problems=(), limit=_periksa_limit(request),
                  line_of=ex.line_of)
 
 
 @router.post("/periksa", response_class=HTMLResponse)
 async def periksa_post(request: Request) -> HTMLResponse:
     say = _say(request)
+    limit = _periksa_limit(request)
     try:
-        values, files = await _read_form(request, MAX_PERIKSA_BYTES)
+        values, files = await _read_form(request, limit + FRAMING_BYTES)
     except _Refused as exc:
         return _problem(request, exc.status, _REFUSED.get(exc.status, "badform"), [exc.message])
     text = (values.get("yaml") or [""])[0].replace("\r\n", "\n")
+    if "switch" in values and "checked" not in values:  # only the language changed
+        return _page(request, "periksa.html", say=say, title=say("periksa.title"),
+                     active="periksa", text=text, report=None, problems=(), limit=limit,
+                     line_of=ex.line_of)
     name = ex.PASTED
     problems: tuple[Diagnostic, ...] = ()
     upload = next((f for f in files if f.filename), None)
     if upload is not None:
         name = ex.file_name(upload.filename)
         try:
-            text = ex.text_of(await upload.read(MAX_FILE_BYTES + 1), name)
+            data = await upload.read(limit + 1)
+            if len(data) > limit:
+                raise PolicyError([too_large_file(name, limit)])
+            text = ex.text_of(data, name)
         except JknrulesError as exc:
             problems, text = exc.diagnostics, ""
     report = ex.examine(text, name) if text.strip() and not problems else None
@@ -360,7 +449,52 @@ async def periksa_post(request: Request) -> HTMLResponse:
     status = 422 if problems or (report is not None and not report.valid) else 200
     return _page(request, "periksa.html", status=status, say=say, title=say("periksa.title"),
                  active="periksa", text=text, report=report, problems=problems,
-                 limit=MAX_FILE_BYTES, line_of=ex.line_of)
+                 limit=limit, line_of=ex.line_of)
+
+
+# --- signing in (jknrules.serve.signin) ----------------------------------------------
+
+@router.get(signin.SIGN_IN, response_class=HTMLResponse)
+async def sign_in(request: Request) -> HTMLResponse:
+    say = _say(request)
+    target = signin.next_target(request.query_params.get("next", "/"), "")
+    return _page(request, "masuk.html", say=say, title=say("signin.title"), active="",
+                 target=target, wrong=False,
+                 open=getattr(request.app.state, "sessions", None) is None)
+
+
+@router.post(signin.SIGN_IN, response_model=None)
+async def sign_in_post(request: Request) -> Response:
+    say = _say(request)
+    try:
+        values, _ = await _read_form(request, MAX_SIGNIN_BYTES, csrf=False)
+    except _Refused as exc:
+        return _problem(request, exc.status, _REFUSED.get(exc.status, "badform"), [exc.message])
+    sessions: signin.Sessions | None = request.app.state.sessions
+    target = signin.next_target((values.get("next") or ["/"])[0], "")
+    if sessions is None:
+        return RedirectResponse(target, status_code=303)
+    name = identify((values.get("key") or [""])[0].strip(), request.app.state.named_keys)
+    if name is None:
+        return _page(request, "masuk.html", status=401, say=say, title=say("signin.title"),
+                     active="", target=target, wrong=True, open=False)
+    answer = RedirectResponse(target, status_code=303)
+    answer.headers.append("set-cookie", sessions.set_cookie(sessions.issue(name)))
+    answer.headers["cache-control"] = "no-store"
+    return answer
+
+
+@router.post(signin.SIGN_OUT, response_model=None)
+async def sign_out(request: Request) -> Response:
+    try:
+        await _read_form(request, MAX_SIGNIN_BYTES)
+    except _Refused as exc:
+        return _problem(request, exc.status, _REFUSED.get(exc.status, "badform"), [exc.message])
+    sessions: signin.Sessions | None = request.app.state.sessions
+    answer = RedirectResponse(_url(_say(request), signin.SIGN_IN), status_code=303)
+    if sessions is not None:
+        answer.headers.append("set-cookie", sessions.clear_cookie())
+    return answer
 
 
 # --- assets --------------------------------------------------------------------------

@@ -40,9 +40,11 @@ class Recorder:
                                engine=__version__, key=config.record_key)
         self._lock = threading.Lock()
 
-    def append(self, case: Case | dict[str, Any], result: Result) -> str:
-        """Record the decision about ``case`` (a ``Case`` or the case's JSON object); its
-        ``decision_id`` (the record's chain hash)."""
+    def append(self, case: Case | dict[str, Any], result: Result,
+               key_name: str | None = None) -> str:
+        """Record the decision about ``case`` (a ``Case`` or the case's JSON object), asked
+        with the key named ``key_name`` (if any); its ``decision_id`` (the record's chain
+        hash)."""
         with self._lock:
-            record: dict[str, Any] = self.log.append(case, result)
+            record: dict[str, Any] = self.log.append(case, result, key_name=key_name)
         return str(record["chain"]["hash"])

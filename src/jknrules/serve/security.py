@@ -19,9 +19,10 @@ import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from fastapi import Request
+from fastapi import Request, Response
 
 from jknrules.errors import diag
+from jknrules.serve.config import NamedKey
 from jknrules.serve.errors import body
 
 Scope = MutableMapping[str, Any]
@@ -57,6 +58,25 @@ def matches(token: str, keys: tuple[str, ...]) -> bool:
     return found
 
 
+def identify(token: str, keys: tuple[NamedKey, ...]) -> str | None:
+    """The name of the key ``token`` is, or ``None``; every key is compared in constant
+    time, and all of them whichever matches."""
+    given = token.encode("utf-8", "surrogatepass")
+    name = None
+    for key in keys:
+        if hmac.compare_digest(given, key.secret.encode("utf-8")):
+            name = key.name
+    return name
+
+
+def key_name(request: Request) -> str | None:
+    """The name of the key (API key or a signed-in officer's) the request came with, once
+    :class:`KeyCheck` or the pages' sign-in has checked it; ``None`` on an open server."""
+    state: dict[str, Any] = request.scope.get("state") or {}
+    name = state.get("key_name")
+    return name if isinstance(name, str) else None
+
+
 def _check(request: Request, keys: tuple[str, ...]) -> None:
     token = presented(request)
     if token is None:
@@ -67,9 +87,11 @@ def _check(request: Request, keys: tuple[str, ...]) -> None:
 
 
 async def require_key(request: Request) -> None:
-    """FastAPI dependency: a valid key when the server has keys (else nothing)."""
+    """FastAPI dependency: a valid key when the server has keys (else nothing) — a bearer
+    key, or the session of an officer signed in to the pages with one
+    (:mod:`jknrules.serve.signin`)."""
     keys: tuple[str, ...] = request.app.state.api_keys
-    if keys:
+    if keys and key_name(request) is None:
         _check(request, keys)
 
 
@@ -95,7 +117,7 @@ class KeyCheck:
     than a FastAPI dependency on every route; :func:`require_key` is the same check for
     routes elsewhere.)"""
 
-    def __init__(self, app: ASGIApp, keys: tuple[str, ...]) -> None:
+    def __init__(self, app: ASGIApp, keys: tuple[NamedKey, ...]) -> None:
         self.app, self.keys = app, keys
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -108,13 +130,16 @@ class KeyCheck:
                         token = rest.strip()
                     break
             refusal = None
+            name = None if token is None else identify(token, self.keys)
             if token is None:
                 refusal = KeyRefused(401, "JKN-S001",
                                      "kunci API diperlukan (Authorization: Bearer KUNCI)",
                                      "an API key is required (Authorization: Bearer KEY)")
-            elif not matches(token, self.keys):
+            elif name is None:
                 refusal = KeyRefused(401, "JKN-S002", "kunci API tidak dikenal",
                                      "unknown API key")
+            else:
+                scope.setdefault("state", {})["key_name"] = name
             if refusal is not None:
                 data = json.dumps(refusal_body(refusal), ensure_ascii=False,
                                   separators=(",", ":")).encode("utf-8")
@@ -132,11 +157,29 @@ def refusal_body(exc: KeyRefused) -> dict[str, Any]:
                 exc.message_en, [diag(exc.code, exc.message_id, exc.message_en)])
 
 
-class BodyLimit:
-    """Answer 413 to a request body longer than the limit of its path."""
+#: what answers a page's body past the limit (a page): called with the scope and the limit
+PageRefusal = Callable[[Scope, int], Awaitable[Response]]
 
-    def __init__(self, app: ASGIApp, limit: int, limits: dict[str, int] | None = None) -> None:
-        self.app, self.limit, self.limits = app, limit, limits or {}
+
+class BodyLimit:
+    """Answer 413 to a request body longer than the limit of its path: JSON under
+    ``/v1/`` (and wherever ``page`` is not given), else the page ``page`` makes."""
+
+    def __init__(self, app: ASGIApp, limit: int, limits: dict[str, int] | None = None,
+                 page: PageRefusal | None = None) -> None:
+        self.app, self.limit, self.limits, self.page = app, limit, limits or {}, page
+
+    async def _refuse(self, scope: Scope, send: Send, limit: int) -> None:
+        if self.page is None or scope["path"].startswith(GUARDED):
+            await _too_large(send, limit)
+            return
+        answer = await self.page(scope, limit)
+        answer.headers["connection"] = "close"
+
+        async def nothing() -> Message:
+            return {"type": "http.disconnect"}
+
+        await answer(scope, nothing, send)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -150,7 +193,7 @@ class BodyLimit:
                 except ValueError:
                     announced = -1
                 if announced > limit or announced < 0:
-                    await _too_large(send, limit)
+                    await self._refuse(scope, send, limit)
                     return
         seen = 0
         started = False
@@ -174,7 +217,7 @@ class BodyLimit:
             await self.app(scope, limited, watch)
         except _TooLarge:
             if not started:
-                await _too_large(send, limit)
+                await self._refuse(scope, send, limit)
             # a streaming answer already under way (``/v1/batch``) just ends here
 
 

@@ -203,6 +203,20 @@ UI: dict[str, tuple[str, str]] = {
                              "BPJS: keep and send it safely."),
     "pemantauan.recapmonth": ("Bulan batas kirim", "Month of the cut-off"),
     "pemantauan.download": ("Unduh rekap", "Download the recap"),
+    "forbidden": ("Kiriman ditolak", "The request is refused"),
+    "signin.title": ("Masuk", "Sign in"),
+    "signin.intro": ("Server ini hanya untuk petugas. Masukkan kunci Anda (kunci kantor atau "
+                     "kunci petugas Anda sendiri).",
+                     "This server is for officers only. Enter your key (the office's key or "
+                     "your own officer key)."),
+    "signin.key": ("Kunci", "Key"),
+    "signin.submit": ("Masuk", "Sign in"),
+    "signin.wrong": ("Kunci tidak dikenal. Periksa kembali kunci Anda.",
+                     "Unknown key. Check your key again."),
+    "signin.open": ("Server ini terbuka (hanya di mesin ini, tanpa kunci): tidak perlu masuk.",
+                    "This server is open (this machine only, no keys): no sign-in needed."),
+    "signin.as": ("Masuk sebagai", "Signed in as"),
+    "signin.out": ("Keluar", "Sign out"),
 }
 
 #: The groups of the case form, by the part of the case they fill (``None``: top level).
