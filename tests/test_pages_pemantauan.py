@@ -94,11 +94,19 @@ def test_the_recap_is_the_only_download_with_personal_data(client: TestClient) -
 
 def test_the_recap_needs_a_key_when_the_server_has_keys(tmp_path: Path) -> None:
     with tracked(str(tmp_path / "t.db"), api_keys=(KEY,)) as c:
-        assert c.get("/pemantauan").status_code == 200  # no personal data on the page
         params = {"regency": "karangasem", "month": "2026-03"}
-        assert c.get("/pemantauan/rekap", params=params).status_code == 401
+        for path in ("/pemantauan", "/pemantauan/rekap"):  # the pages' sign-in first
+            refused = c.get(path, params=params, follow_redirects=False)
+            assert refused.status_code == 303
+            assert refused.headers["location"].startswith("/masuk?next=")
         ok = c.get("/pemantauan/rekap", params=params, headers={"Authorization": f"Bearer {KEY}"})
         assert ok.status_code == 200
+        wrong = c.get("/pemantauan/rekap", params=params, follow_redirects=False,
+                      headers={"Authorization": f"Bearer {KEY[:-1]}x"})
+        assert wrong.status_code == 303
+        assert c.post("/masuk", data={"key": KEY, "next": "/pemantauan"}).status_code == 200
+        assert c.get("/pemantauan").status_code == 200  # signed in: the page and the recap
+        assert c.get("/pemantauan/rekap", params=params).status_code == 200
 
 
 def test_without_a_store_the_page_says_how_to_turn_tracking_on() -> None:

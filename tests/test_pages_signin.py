@@ -184,3 +184,16 @@ def test_next_never_leaves_the_server(tmp_path: Path) -> None:
     for target in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
         response = sign_in(client, OFFICE_KEY, target)
         assert response.headers["location"] == "/", target
+
+
+def test_a_bearer_key_reaches_a_page_without_a_session(tmp_path: Path) -> None:
+    """A script (not a browser) may reach a page route with its key: no cookie, no CSRF
+    token (no browser sends that header for another site)."""
+    client = keyed(tmp_path)
+    bearer = {"Authorization": f"Bearer {SITI_KEY}"}
+    page = client.get("/kebijakan", headers=bearer)
+    assert page.status_code == 200 and "set-cookie" not in page.headers
+    posted = client.post("/", data=grouped(form_of(EXAMPLE)), headers=bearer)
+    assert posted.status_code == 200 and "Berkas belum lengkap" in posted.text
+    wrong = client.get("/kebijakan", headers={"Authorization": f"Bearer {SITI_KEY}x"})
+    assert wrong.status_code == 303

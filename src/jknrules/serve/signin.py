@@ -14,12 +14,15 @@ cookie. A server on loopback without keys stays open, as before.
 - :class:`SignIn` is an ASGI middleware and guards **every** path except those of
   :data:`OPEN` (the API and metrics have their bearer keys, :class:`~jknrules.serve.
   security.KeyCheck`; the service routes, the documentation and the pages' assets are
-  open). A new page is guarded without doing anything. A request without a valid
-  session is sent to ``/masuk?next=…`` (303); with one, ``request.state.key_name`` is
-  the key's name (:func:`jknrules.serve.security.key_name`), and a decision recorded
-  for that request carries it.
+  open). A new page is guarded without doing anything. A request with neither a valid
+  session nor a valid bearer key (``Authorization: Bearer KEY``, for a script that
+  downloads from a page route) is sent to ``/masuk?next=…`` (303); with one,
+  ``request.state.key_name`` is the key's name
+  (:func:`jknrules.serve.security.key_name`), and a decision recorded for that request
+  carries it.
 - Forms posted to a guarded page carry a CSRF token (:data:`CSRF_FIELD`, the value of
-  :func:`csrf_token`); a page that reads a posted form calls :func:`csrf_ok`. Besides,
+  :func:`csrf_token`); a page that reads a posted form calls :func:`csrf_ok` (a request
+  with a bearer key needs no token: no browser sends that header for another site). Besides,
   a ``POST`` that the browser says comes from another site (``Sec-Fetch-Site:
   cross-site`` or ``same-site``) is refused outright (403).
 - ``POST /keluar`` signs out (the cookie is removed; a copy of the cookie kept
@@ -40,7 +43,7 @@ from fastapi import Request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from jknrules.serve.config import NamedKey
-from jknrules.serve.security import ASGIApp, Receive, Scope, Send
+from jknrules.serve.security import ASGIApp, Receive, Scope, Send, identify
 
 #: the session cookie's name
 COOKIE = "jknrules_sesi"
@@ -70,6 +73,7 @@ class Sessions:
                  secure: bool) -> None:
         self._serializer = URLSafeTimedSerializer(secret, salt="jknrules.session")
         self._csrf = hmac.new(secret, b"jknrules.csrf", sha256).digest()
+        self.keys = keys
         self.names = frozenset(k.name for k in keys)
         self.max_age, self.secure = max_age, secure
 
@@ -164,9 +168,16 @@ class SignIn:
             return
         value = _cookie_value(headers)
         session = self.sessions.read(value) if value else None
+        state = scope.setdefault("state", {})
         if session is not None:
-            state = scope.setdefault("state", {})
             state["key_name"], state["session"] = session.name, session
+        else:
+            scheme, _, token = _header(headers, b"authorization").partition(" ")
+            name = identify(token.strip(), self.sessions.keys) \
+                if scheme.lower() == "bearer" and token.strip() else None
+            if name is not None:
+                state["key_name"], state["bearer"] = name, True
+                session = Session(name, "")
         if session is None and not is_open(path):
             query = scope.get("query_string", b"").decode("latin-1")
             params = {"next": next_target(path, query)}
@@ -203,7 +214,8 @@ def csrf_ok(request: Request, values: dict[str, list[str]]) -> bool:
     """Whether a posted form carries its session's CSRF token (always, on a server
     without sign-in)."""
     sessions: Sessions | None = getattr(request.app.state, "sessions", None)
-    if sessions is None:
+    state: dict[str, Any] = request.scope.get("state") or {}
+    if sessions is None or state.get("bearer") is True:
         return True
     session = session_of(request)
     given = (values.get(CSRF_FIELD) or [""])[0]
