@@ -75,7 +75,7 @@ PHASES = [
     ("  calendar arrays: channel, window, deadlines", "calendar", None),
     ("assembly: output columns per row", "assembly", "assembly"),
     ("  deadline columns", "deadlines", None),
-    ("Parquet form (instants, zone, dictionaries)", "parquet_table", None),
+    ("Parquet form of rows from elsewhere (instants, zone)", "parquet_table", None),
     ("writing Parquet (encoding, compression)", "write", "write"),
     ("keeping the chunk for --resume (LZ4 Arrow)", "keep", None),
     ("summary (outcome counts)", "summary", None),
@@ -92,7 +92,7 @@ def wrap_jknrules() -> None:
     timed(vectorised, "decide", "jkn plan")
     timed(vectorised, "service_times", "jkn calendar")
     timed(assembly.Assembly, "table", "jkn assembly")
-    timed(assembly.Assembly, "_deadlines", "jkn deadlines")
+    timed(assembly.Assembly, "_instants", "jkn deadlines")
     timed(io, "parquet_table", "jkn parquet_table")
     timed(io.Writer, "write", "jkn write")
     timed(output.RunOutput, "_keep", "jkn keep")
@@ -124,7 +124,7 @@ def run_jknrules(source: Path, folder: Path, policies: jknrules.PolicySet) -> tu
         if item is None:
             break
         chunk = item[0]
-        table, errors = decider.decide(chunk)
+        table, errors = decider.decide(chunk, parquet=True)
         out.write(table, None, errors)
         summary.add(table, len(errors))
         state.chunks += 1

@@ -362,11 +362,11 @@ def test_a_failure_of_the_vectorised_path_costs_speed_not_rows(
     calls = {"n": 0}
     decide = Decider.decide
 
-    def flaky(self: Decider, chunk: Any) -> Any:
+    def flaky(self: Decider, chunk: Any, *form: Any) -> Any:
         calls["n"] += 1
         if calls["n"] == 2:
             raise IndexError("a bug in the vectorised path")
-        return decide(self, chunk)
+        return decide(self, chunk, *form)
 
     monkeypatch.setattr(Decider, "decide", flaky)
     monkeypatch.delenv("JKNRULES_DEBUG", raising=False)

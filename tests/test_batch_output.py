@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import jknrules
-from jknrules.batch.io import INSTANT, Writer, _clean
+from jknrules.batch.io import INSTANT, Writer, _clean, parquet_schema
 from jknrules.batch.jsonlines import JsonLines
 from jknrules.batch.runner import decide_chunk
 from jknrules.batch.schema import decision_schema
@@ -107,6 +107,8 @@ def test_parquet_deadlines_are_instants_with_the_regencys_zone(tmp_path: Path) -
         assert main(["batch", str(source), "--out", str(tmp_path / f"o{suffix}"),
                      "--policies", str(POLICY_DIR)], io.StringIO(), io.StringIO()) == 0
     table = pq.read_table(tmp_path / "o.parquet")
+    # plain text columns (the writer takes dictionaries, the file does not say so)
+    assert table.schema.equals(parquet_schema(decision_schema()))
     assert table.schema.field("deadlines").type.field("response_due").type == INSTANT
     assert table.column("timezone").to_pylist() == ["Asia/Makassar", "Asia/Jakarta"]
     due = table.column("deadlines").to_pylist()[1]["response_due"]

@@ -14,7 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import jknrules
-from jknrules.batch.cases import from_arrow, from_dicts
+from jknrules.batch.assembly import parquet_form
+from jknrules.batch.cases import Chunk, from_arrow, from_dicts
+from jknrules.batch.io import parquet_table
 from jknrules.batch.scalar import evaluate_row
 from jknrules.batch.schema import case_schema, decision_schema
 from jknrules.batch.vectorised import Decider
@@ -70,9 +72,19 @@ def expected(objects: list[Any]) -> list[dict[str, Any]]:
 
 
 def decided(chunk: Any) -> list[dict[str, Any]]:
-    table, _ = Decider(POLICIES).decide(chunk)
+    decider = Decider(POLICIES)
+    table, _ = decider.decide(chunk)
     assert table.schema == SCHEMA
+    assert_parquet_form(decider, chunk, table)
     return table.to_pylist()
+
+
+def assert_parquet_form(decider: Decider, chunk: Chunk, table: pa.Table) -> None:
+    """The rows in the Parquet writer's form (instants straight from the moments,
+    dictionaries) are what ``io.parquet_table`` makes of the decision columns."""
+    written, _ = decider.decide(chunk, parquet=True)
+    assert written.schema == parquet_form(SCHEMA)
+    assert written.to_pylist() == parquet_table(table, decider.zones).to_pylist()
 
 
 def assert_same(got: list[dict[str, Any]], want: list[dict[str, Any]],
@@ -225,6 +237,7 @@ def differential(policies: jknrules.PolicySet, objects: list[Any], arrow: bool =
     else:
         chunk = from_dicts(objects, 1)
     table, _ = decider.decide(chunk)
+    assert_parquet_form(decider, chunk, table)
     rows = [evaluate_row(policies, obj, i + 1)[0] for i, obj in enumerate(objects)]
     assert_same(table.to_pylist(), pa.Table.from_pylist(rows, schema=SCHEMA).to_pylist(),
                 objects)

@@ -1,8 +1,15 @@
 """Putting a decided chunk together: group rows taken per row, missing documents, the
-deadlines formatted over arrays, and the rows the scalar path decided, in input order."""
+deadlines formatted over arrays, and the rows the scalar path decided, in input order.
+
+Two forms: the decision columns (deadlines as ISO 8601 text, what JSON Lines and CSV
+write), or the Parquet form (:func:`parquet_form`: deadlines as UTC instants straight
+from the moments, the ``timezone`` column, text leaves as dictionaries, see
+:mod:`jknrules.batch.parquetform`), which ``io.parquet_table`` would give from the first.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -10,6 +17,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from jknrules.batch.cases import Chunk
+from jknrules.batch.io import INSTANT, parquet_schema
+from jknrules.batch.parquetform import dictionary_schema, indexed
 from jknrules.batch.scalar import RowError, evaluate_row
 from jknrules.batch.schema import DEADLINES_TYPE, decision_schema
 from jknrules.batch.vtime import iso_bytes
@@ -30,19 +39,24 @@ class Assembly:
         self.present = np.zeros((len(DEADLINES), 0), dtype=bool)
         self.values = np.zeros((len(DEADLINES), 0), dtype=np.int64)
         self.offsets = np.zeros(0, dtype="S6")
+        self.offsets_us = np.zeros(0, dtype=np.int64)
         self.missing_index = np.zeros(0, dtype=np.int64)
         self.missing_lists: list[list[str] | None] = [None, []]
 
     def add(self, positions: np.ndarray, groups: np.ndarray, table: pa.Table,
             present: np.ndarray, values: np.ndarray, offsets: np.ndarray,
-            missing_index: np.ndarray, missing_lists: list[list[str] | None]) -> None:
+            offsets_us: np.ndarray, missing_index: np.ndarray,
+            missing_lists: list[list[str] | None]) -> None:
         self.positions, self.groups, self.group_table = positions, groups, table
         self.present, self.values, self.offsets = present, values, offsets
+        self.offsets_us = offsets_us
         self.missing_index = missing_index
         self.missing_lists = [None, [], *missing_lists]
 
-    def table(self, decider: Decider, chunk: Chunk, fallback: np.ndarray
-              ) -> tuple[pa.Table, list[RowError]]:
+    def table(self, decider: Decider, chunk: Chunk, fallback: np.ndarray,
+              zones: Mapping[str, str] | None = None) -> tuple[pa.Table, list[RowError]]:
+        """The chunk's rows, and the rows refused; ``zones`` (regency -> IANA zone): in
+        the Parquet form."""
         n = self.n
         errors: list[RowError] = []
         schema = decision_schema()
@@ -67,17 +81,55 @@ class Assembly:
         columns: dict[str, Any] = {
             "row": pa.array(chunk.first_row + np.arange(n, dtype=np.int64)),
         }
-        for name in ("policy", "outcome", "target_segment", "route", "required_documents"):
-            columns[name] = groups.column(name).combine_chunks().take(take)
+        if zones is not None:
+            for name in ("policy", "outcome", "target_segment", "route"):
+                columns[name] = indexed(groups.column(name).combine_chunks(), group_of)
+        else:
+            for name in ("policy", "outcome", "target_segment", "route"):
+                columns[name] = groups.column(name).combine_chunks().take(take)
+        columns["required_documents"] = groups.column("required_documents").combine_chunks(
+            ).take(take)
         missing_of = np.empty(n, dtype=np.int64)
         missing_of[self.positions] = self.missing_index
         lists = self.missing_lists + [row.get("missing_documents") for row in extra]
         missing_of[fb_rows] = len(self.missing_lists) + np.arange(len(fb_rows))
         columns["missing_documents"] = pa.array(lists, pa.list_(pa.string())).take(
             pa.array(missing_of))
-        columns["deadlines"] = self._deadlines(groups, take, fb_rows)
-        columns["error"] = groups.column("error").combine_chunks().take(take)
-        return pa.Table.from_pydict(columns, schema=schema), errors
+        if zones is None:
+            columns["deadlines"] = self._deadlines(groups, take, fb_rows)
+            columns["error"] = groups.column("error").combine_chunks().take(take)
+            return pa.Table.from_pydict(columns, schema=schema), errors
+        columns["deadlines"] = self._instants(groups, take, fb_rows)
+        regency = groups.column("policy").combine_chunks().field("regency").to_pylist()
+        columns["timezone"] = indexed(pa.array([zones.get(r) if r is not None else None
+                                                for r in regency], pa.string()), group_of)
+        columns["error"] = indexed(groups.column("error").combine_chunks(), group_of)
+        return pa.Table.from_pydict(columns, schema=parquet_form(schema)), errors
+
+    def _instants(self, groups: pa.Table, take: pa.Array, fb_rows: np.ndarray) -> pa.Array:
+        """The deadlines as UTC instants: a decided row's local moment less its zone's
+        offset; a row the scalar path decided, its ISO text read as an instant."""
+        n = self.n
+        scalar = groups.column("deadlines").combine_chunks().take(take) if len(fb_rows) else None
+        is_fb = None
+        texts: list[pa.Array] = []
+        if scalar is not None:
+            is_fb = np.zeros(n, dtype=bool)
+            is_fb[fb_rows] = True
+            texts = scalar.flatten()  # null under a null struct (an error row)
+        children = []
+        for k in range(len(DEADLINES)):
+            valid = np.zeros(n, dtype=bool)
+            utc = np.zeros(n, dtype=np.int64)
+            valid[self.positions] = self.present[k]
+            utc[self.positions] = np.where(self.present[k], self.values[k] - self.offsets_us, 0)
+            vec = pa.array(utc, INSTANT, mask=~valid)
+            if scalar is not None and is_fb is not None:
+                vec = pc.if_else(pa.array(is_fb), pc.cast(texts[k], INSTANT), vec)
+            children.append(vec)
+        mask = scalar.is_null() if scalar is not None and scalar.null_count else None
+        return pa.StructArray.from_arrays(
+            children, fields=[pa.field(name, INSTANT) for name in DEADLINES], mask=mask)
 
     def _deadlines(self, groups: pa.Table, take: pa.Array, fb_rows: np.ndarray) -> pa.Array:
         n = self.n
@@ -109,3 +161,8 @@ class Assembly:
         mask = scalar.is_null() if scalar is not None and scalar.null_count else None
         return pa.StructArray.from_arrays(children, fields=list(DEADLINES_TYPE), mask=mask)
 
+
+
+def parquet_form(schema: pa.Schema) -> pa.Schema:
+    """The schema of ``schema``'s rows as they go to the Parquet writer."""
+    return dictionary_schema(parquet_schema(schema))

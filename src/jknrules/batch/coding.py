@@ -65,9 +65,9 @@ HORIZON_DAYS = 20 * 366
 
 @dataclass
 class Keys:
-    """What the coder finds in a chunk: per row its policy, local moment (and offset
-    text), version, the code of every condition field, the documents brought (bit mask)
-    and whether any were given."""
+    """What the coder finds in a chunk: per row its policy, local moment (and its zone's
+    offset, as text and in µs), version, the code of every condition field, the documents
+    brought (bit mask) and whether any were given."""
 
     policy_index: np.ndarray
     local: np.ndarray
@@ -76,6 +76,7 @@ class Keys:
     codes: dict[str, np.ndarray]
     docs: np.ndarray
     docs_given: np.ndarray
+    offset_us: np.ndarray
 
 
 class Coder:
@@ -151,7 +152,7 @@ class Coder:
     def keys(self, chunk: Chunk, fallback: np.ndarray) -> Keys:
         n = chunk.length
         policy_index = self.policies_of(chunk, fallback)
-        local, offset_text = self.moments(chunk, policy_index, fallback)
+        local, offset_text, offset_us = self.moments(chunk, policy_index, fallback)
         version = np.zeros(n, dtype=np.int64)
         day = np.floor_divide(local, US_PER_DAY)
         for pi, eff in enumerate(self.effective):
@@ -163,7 +164,7 @@ class Coder:
         self.check_membership(codes, fallback)
         docs, docs_given = self.documents(chunk, fallback)
         return Keys(policy_index, local, offset_text, np.maximum(version, 0), codes, docs,
-                    docs_given)
+                    docs_given, offset_us)
 
     def check_membership(self, codes: dict[str, np.ndarray], fallback: np.ndarray) -> None:
         """A membership status and segment that disagree make the case invalid (the case
@@ -206,13 +207,15 @@ class Coder:
         return found
 
     def moments(self, chunk: Chunk, policy_index: np.ndarray, fallback: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray]:
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each row's local wall-clock moment, and its zone's offset as text and in µs."""
         n = chunk.length
         offset_text = np.full(n, b"+00:00", dtype="S6")
+        offset_us = np.zeros(n, dtype=np.int64)
         column = chunk.columns.get("submitted_at")
         if column is None:
             fallback[:] = True
-            return np.zeros(n, dtype=np.int64), offset_text
+            return np.zeros(n, dtype=np.int64), offset_text, offset_us
         wall, offset, kind = parse_iso(column)
         day = np.floor_divide(wall, US_PER_DAY)
         for pi, eff in enumerate(self.effective):
@@ -232,8 +235,10 @@ class Coder:
                 continue
             with_offset = rows & (kind == 2)
             local[with_offset] = wall[with_offset] - offset[with_offset] + zone_offset
-            offset_text[policy_index == pi] = _offset_text(zone_offset)
-        return local, offset_text
+            of_policy = policy_index == pi
+            offset_text[of_policy] = _offset_text(zone_offset)
+            offset_us[of_policy] = zone_offset
+        return local, offset_text, offset_us
 
     def offset(self, pi: int, first: int, last: int) -> int | None:
         """The policy zone's fixed offset over the days, checked once per run and range."""

@@ -13,7 +13,9 @@ partial file from a given length (``--resume``). Reading is :mod:`jknrules.batch
   joined (:mod:`jknrules.batch.textout`); with ``--full`` a list of objects (steps,
   reasons, document texts) is a JSON text in its cell.
 - Parquet: the deadlines are timestamps, UTC instants (``timestamp[us, UTC]``), and a
-  ``timezone`` column names the regency's zone (see :func:`parquet_table`).
+  ``timezone`` column names the regency's zone (see :func:`parquet_table`). The writer
+  takes text leaves as dictionary columns (:mod:`jknrules.batch.parquetform`; the batch
+  path gives its rows in that form already) and the file holds plain text columns.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import pyarrow.parquet as pq
 
 from jknrules.batch.cases import unknown_columns
 from jknrules.batch.files import writing
+from jknrules.batch.parquetform import dictionary_schema, with_dictionaries
 from jknrules.batch.textout import DOC_SEP, NULL, csv_bytes, csv_header, csv_record, jsonl_bytes
 from jknrules.errors import CaseError, Span, diag
 
@@ -82,6 +85,8 @@ class Writer:
         self.schema = schema
         self.full = schema.get_field_index("reasons") >= 0
         self._parquet: pq.ParquetWriter | None = None
+        #: what the Parquet writer takes (``parquetform``)
+        self.written: pa.Schema | None = None
         self._text: IO[bytes] | None = None
         self._own = stream is None
         with writing(path):
@@ -92,8 +97,11 @@ class Writer:
                 repeated = [leaf for leaf in _leaves(out_schema)
                             if not leaf.startswith("deadlines.") and leaf != "row"]
                 sink: Any = stream if stream is not None else path
-                self._parquet = pq.ParquetWriter(sink, out_schema, use_dictionary=repeated,
-                                                 write_statistics=["row", "outcome"])
+                # the Arrow schema is not stored: a reader gets plain text, not dictionaries
+                self.written = dictionary_schema(out_schema)
+                self._parquet = pq.ParquetWriter(sink, self.written, use_dictionary=repeated,
+                                                 write_statistics=["row", "outcome"],
+                                                 store_schema=False)
             elif stream is not None:
                 self._text = stream
                 self._header()
@@ -114,7 +122,7 @@ class Writer:
     def write(self, table: pa.Table, objects: Sequence[dict[str, Any]] | None = None) -> None:
         with writing(self.path):
             if self._parquet is not None:
-                self._parquet.write_table(parquet_table(table, self.zones))
+                self._parquet.write_table(self.parquet_rows(table))
                 return
             assert self._text is not None
             if objects is None:
@@ -130,6 +138,14 @@ class Writer:
             else:
                 names = _flat_names(self.schema)
                 self._text.write(_csv_text([_flat_cells(row, names) for row in objects]))
+
+    def parquet_rows(self, table: pa.Table) -> pa.Table:
+        """``table`` (output rows, or rows already in the written form) as the Parquet
+        writer takes them."""
+        assert self.written is not None
+        if table.schema.equals(self.written):
+            return table
+        return with_dictionaries(parquet_table(table, self.zones), self.written)
 
     def flush(self) -> int:
         """Push what was written to the operating system (it survives a killed process);

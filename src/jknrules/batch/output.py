@@ -152,7 +152,8 @@ class RunOutput:
                                  f"the kept chunk '{path}' is missing") from exc
                 raise refuse(path, f"potongan tersimpan '{path}' rusak ({exc})",
                              f"the kept chunk '{path}' is damaged ({exc})") from exc
-            if not table.schema.equals(self.schema):
+            if not (table.schema.equals(self.schema) or (
+                    self.writer.written is not None and table.schema.equals(self.writer.written))):
                 raise refuse(path, f"potongan tersimpan '{path}' berbeda bentuk",
                              f"the kept chunk '{path}' has another shape")
             self.writer.write(table)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple, TextIO
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -88,7 +89,16 @@ class Summary:
         self.scalar_rows += scalar_rows
         self.uncoded_rows += uncoded_rows
         self.rescued_chunks += rescued
-        counts = pc.value_counts(table.column("outcome").combine_chunks())
+        outcome = table.column("outcome").combine_chunks()
+        if pa.types.is_dictionary(outcome.type):  # the Parquet form: count the indices
+            counts = np.bincount(outcome.indices.fill_null(-1).to_numpy(
+                zero_copy_only=False) + 1, minlength=len(outcome.dictionary) + 1)
+            for name, count in zip(outcome.dictionary.to_pylist(), counts[1:].tolist(),
+                                   strict=True):
+                if count:
+                    self.outcomes[name] += count
+            return
+        counts = pc.value_counts(outcome)
         for item in counts.to_pylist():
             if item["values"] is not None:
                 self.outcomes[item["values"]] += item["counts"]
@@ -135,11 +145,14 @@ class Summary:
 _WORKER: dict[str, Any] = {}
 
 
-def decide_chunk(decider: Decider, chunk: Chunk, full: bool, trace: bool) -> Decided:
+def decide_chunk(decider: Decider, chunk: Chunk, full: bool, trace: bool,
+                 parquet: bool = False) -> Decided:
+    """``parquet``: the decision columns in the Parquet writer's form (``full`` has one
+    form)."""
     if not full:
         before = decider.stats["rows_scalar"], decider.stats["rows_uncoded"]
         try:
-            table, errors = decider.decide(chunk)
+            table, errors = decider.decide(chunk, parquet)
         except Exception:  # noqa: BLE001 - a bug in the vectorised path costs speed only
             if os.environ.get("JKNRULES_DEBUG"):
                 raise
@@ -184,8 +197,8 @@ def _worker_init(policies: PolicyPaths) -> None:
     _WORKER["decider"] = Decider(PolicySet.load(policies))
 
 
-def _worker_decide(chunk: Chunk, full: bool, trace: bool) -> Decided:
-    return decide_chunk(_WORKER["decider"], chunk, full, trace)
+def _worker_decide(chunk: Chunk, full: bool, trace: bool, parquet: bool) -> Decided:
+    return decide_chunk(_WORKER["decider"], chunk, full, trace, parquet)
 
 
 # --- the run ---------------------------------------------------------------------------
@@ -235,7 +248,7 @@ def run(input_path: Path, output_path: Path, policies: PolicyPaths = None, *,
     bar = _progress(progress, total)
     try:
         for done, mark in _decided(source.chunks(rows, start), policy_set, policies, full,
-                                   trace, workers):
+                                   trace, workers, output.kind == "parquet"):
             output.write(done.table, done.objects, done.errors)
             summary.add(done.table, len(done.errors), done.scalar_rows, done.uncoded_rows,
                         done.rescued)
@@ -270,17 +283,18 @@ def _restored(state: Progress, errors_path: Path) -> Summary:
 
 
 def _decided(chunks: Iterator[tuple[Chunk, Mark]], policy_set: PolicySet,
-             policies: PolicyPaths, full: bool, trace: bool, workers: int
-             ) -> Iterator[tuple[Decided, Mark]]:
+             policies: PolicyPaths, full: bool, trace: bool, workers: int,
+             parquet: bool = False) -> Iterator[tuple[Decided, Mark]]:
+    """The chunks decided, in order; ``parquet``: in the Parquet writer's form."""
     if workers <= 1:
         decider = Decider(policy_set)
         for chunk, mark in chunks:
-            yield decide_chunk(decider, chunk, full, trace), mark
+            yield decide_chunk(decider, chunk, full, trace, parquet), mark
         return
     with ProcessPoolExecutor(workers, initializer=_worker_init, initargs=(policies,)) as pool:
         pending: deque[tuple[Future[Decided], Mark]] = deque()
         for chunk, mark in chunks:
-            pending.append((pool.submit(_worker_decide, chunk, full, trace), mark))
+            pending.append((pool.submit(_worker_decide, chunk, full, trace, parquet), mark))
             if len(pending) >= 2 * workers:
                 future, at = pending.popleft()
                 yield future.result(), at

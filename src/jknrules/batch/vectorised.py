@@ -79,6 +79,9 @@ class Decider:
         self.service_target = np.array([s.target for s in self.services] or [-1],
                                        dtype=np.int64)
         self.intervals = Intervals()
+        #: each regency's time zone (the Parquet form's ``timezone`` column)
+        self.zones: dict[str, str] = {p.policy.regency: p.policy.time_zone
+                                      for p in self.compiled}
         #: an output row per combination (``_row``), bounded
         self.rows: Memo[tuple[int, ...], dict[str, Any]] = Memo(GROUP_LIMIT)
         #: rows the scalar path decided, and among them the rows of a version the plan
@@ -104,8 +107,10 @@ class Decider:
         return VersionPlan(version, tuple(services))
 
     # --- the chunk ---------------------------------------------------------------
-    def decide(self, chunk: Chunk) -> tuple[pa.Table, list[RowError]]:
-        """The decision columns of every row of the chunk, and the rows refused."""
+    def decide(self, chunk: Chunk, parquet: bool = False) -> tuple[pa.Table, list[RowError]]:
+        """The decision columns of every row of the chunk, and the rows refused;
+        ``parquet``: in the form the Parquet writer takes (``assembly.parquet_form``:
+        deadlines as instants, the ``timezone`` column, text leaves as dictionaries)."""
         fallback = chunk.fallback.copy()
         for i in chunk.bad:
             fallback[i] = True
@@ -118,7 +123,7 @@ class Decider:
         result = Assembly(chunk.length)
         if len(sel):
             self._decide_rows(sel, pv[sel], keys, fallback, result)
-        return result.table(self, chunk, fallback)
+        return result.table(self, chunk, fallback, self.zones if parquet else None)
 
     def _decide_rows(self, sel: np.ndarray, pv: np.ndarray, keys: Keys, fallback: np.ndarray,
                      out: Assembly) -> None:
@@ -202,7 +207,7 @@ class Decider:
         values = pick(values)
         present = (values != NONE) & pick(proceeds)
         out.add(pick(sel), g_index, table, present, values,
-                keys.offset_text[pick(sel)], missing_index, lists)
+                keys.offset_text[pick(sel)], keys.offset_us[pick(sel)], missing_index, lists)
 
     def _row(self, pv: int, rank: int, target: int, service: int, channel: int,
              proceeds: bool, listed: int, items: int, shown: bool) -> dict[str, Any]:
