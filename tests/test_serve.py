@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -393,3 +394,22 @@ def test_the_quick_way_never_changes_an_answer(api: TestClient, text: str) -> No
         assert response.status_code == 422
         got = [(d["code"], d["line"], d["column"]) for d in response.json()["diagnostics"]]
         assert got == _cli_codes(text)
+
+
+def test_a_byte_order_mark_in_a_batch_is_read_as_jknrules_batch_reads_it(tmp_path: Path) -> None:
+    """One rule for /v1/batch and ``jknrules batch``: the first line's BOM is dropped, a
+    BOM at the start of any later line makes that row an error (two files joined)."""
+    bom = b"\xef\xbb\xbf"
+    line = json.dumps(CASE).encode()
+    body = bom + line + b"\n" + bom + line + b"\n" + line + b"\n"
+    served = [json.loads(t) for t in client().post("/v1/batch", content=body).text.splitlines()]
+    (tmp_path / "cases.jsonl").write_bytes(body)
+    code = main(["batch", str(tmp_path / "cases.jsonl"), "--out", str(tmp_path / "out.jsonl"),
+                 "--policies", str(POLICY_DIR)], io.StringIO(), io.StringIO())
+    assert code == 1  # an error row
+    cli = [json.loads(t) for t in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert [r["error"] is None for r in served] == [True, False, True]
+    assert [r.get("error") is None for r in cli] == [True, False, True]
+    assert served[1]["error"] == cli[1]["error"]
+    assert served[1]["error"].startswith("JKN-C001 $: baris 2 dimulai dengan tanda urutan bita")
+    assert served[0]["outcome"] == cli[0]["outcome"] == served[2]["outcome"]

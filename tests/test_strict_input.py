@@ -253,3 +253,17 @@ def test_bounded_text_reads_at_most_the_limit() -> None:
     with pytest.raises(CaseError):
         stream.read()
     assert reader.BoundedText(io.StringIO("\ufeffabc"), "<stdin>", CaseError).read() == "abc"
+
+
+def test_a_byte_order_mark_only_on_the_first_line(tmp_path: Path) -> None:
+    """The rule jknrules batch and /v1/batch share (reader.first_line_bom) holds for
+    ``diff --cases`` too: a BOM starting a later line is refused, not read."""
+    path = tmp_path / "cases.jsonl"
+    path.write_bytes(codecs.BOM_UTF8 + b'{"a": 1}\n' + codecs.BOM_UTF8 + b'{"a": 2}\n')
+    lines = reader.iter_lines(path, CaseError)
+    assert next(lines) == (1, '{"a": 1}')
+    with pytest.raises(CaseError) as info:
+        next(lines)
+    d = info.value.diagnostics[0]
+    assert d.code == "JKN-C001" and d.span is not None and d.span.line == 2
+    assert "BOM" in d.message_en

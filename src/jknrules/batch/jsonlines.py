@@ -57,6 +57,7 @@ from jknrules.batch.source import (
     not_utf8,
     too_long,
 )
+from jknrules.load.reader import first_line_bom
 
 #: the fewest lines of a block tried again by pyarrow; fewer are read line by line
 SMALLEST = 64
@@ -203,8 +204,9 @@ def _slow(lines: list[bytes], file: str, first_line: int) -> _Slow:
 
 
 def _parse_line(line: bytes, file: str, number: int) -> tuple[Any, Problem | None]:
-    if number == 1 and line.startswith(BOM):
-        line = line[len(BOM):]
+    line, stray = first_line_bom(line, number, file)
+    if stray is not None:
+        return None, Problem(stray.code, "$", stray.message_id, stray.message_en, file, number)
     try:
         text = line.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -135,9 +135,31 @@ def _lines(handle: IO[bytes], name: str, error: Raise, max_line: int
                     hint_id="satu objek JSON per baris; periksa apakah ini berkas yang benar",
                     hint_en="one JSON object per line; check that this is the right file",
                 )])
-            if number == 1:
-                body = body.removeprefix(codecs.BOM_UTF8)
+            body, stray = first_line_bom(body, number, name)
+            if stray is not None:
+                raise error([stray])
             yield number, decode(body, name, error, first_line=number)
+
+
+def first_line_bom(line: bytes, number: int, file: str) -> tuple[bytes, Diagnostic | None]:
+    """The one rule for a UTF-8 byte order mark in a stream of lines (the JSON Lines of
+    ``jknrules batch``, ``POST /v1/batch``, ``diff --cases``): the first line may start
+    with one (an editor saved the file so) and it is dropped; any other line that starts
+    with one is refused with the diagnostic returned (``JKN-C001``) — a BOM inside the
+    stream is two files put together, or a damaged row, never silently read."""
+    if not line.startswith(codecs.BOM_UTF8):
+        return line, None
+    if number == 1:
+        return line[len(codecs.BOM_UTF8):], None
+    return line, diag(
+        "JKN-C001",
+        f"baris {number} dimulai dengan tanda urutan bita (BOM, U+FEFF): hanya baris "
+        "pertama yang boleh",
+        f"line {number} starts with a byte order mark (BOM, U+FEFF): only the first line "
+        "may",
+        span=Span(file, number, 1),
+        hint_id="dua berkas yang disambung? hapus BOM di awal baris ini",
+        hint_en="two files joined together? remove the BOM at the start of this line")
 
 
 def too_large(file: str, limit: int) -> Diagnostic:

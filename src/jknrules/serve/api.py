@@ -35,7 +35,7 @@ from starlette.requests import ClientDisconnect
 from jknrules.engine.result import Result
 from jknrules.errors import CaseError, Diagnostic, JknrulesError, Span, diag
 from jknrules.language.case import Case
-from jknrules.load.reader import MAX_FILE_BYTES
+from jknrules.load.reader import MAX_FILE_BYTES, first_line_bom
 from jknrules.serve import errors, policies
 from jknrules.serve.decide import DECISION_ID, POLICY_SET, REQUEST, body_text, decide, flag
 from jknrules.serve.policies import NotFound
@@ -126,6 +126,9 @@ def _batch_rows(served: Served, recorder: Recorder | None, lines: list[tuple[int
                 f"line longer than {MAX_LINE:,} bytes", span=Span(REQUEST, row, 1))])
         else:
             try:
+                line, stray = first_line_bom(line, row, REQUEST)
+                if stray is not None:  # as jknrules batch: only the first line's is dropped
+                    raise CaseError([stray])
                 text = body_text(line, CaseError)
                 if not text.strip():
                     raise CaseError([diag("JKN-C001", "baris kosong", "empty line",
