@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -70,13 +71,17 @@ def test_the_page_shows_counts_overdue_and_alerts_without_personal_data(client: 
     assert client.get("/pemantauan", params={"regency": "atlantis"}).status_code == 422
 
 
-def test_the_recap_is_the_only_download_with_personal_data(client: TestClient) -> None:
+def test_the_recap_is_the_only_download_with_personal_data(
+        client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="jknrules.serve")
     r = client.get("/pemantauan/rekap", params={"regency": "karangasem", "month": "2026-03"})
     assert r.status_code == 200
     assert r.headers["content-disposition"] == 'attachment; filename="rekap-karangasem-2026-03.csv"'
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
     assert rows[0][:3] == ["No KK", "NIK", "Nama"]
     assert [(row[1], row[2]) for row in rows[1:]] == [(NIK, NAME), (NIK, NAME)]
+    assert "recap downloaded: karangasem 2026-03, 2 rows, csv" in caplog.text
+    assert NIK not in caplog.text and NAME not in caplog.text
 
     x = client.get("/pemantauan/rekap", params={"regency": "karangasem", "month": "2026-03",
                                                 "format": "xlsx"})

@@ -29,11 +29,10 @@ def _record(db: str, *argv: str) -> None:
     assert main(["track", "record", *argv, "--db", db], io.StringIO(), err) == 0, err.getvalue()
 
 
-@pytest.fixture(scope="module")
-def tracked_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """Two transfer applications received on the 3rd two months ago (every deadline past
-    by now, whenever the test runs): K-1 never sent to BPJS, K-2 sent and activated."""
-    folder = tmp_path_factory.mktemp("pemantauan")
+def populated(folder: Path) -> tuple[str, str]:
+    """A store with two transfer applications received on the 3rd two months ago (every
+    deadline past by now, whenever the test runs): K-1 never sent to BPJS, K-2 sent and
+    activated. Returns the store and the month of receipt."""
     db = str(folder / "track.db")
     today = datetime.now(WITA)
     first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)  # last month's 1st
@@ -50,8 +49,14 @@ def tracked_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
     for kind, hours in (("submitted_to_bpjs", 2), ("activated", 48)):
         _record(db, kind, "--case-id", "K-2", "--actor", "kasi", "--key", f"K-2/{kind}",
                 "--at", (start + timedelta(hours=hours)).isoformat())
+    return db, f"{start.year:04d}-{start.month:02d}"
+
+
+@pytest.fixture(scope="module")
+def tracked_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    db, month = populated(tmp_path_factory.mktemp("pemantauan"))
     running = Server("--track", db)
-    running.month = f"{start.year:04d}-{start.month:02d}"  # type: ignore[attr-defined]
+    running.month = month  # type: ignore[attr-defined]
     try:
         yield running
     finally:
@@ -120,3 +125,33 @@ def test_the_recap_downloads_from_the_page(visit: Any, tracked_server: Server) -
     rows = list(csv.reader(io.StringIO(saved.read_text(encoding="utf-8-sig"))))
     assert rows[0][1:3] == ["NIK", "Nama"] and [r[1] for r in rows[1:]] == [NIK, NIK]
     assert ARTIFACTS.exists()
+
+
+KEY = "r" * 24 + "-kasi"
+
+
+def test_with_keys_the_page_and_the_recap_follow_the_sign_in(
+        browser: Any, tmp_path_factory: pytest.TempPathFactory) -> None:  # noqa: F811
+    folder = tmp_path_factory.mktemp("pemantauan-keys")
+    db, month = populated(folder)
+    (folder / "keys").write_text(f"kasi {KEY}\n", encoding="utf-8")
+    server = Server("--track", db, "--api-keys-file", str(folder / "keys"))
+    v = Visit(browser, server)
+    try:
+        page = v.go("/pemantauan")
+        assert page.url.startswith(server.url + "/masuk?next=")
+        page.fill("#key", KEY)
+        page.click("#masuk-kirim")
+        assert page.url == server.url + "/pemantauan"
+        assert page.locator("h1").inner_text() == "Pemantauan permohonan"
+        assert set(page.locator("table.overdue code").all_inner_texts()) == {"K-1"}
+        page.fill("#r-month", month)
+        page.select_option("#r-regency", "karangasem")
+        with page.expect_download() as caught:
+            page.click("text=Unduh rekap")
+        saved = Path(caught.value.path())
+        assert NIK in saved.read_text(encoding="utf-8-sig")
+        v.shot("pemantauan-signed-in")
+    finally:
+        v.close()
+        server.stop()

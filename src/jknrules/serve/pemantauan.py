@@ -5,7 +5,9 @@
   (case id, deadline, how late), and the alerts. No NIK, no name: case ids only.
 - ``/pemantauan/rekap?regency=ID&month=YYYY-MM&format=csv|xlsx`` the monthly recap to
   BPJS, the one download with personal data (as ``jknrules track recap``). When the
-  server has API keys it needs one (``Authorization: Bearer KEY``), as the API does.
+  server has API keys it needs an officer signed in (:mod:`jknrules.serve.signin`) or a
+  key (``Authorization: Bearer KEY``); each download is logged (regency, month, rows,
+  the key's name — never the data or the key).
 
 Everything is read in the monitor's thread (:class:`~jknrules.serve.tracking.Tracker`),
 which owns the store's connection. Bahasa Indonesia first, ``?lang=en`` for English;
@@ -14,6 +16,7 @@ without ``--track`` the page says how to turn tracking on (503).
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,7 +31,7 @@ from jknrules.audit.wording import ZONES
 from jknrules.errors import Diagnostic, JknrulesError, diag
 from jknrules.language.vocab import DEADLINE_LABELS
 from jknrules.serve.pages import _page, _problem
-from jknrules.serve.security import require_key
+from jknrules.serve.security import key_name, require_key
 from jknrules.serve.tracker import Tracker
 from jknrules.serve.tracking import tracker_of
 from jknrules.serve.views import when_in_words
@@ -38,6 +41,7 @@ from jknrules.track.status import Overdue, late_words, overdue
 from jknrules.track.store import ALERT_WORDS, CLOSES, Alert
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger("jknrules.serve")
 
 #: the alerts listed on the page (the newest; the API gives them all)
 SHOWN_ALERTS = 200
@@ -176,6 +180,9 @@ async def rekap(request: Request) -> Response:
         path = Path(folder) / f"rekap-{regency}-{month}.{kind}"
         write_recap(rows, path)
         data = path.read_bytes()
+    # who took personal data out, and which (never the data itself, nor the key)
+    log.info("recap downloaded: %s %s, %d rows, %s, by %s", regency, month, len(rows), kind,
+             key_name(request) or "-")
     return Response(data, media_type=_MEDIA[kind], headers={
         "Content-Disposition": f'attachment; filename="{path.name}"',
         "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
