@@ -201,3 +201,45 @@ def test_a_request_offering_an_http2_upgrade_keeps_its_body(start: Any, tmp_path
             rest += s.recv(65536)
     assert headers.startswith(b"HTTP/1.1 200"), headers
     assert json.loads(rest)["outcome"] == "incomplete"
+
+
+def _count(metrics: str, line_start: str) -> float:
+    """The value of the one metric line starting with ``line_start`` (0 if none)."""
+    found = [float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
+             if line.startswith(line_start)]
+    assert len(found) <= 1, found
+    return found[0] if found else 0.0
+
+
+def test_two_workers_sum_their_metrics_and_share_sign_ins(start: Any, tmp_path: Path) -> None:
+    """``/metrics`` with ``--workers 2`` counts every worker's requests whichever worker
+    the scrape reaches (prometheus-client's multiprocess mode, in a folder of the run,
+    removed when the server stops); a sign-in made by one worker holds for the other."""
+    server = start("--workers", "2", "--policies", str(copy_policies(tmp_path)))
+    auth = {"Authorization": f"Bearer {KEY}"}
+    assert len(workers(server)) == 2
+    with ThreadPoolExecutor(8) as pool:  # each request on a connection of its own
+        codes = list(pool.map(lambda _: server.post("/v1/evaluate", json=CASE,
+                                                    headers=auth).status_code, range(40)))
+    assert codes == [200] * 40
+    evaluated = 'jknrules_http_requests_total{method="POST",route="/v1/evaluate",status="200"}'
+    decided = 'jknrules_decisions_total{outcome="incomplete",regency="karangasem"}'
+    for _ in range(6):  # scrapes reach either worker: each sees the sum
+        text = server.get("/metrics", headers=auth).text
+        assert _count(text, evaluated) == 40.0, text
+        assert _count(text, decided) == 40.0
+        assert text.count("jknrules_policy_set_info{") == 1
+    # one secret for the workers: the cookie one gave is good for the other
+    signed = server.post("/masuk", data={"key": KEY, "next": "/kebijakan"})
+    assert signed.status_code == 303
+    cookie = signed.headers["set-cookie"].split(";", 1)[0]
+    with ThreadPoolExecutor(4) as pool:
+        pages = list(pool.map(lambda _: server.get("/kebijakan", headers={"Cookie": cookie}
+                                                   ).status_code, range(20)))
+    assert pages == [200] * 20
+    environ = Path(f"/proc/{min(workers(server))}/environ").read_bytes().split(b"\0")
+    folder = Path(next(v for v in environ if v.startswith(b"PROMETHEUS_MULTIPROC_DIR="))
+                  .split(b"=", 1)[1].decode())
+    assert folder.name.startswith("jknrules-metrics-") and any(folder.glob("counter_*.db"))
+    stopped(server)
+    assert not folder.exists()  # the run's metrics folder is removed

@@ -15,6 +15,8 @@ import argparse
 import copy
 import os
 import secrets
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -140,6 +142,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             read_api_keys,
             to_env,
         )
+        from jknrules.serve.metrics import MULTIPROC_ENV
     except ImportError as exc:
         if (exc.name or "").startswith("jknrules"):  # our own module: a bug, not an extra
             raise
@@ -189,10 +192,17 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                "proxy_headers": False, "log_config": _log_config(uvicorn), "http": args.http}
     if config.workers > 1:
         os.environ[CONFIG_ENV] = to_env(config)
+        # /metrics sums every worker's counts: prometheus-client's multiprocess mode, in a
+        # folder of this run only (set before the workers import it), removed at the end
+        metrics_folder = tempfile.mkdtemp(prefix="jknrules-metrics-")
+        os.environ[MULTIPROC_ENV] = metrics_folder
         # a replacement worker must load the policies before it is ready: on a busy machine
         # that takes longer than uvicorn's 5 s, after which a SIGHUP restart is abandoned
-        uvicorn.run("jknrules.serve.worker:app", factory=True, workers=config.workers,
-                    timeout_worker_healthcheck=WORKER_READY_SECONDS, **options)
+        try:
+            uvicorn.run("jknrules.serve.worker:app", factory=True, workers=config.workers,
+                        timeout_worker_healthcheck=WORKER_READY_SECONDS, **options)
+        finally:
+            shutil.rmtree(metrics_folder, ignore_errors=True)
     else:
         uvicorn.run(app, **options)
     return EXIT_OK
