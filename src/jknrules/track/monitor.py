@@ -3,17 +3,37 @@ time advanced by ``tick``; alerts ``due_soon``, ``breached``, ``out_of_order`` a
 ``recap_missing``.
 
 The ONLY module importing ``durable`` (durable-rules: no release since 2020, not safe
-under threads). One :class:`Monitor` is driven by one thread; each has its own state
-(a durable-rules session id) in the module's one ruleset, kept until the process ends
-(:meth:`Monitor.close`).
-The event store is the source of truth: :func:`rebuild` replays the stored events in
-time order through a fresh monitor, and the store keeps each alert once (by its key),
-so a restart neither loses nor repeats one.
+under threads). The ruleset lives in this module's own durable-rules host, which starts
+no thread: ``durable.lang``'s host runs a timer thread every 0.2 s that takes pending
+actions from any session, and the load run caught it running a rule's action while the
+monitor's thread carried on (the match was lost). Here every action runs inside the
+call that asserted the fact, in the thread that called it. One :class:`Monitor` is
+driven by one thread; each has its own session (a durable-rules state id), kept until the
+process ends (:meth:`Monitor.close` does not delete it). The event store is the source of truth: :func:`rebuild` replays
+the stored events in time order through a fresh monitor, and the store keeps each alert
+once (by its key), so a restart neither loses nor repeats one.
 
 Alert times are the instants the rules speak of (``due_soon`` at the deadline less its
 lead time, ``breached``/``recap_missing`` at the deadline, ``out_of_order`` at the
 event), not the moment a tick noticed them: the alerts are a function of the events and
 the time reached, whatever the tick interval.
+
+**What stays in the session.** A deadline is a fact from the moment it is followed until
+it is met, breached or ended by a withdrawal. Time reaches the rules as a ``ring`` fact
+naming one deadline and the time now: a heap of warning and due times (Python) says
+which deadlines a tick may concern, and only those are rung, so a tick costs the
+deadlines that fall due, not every open one (durable-rules joins on equality through an
+index but compares a range with every fact). The rules still decide: a ring raises
+``due_soon`` only when ``now >= warn`` of a deadline still there and not warned,
+``breached`` only when ``now > due`` of a warned one. The events a case has seen are
+``seen`` facts while the case has a deadline followed or suspended; a case with none
+leaves the session (its seen events are kept in Python, and put back as facts before its
+next event), so the session holds the open cases, not every case ever seen. Facts made
+for one event or tick (``arrived``, ``meets``, ``ring``) are retracted by the rules
+themselves: the rule that uses one, else a last rule (lowest priority) that retracts it
+once every other rule has had it. ``Monitor(index=False)`` rings every open deadline at
+every tick and keeps every case in the session: the slow form, kept so that a test can
+show both raise the same alerts.
 
 Which events close which deadline (:data:`CLOSES`), which events must come before which
 (:data:`REQUIRES`) and the default lead times (:data:`DEFAULT_LEAD`) are data here; the
@@ -22,15 +42,18 @@ matching of facts against the clock and against each other is durable-rules'.
 
 from __future__ import annotations
 
+import heapq
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from jknrules.track.store import CLOSES, Alert, Event, Store, parse_time, track_error
 
 try:
-    from durable.lang import assert_fact, c, m, none, retract_fact, ruleset, when_all
+    from durable import engine as _engine
+    from durable.lang import _rulesets as _lang_rulesets
+    from durable.lang import c, m, none, pri, ruleset, when_all
 except ImportError as exc:  # pragma: no cover - the track extra is missing
     raise track_error("JKN-K020", "pemantauan memerlukan paket durable-rules",
                       f"the monitor needs the durable-rules package ({exc})",
@@ -58,114 +81,246 @@ ALERTS: tuple[str, ...] = ("due_soon", "breached", "out_of_order", "recap_missin
 _RULESET = "jknrules_track"
 _monitors: dict[str, Monitor] = {}
 _sids = itertools.count(1)
+#: the priority of the rules that decide (durable-rules runs lower numbers first) and of
+#: the rules that retract a one-off fact nothing else used
+_DECIDE, _SWEEP = 1, 9
 
 
-def _due_soon(cx: Any) -> None:
-    """A deadline whose warning time the clock has reached: due_soon, then it is warned."""
+def _action(rule: Callable[[Monitor, Any], None]) -> Callable[[Any], None]:
+    """A rule's action, given its monitor; an error in it is kept for the monitor to raise
+    (durable-rules would only write it into the session's state and carry on)."""
+    def run(cx: Any) -> None:
+        monitor = _monitors.get(cx.s.sid)
+        if monitor is None:
+            return
+        try:
+            rule(monitor, cx)
+        except Exception as exc:  # raised again by Monitor._call
+            monitor._failure = monitor._failure or exc
+    return run
+
+
+def _due_soon(monitor: Monitor, cx: Any) -> None:
+    """A deadline whose warning time a ring has reached: due_soon, then it is warned."""
     d = cx.d
-    _monitors[d.mon]._alert(d.case, "due_soon", d.name, d.warn, d.due)
+    monitor._alert(d.case, "due_soon", d.name, d.warn, d.due)
     cx.retract_fact(d)
     cx.assert_fact(_fact(d, warned=1))
 
 
-def _breached(cx: Any) -> None:
-    """A warned deadline the clock has passed: breached (or recap_missing)."""
+def _breached(monitor: Monitor, cx: Any) -> None:
+    """A warned deadline a ring has passed: breached (or recap_missing)."""
     d = cx.d
-    monitor = _monitors[d.mon]
     monitor._alert(d.case, d.alert, d.name, d.due, d.due)
-    monitor._open.get(d.case, set()).discard(d.name)
+    monitor._ended(d.case, d.name)
     cx.retract_fact(d)
+    cx.retract_fact(cx.r)
 
 
-def _met(cx: Any) -> None:
-    """An event that meets a deadline of its case closes it; the rule retracts both facts
-    (retracting the event's fact from Python right after asserting it lost matches once
-    the session held many facts: found by bench/track_load.py at 16 000 applications)."""
+def _met(monitor: Monitor, cx: Any) -> None:
+    """An event that meets a deadline of its case closes it; the rule retracts both."""
     cx.retract_fact(cx.d)
     cx.retract_fact(cx.a)
 
 
-def _early(cx: Any) -> None:
+def _early(monitor: Monitor, cx: Any) -> None:
     """An event that comes before the event it needs."""
     a = cx.a
-    _monitors[a.mon]._alert(a.case, "out_of_order", a.event, a.at, None)
+    monitor._alert(a.case, "out_of_order", a.event, a.at, None)
 
 
-def _after_withdrawal(cx: Any) -> None:
+def _after_withdrawal(monitor: Monitor, cx: Any) -> None:
     """Any event after the application was withdrawn."""
     a = cx.a
-    _monitors[a.mon]._alert(a.case, "out_of_order", a.event, a.at, None)
+    monitor._alert(a.case, "out_of_order", a.event, a.at, None)
 
 
-with ruleset(_RULESET):
-    when_all(c.d << (m.kind == "deadline") & (m.warned == 0),
-             c.k << (m.kind == "clock") & (m.now >= c.d.warn))(_due_soon)
-    when_all(c.d << (m.kind == "deadline") & (m.warned == 1),
-             c.k << (m.kind == "clock") & (m.now > c.d.due))(_breached)
-    when_all(c.d << (m.kind == "deadline"),
-             c.a << (m.kind == "meets") & (m.case == c.d.case) & (m.name == c.d.name))(_met)
-    when_all(c.a << (m.kind == "arrived") & (m.needs != ""),
-             none((m.kind == "seen") & (m.case == c.a.case) & (m.event == c.a.needs)))(_early)
-    when_all(c.a << (m.kind == "arrived") & (m.event != "withdrawn"),
+def _sweep(monitor: Monitor, cx: Any) -> None:
+    """A one-off fact (an event's ``arrived`` or ``meets``, a ``ring``) every other rule
+    has had: retract it."""
+    cx.retract_fact(cx.x)
+
+
+_definition = ruleset(_RULESET)
+_lang_rulesets.pop(_RULESET, None)  # defined here, registered in this module's host only
+with _definition:
+    when_all(pri(_DECIDE), c.d << (m.kind == "deadline") & (m.warned == 0),
+             c.r << (m.kind == "ring") & (m.case == c.d.case) & (m.name == c.d.name)
+             & (m.now >= c.d.warn))(_action(_due_soon))
+    when_all(pri(_DECIDE), c.d << (m.kind == "deadline") & (m.warned == 1),
+             c.r << (m.kind == "ring") & (m.case == c.d.case) & (m.name == c.d.name)
+             & (m.now > c.d.due))(_action(_breached))
+    when_all(pri(_DECIDE), c.d << (m.kind == "deadline"),
+             c.a << (m.kind == "meets") & (m.case == c.d.case) & (m.name == c.d.name)
+             )(_action(_met))
+    when_all(pri(_DECIDE), c.a << (m.kind == "arrived") & (m.needs != ""),
+             none((m.kind == "seen") & (m.case == c.a.case) & (m.event == c.a.needs))
+             )(_action(_early))
+    when_all(pri(_DECIDE), c.a << (m.kind == "arrived") & (m.event != "withdrawn"),
              c.w << (m.kind == "seen") & (m.case == c.a.case) & (m.event == "withdrawn")
-             )(_after_withdrawal)
+             )(_action(_after_withdrawal))
+    when_all(pri(_SWEEP), c.x << (m.kind == "arrived"))(_action(_sweep))
+    when_all(pri(_SWEEP), c.x << (m.kind == "meets"))(_action(_sweep))
+    when_all(pri(_SWEEP), c.x << (m.kind == "ring"))(_action(_sweep))
+
+
+class _Host(_engine.Host):  # type: ignore[misc]  # durable-rules has no type hints
+    """durable-rules' host without its dispatch and timer threads (see the module's doc)."""
+
+    def _run(self) -> None:
+        pass
+
+
+_host = _Host()
+_host.register_rulesets(dict([_definition.define()]))
 
 
 def _fact(d: Any, **change: object) -> dict[str, object]:
-    out = {k: d[k] for k in ("sid", "mon", "kind", "id", "case", "name", "due", "warn", "warned",
+    out = {k: d[k] for k in ("sid", "kind", "id", "case", "name", "due", "warn", "warned",
                              "alert")}
     out.update(change)
     return out
 
 
-class Monitor:
-    """One monitor's state in durable-rules. Feed it events in time order."""
+class _Case:
+    """What the monitor keeps of one case in Python."""
 
-    def __init__(self, lead: Mapping[str, timedelta] | None = None) -> None:
+    __slots__ = ("seen", "open", "met", "pending", "dues", "recap", "held")
+
+    def __init__(self) -> None:
+        #: the events seen (each also a ``seen`` fact while the case is held)
+        self.seen: set[str] = set()
+        #: the deadlines that are facts now (followed, not met, not breached)
+        self.open: set[str] = set()
+        #: the deadlines met, or ended by a withdrawal (never followed again)
+        self.met: set[str] = set()
+        #: deadlines waiting for complete documents (name -> due instant)
+        self.pending: dict[str, int] = {}
+        #: the result's deadlines that wait for complete documents (name -> due instant)
+        self.dues: dict[str, int] = {}
+        #: a transfer received in its intake window (its recap deadline is recap_missing)
+        self.recap = False
+        #: whether the case's ``seen`` facts are in the session
+        self.held = False
+
+
+class Monitor:
+    """One monitor's state in durable-rules. Feed it events in time order.
+
+    ``index=False``: every open deadline is rung at every tick and every case stays in
+    the session (the slow form; the same alerts)."""
+
+    def __init__(self, lead: Mapping[str, timedelta] | None = None, *,
+                 index: bool = True) -> None:
         self.lead = {**DEFAULT_LEAD, **(lead or {})}
+        self.index = index
         self.sid = f"m{next(_sids)}"
         _monitors[self.sid] = self
         self.now: int | None = None
         self._tz: Any = None
         self._ids = itertools.count(1)
         self._raised_now: list[Alert] = []
-        self._seen: set[tuple[str, str]] = set()
-        #: per case: deadlines waiting for complete documents (name -> due instant)
-        self._pending: dict[str, dict[str, datetime]] = {}
-        #: per case: the deadlines made facts (so they are made once)
-        self._open: dict[str, set[str]] = {}
-        self._recap_case: set[str] = set()
-        #: per case: the deadlines of its result that wait for complete documents, and
-        #: the deadlines already met (or ended by a withdrawal)
-        self._dues: dict[str, dict[str, datetime]] = {}
-        self._met: dict[str, set[str]] = {}
+        self._cases: dict[str, _Case] = {}
+        #: (time, case, deadline): when a ring may concern a deadline (its warning time,
+        #: then the second after it is due); entries of deadlines no longer open are
+        #: dropped when they come up
+        self._heap: list[tuple[int, str, str]] = []
+        self._touched: set[str] = set()
+        self._failure: Exception | None = None
         self._closed = False
 
-    # -- facts --------------------------------------------------------------------------
+    # -- durable-rules ------------------------------------------------------------------
+    def _call(self, op: Callable[[str, dict[str, object]], object],
+              fact: dict[str, object]) -> None:
+        op(_RULESET, fact)
+        if self._failure is not None:
+            failure, self._failure = self._failure, None
+            raise RuntimeError(f"a rule of the monitor failed: {failure!r}") from failure
+
     def _assert(self, fact: dict[str, object]) -> dict[str, object]:
-        fact.update(sid=self.sid, mon=self.sid, id=next(self._ids))
-        assert_fact(_RULESET, fact)
+        fact["sid"] = self.sid
+        fact.setdefault("id", next(self._ids))
+        self._call(_host.assert_fact, fact)
         return fact
 
+    def _retract(self, fact: dict[str, object]) -> None:
+        self._call(_host.retract_fact, fact)
+
+    def fact_count(self) -> int:
+        """The facts in this monitor's durable-rules session now."""
+        try:
+            return len(_host.get_facts(_RULESET, self.sid))
+        except Exception:  # no state yet: nothing asserted
+            return 0
+
+    # -- alerts and bookkeeping (called by the rules' actions) --------------------------
     def _alert(self, case: str, name: str, subject: str, at: int, due: int | None) -> None:
         tz = self._tz
         self._raised_now.append(Alert(case, name, subject, datetime.fromtimestamp(at, tz),
                                       datetime.fromtimestamp(due, tz) if due is not None else None))
 
+    def _ended(self, case: str, name: str) -> None:
+        self._cases[case].open.discard(name)
+        self._touched.add(case)
+
     def _take(self) -> list[Alert]:
         out, self._raised_now = self._raised_now, []
         return out
 
-    def _deadline(self, case: str, name: str, due: datetime) -> None:
-        if name in self._open.setdefault(case, set()) or name in self._met.get(case, set()):
+    def _case(self, case: str) -> _Case:
+        state = self._cases.get(case)
+        if state is None:
+            state = self._cases[case] = _Case()
+        return state
+
+    def _deadline(self, case: str, name: str, due: int) -> None:
+        state = self._cases[case]
+        if name in state.open or name in state.met:
             return
-        self._open[case].add(name)
-        lead = self.lead.get(name, timedelta(0))
-        alert = "recap_missing" if name == "submit_to_bpjs_by" and case in self._recap_case \
-            else "breached"
-        self._assert({"kind": "deadline", "case": case, "name": name,
-                      "due": int(due.timestamp()), "warn": int((due - lead).timestamp()),
+        self._hold(case, state)
+        state.open.add(name)
+        warn = due - int(self.lead.get(name, timedelta(0)).total_seconds())
+        alert = "recap_missing" if name == "submit_to_bpjs_by" and state.recap else "breached"
+        self._assert({"kind": "deadline", "case": case, "name": name, "due": due, "warn": warn,
                       "warned": 0, "alert": alert})
+        heapq.heappush(self._heap, (warn, case, name))
+        heapq.heappush(self._heap, (due + 1, case, name))
+
+    def _hold(self, case: str, state: _Case) -> None:
+        """Put the case's seen events back in the session (if they were let go)."""
+        if not state.held:
+            state.held = True
+            for event in sorted(state.seen):
+                self._assert({"kind": "seen", "case": case, "event": event,
+                              "id": f"{case}|{event}"})
+
+    def _settle(self) -> None:
+        """Let go of the cases touched that follow no deadline now (their seen facts)."""
+        touched, self._touched = self._touched, set()
+        if not self.index:
+            return
+        for case in touched:
+            state = self._cases[case]
+            if state.held and not state.open and not state.pending:
+                state.held = False
+                for event in sorted(state.seen):
+                    self._retract({"sid": self.sid, "id": f"{case}|{event}"})
+
+    def _ring(self, t: int) -> None:
+        """Ring the deadlines whose warning or due time ``t`` has reached."""
+        if self.index:
+            due: list[tuple[str, str]] = []
+            while self._heap and self._heap[0][0] <= t:
+                _, case, name = heapq.heappop(self._heap)
+                if name in self._cases[case].open:
+                    due.append((case, name))
+        else:
+            self._heap.clear()
+            due = [(case, name) for case, state in self._cases.items()
+                   for name in sorted(state.open)]
+        for case, name in due:
+            if name in self._cases[case].open:  # not breached by an earlier ring
+                self._assert({"kind": "ring", "case": case, "name": name, "now": t})
 
     # -- time and events ----------------------------------------------------------------
     def tick(self, now: datetime) -> list[Alert]:
@@ -173,13 +328,10 @@ class Monitor:
         if self._tz is None:
             self._tz = now.tzinfo
         t = int(now.timestamp())
-        if self.now is not None and t <= self.now:
-            return self._take()
-        if self.now is not None:
-            retract_fact(_RULESET, {"sid": self.sid, "mon": self.sid, "kind": "clock",
-                                    "id": 0, "now": self.now})
-        self.now = t
-        assert_fact(_RULESET, {"sid": self.sid, "mon": self.sid, "kind": "clock", "id": 0, "now": t})
+        if self.now is None or t > self.now:
+            self.now = t
+            self._ring(t)
+            self._settle()
         return self._take()
 
     def feed(self, e: Event) -> list[Alert]:
@@ -187,58 +339,62 @@ class Monitor:
         self._tz = self._tz or e.at.tzinfo
         raised = self.tick(e.at)
         case = e.case_id
-        arrived = {"kind": "arrived", "case": case, "event": e.event, "at": e.epoch,
-                   "needs": REQUIRES.get(e.event, "")}
-        # the event's facts last as long as the rules take to match them
-        transient = [self._assert(arrived)]
+        state = self._case(case)
+        self._hold(case, state)
+        self._touched.add(case)
+        # the rules retract the event's facts themselves once they have matched them
+        self._assert({"kind": "arrived", "case": case, "event": e.event, "at": e.epoch,
+                      "needs": REQUIRES.get(e.event, "")})
         closes = [name for name, events in CLOSES.items()
                   if e.event in events or e.event == "withdrawn"]
         if e.event == "returned_incomplete":  # suspended until the documents are complete
-            closes += [n for n in NEEDS_COMPLETE if n in self._open.get(case, set())]
-            self._pending[case] = {n: d for n, d in self._dues.get(case, {}).items()
-                                   if n not in self._met.get(case, set())}
+            closes += [n for n in NEEDS_COMPLETE if n in state.open]
+            state.pending = {n: d for n, d in state.dues.items() if n not in state.met}
         for name in closes:
-            if name in self._open.get(case, set()):  # one open deadline fact to meet
+            if name in state.open:  # one open deadline fact to meet
+                state.open.discard(name)
                 self._assert({"kind": "meets", "case": case, "name": name})
-                self._open[case].discard(name)
             if e.event != "returned_incomplete" or name not in NEEDS_COMPLETE:
-                self._met.setdefault(case, set()).add(name)
-        for fact in transient:
-            retract_fact(_RULESET, fact)
+                state.met.add(name)
         if e.event == "withdrawn":
-            self._pending.pop(case, None)
+            state.pending = {}
         elif e.event == "received" and e.result is not None:
-            self._received(e)
+            self._received(e, state)
         elif e.event == "documents_completed":
-            for name, due in self._pending.pop(case, {}).items():
+            pending, state.pending = state.pending, {}
+            for name, due in pending.items():
                 self._deadline(case, name, due)
-        if (case, e.event) not in self._seen:
-            self._seen.add((case, e.event))
-            self._assert({"kind": "seen", "case": case, "event": e.event})
+        if e.event not in state.seen:
+            state.seen.add(e.event)
+            self._assert({"kind": "seen", "case": case, "event": e.event,
+                          "id": f"{case}|{e.event}"})
+        if self.now is not None:
+            self._ring(self.now)  # deadlines already due when they were opened
+        self._settle()
         return raised + self._take()
 
-    def _received(self, e: Event) -> None:
+    def _received(self, e: Event, state: _Case) -> None:
         assert e.result is not None
         deadlines = e.result.get("deadlines") or {}
         outcome = e.result.get("outcome")
         request = (e.case or {}).get("request", "register")
-        due: dict[str, datetime] = {}
+        due: dict[str, int] = {}
         for name in CLOSES:
             text = deadlines.get(name)
             if isinstance(text, str):
-                due[name] = parse_time(text, f"result.deadlines.{name}")
+                due[name] = int(parse_time(text, f"result.deadlines.{name}").timestamp())
         opens, closes = deadlines.get("intake_opens"), deadlines.get("intake_closes")
         if request == "transfer" and isinstance(opens, str) and isinstance(closes, str) and \
                 parse_time(opens, "intake_opens") <= e.at <= parse_time(closes, "intake_closes"):
-            self._recap_case.add(e.case_id)
+            state.recap = True
         if "response_due" in due:
             self._deadline(e.case_id, "response_due", due.pop("response_due"))
-        self._dues[e.case_id] = due
+        state.dues = due
         if outcome == "accepted":
             for name, when in due.items():
                 self._deadline(e.case_id, name, when)
         elif outcome == "incomplete" and due:
-            self._pending[e.case_id] = dict(due)
+            state.pending = dict(due)
 
     def close(self) -> None:
         """Forget this monitor. Its facts stay in durable-rules' memory until the process
@@ -258,11 +414,11 @@ class Monitor:
 
 
 def run(events: Iterable[Event], as_of: datetime | None = None,
-        lead: Mapping[str, timedelta] | None = None) -> list[Alert]:
+        lead: Mapping[str, timedelta] | None = None, *, index: bool = True) -> list[Alert]:
     """Every alert of these events (taken in time order) up to ``as_of``."""
     ordered = sorted(events, key=lambda e: (e.epoch, e.seq))
     out: dict[str, Alert] = {}
-    with Monitor(lead) as mon:
+    with Monitor(lead, index=index) as mon:
         for e in ordered:
             if as_of is not None and e.at > as_of:
                 break
