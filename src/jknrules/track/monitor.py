@@ -185,13 +185,15 @@ def _fact(d: Any, **change: object) -> dict[str, object]:
 class _Case:
     """What the monitor keeps of one case in Python."""
 
-    __slots__ = ("seen", "open", "met", "pending", "dues", "recap", "held")
+    __slots__ = ("seen", "open", "live", "met", "pending", "dues", "recap")
 
     def __init__(self) -> None:
-        #: the events seen (each also a ``seen`` fact while the case is held)
+        #: the events seen (facts while the case's next event is applied)
         self.seen: set[str] = set()
-        #: the deadlines that are facts now (followed, not met, not breached)
-        self.open: set[str] = set()
+        #: the deadlines followed, not met, not breached: name -> (due, warn, alert)
+        self.open: dict[str, tuple[int, int, str]] = {}
+        #: the open deadlines that are facts (their warning time has come)
+        self.live: set[str] = set()
         #: the deadlines met, or ended by a withdrawal (never followed again)
         self.met: set[str] = set()
         #: deadlines waiting for complete documents (name -> due instant)
@@ -200,15 +202,13 @@ class _Case:
         self.dues: dict[str, int] = {}
         #: a transfer received in its intake window (its recap deadline is recap_missing)
         self.recap = False
-        #: whether the case's ``seen`` facts are in the session
-        self.held = False
 
 
 class Monitor:
     """One monitor's state in durable-rules. Feed it events in time order.
 
-    ``index=False``: every open deadline is rung at every tick and every case stays in
-    the session (the slow form; the same alerts)."""
+    ``index=False``: every deadline is a fact from the moment it is followed and every
+    open deadline is rung at every tick (the slow form; the same alerts)."""
 
     def __init__(self, lead: Mapping[str, timedelta] | None = None, *,
                  index: bool = True) -> None:
@@ -225,9 +225,11 @@ class Monitor:
         #: then the second after it is due); entries of deadlines no longer open are
         #: dropped when they come up
         self._heap: list[tuple[int, str, str]] = []
-        self._touched: set[str] = set()
         self._failure: Exception | None = None
         self._closed = False
+        # the session's first fact is one a rule acts on: durable-rules frees an invalid
+        # pointer when it deletes a session whose rules never acted (a segfault on close)
+        self._assert({"kind": "ring", "case": "", "name": "", "now": 0})
 
     # -- durable-rules ------------------------------------------------------------------
     def _call(self, op: Callable[[str, dict[str, object]], object],
@@ -243,15 +245,13 @@ class Monitor:
         self._call(_host.assert_fact, fact)
         return fact
 
-    def _retract(self, fact: dict[str, object]) -> None:
-        self._call(_host.retract_fact, fact)
-
     def fact_count(self) -> int:
         """The facts in this monitor's durable-rules session now."""
-        try:
-            return len(_host.get_facts(_RULESET, self.sid))
-        except Exception:  # no state yet: nothing asserted
-            return 0
+        return len(_host.get_facts(_RULESET, self.sid))
+
+    def open_deadlines(self) -> int:
+        """The deadlines followed now (facts or not yet)."""
+        return sum(len(state.open) for state in self._cases.values())
 
     # -- alerts and bookkeeping (called by the rules' actions) --------------------------
     def _alert(self, case: str, name: str, subject: str, at: int, due: int | None) -> None:
@@ -260,51 +260,35 @@ class Monitor:
                                       datetime.fromtimestamp(due, tz) if due is not None else None))
 
     def _ended(self, case: str, name: str) -> None:
-        self._cases[case].open.discard(name)
-        self._touched.add(case)
+        state = self._cases[case]
+        state.open.pop(name, None)
+        state.live.discard(name)
 
     def _take(self) -> list[Alert]:
         out, self._raised_now = self._raised_now, []
         return out
 
-    def _case(self, case: str) -> _Case:
-        state = self._cases.get(case)
-        if state is None:
-            state = self._cases[case] = _Case()
-        return state
-
     def _deadline(self, case: str, name: str, due: int) -> None:
         state = self._cases[case]
         if name in state.open or name in state.met:
             return
-        self._hold(case, state)
-        state.open.add(name)
         warn = due - int(self.lead.get(name, timedelta(0)).total_seconds())
         alert = "recap_missing" if name == "submit_to_bpjs_by" and state.recap else "breached"
+        state.open[name] = (due, warn, alert)
+        if self.index:
+            heapq.heappush(self._heap, (warn, case, name))
+        else:
+            self._live(case, name)
+
+    def _live(self, case: str, name: str) -> None:
+        """Make an open deadline a fact (from its warning time on)."""
+        state = self._cases[case]
+        due, warn, alert = state.open[name]
+        state.live.add(name)
         self._assert({"kind": "deadline", "case": case, "name": name, "due": due, "warn": warn,
-                      "warned": 0, "alert": alert})
-        heapq.heappush(self._heap, (warn, case, name))
-        heapq.heappush(self._heap, (due + 1, case, name))
-
-    def _hold(self, case: str, state: _Case) -> None:
-        """Put the case's seen events back in the session (if they were let go)."""
-        if not state.held:
-            state.held = True
-            for event in sorted(state.seen):
-                self._assert({"kind": "seen", "case": case, "event": event,
-                              "id": f"{case}|{event}"})
-
-    def _settle(self) -> None:
-        """Let go of the cases touched that follow no deadline now (their seen facts)."""
-        touched, self._touched = self._touched, set()
-        if not self.index:
-            return
-        for case in touched:
-            state = self._cases[case]
-            if state.held and not state.open and not state.pending:
-                state.held = False
-                for event in sorted(state.seen):
-                    self._retract({"sid": self.sid, "id": f"{case}|{event}"})
+                      "warned": 0, "alert": alert, "id": f"{case}|{name}"})
+        if self.index:
+            heapq.heappush(self._heap, (due + 1, case, name))
 
     def _ring(self, t: int) -> None:
         """Ring the deadlines whose warning or due time ``t`` has reached."""
@@ -312,10 +296,12 @@ class Monitor:
             due: list[tuple[str, str]] = []
             while self._heap and self._heap[0][0] <= t:
                 _, case, name = heapq.heappop(self._heap)
-                if name in self._cases[case].open:
+                state = self._cases[case]
+                if name in state.open:
+                    if name not in state.live:
+                        self._live(case, name)  # pushes its due time
                     due.append((case, name))
         else:
-            self._heap.clear()
             due = [(case, name) for case, state in self._cases.items()
                    for name in sorted(state.open)]
         for case, name in due:
@@ -331,7 +317,6 @@ class Monitor:
         if self.now is None or t > self.now:
             self.now = t
             self._ring(t)
-            self._settle()
         return self._take()
 
     def feed(self, e: Event) -> list[Alert]:
@@ -339,21 +324,28 @@ class Monitor:
         self._tz = self._tz or e.at.tzinfo
         raised = self.tick(e.at)
         case = e.case_id
-        state = self._case(case)
-        self._hold(case, state)
-        self._touched.add(case)
-        # the rules retract the event's facts themselves once they have matched them
+        state = self._cases.get(case)
+        if state is None:
+            state = self._cases[case] = _Case()
+        # the case's events so far are facts while this one is applied
+        seen = [self._assert({"kind": "seen", "case": case, "event": event})
+                for event in sorted(state.seen)]
+        # the rules retract the event's own facts once they have matched them
         self._assert({"kind": "arrived", "case": case, "event": e.event, "at": e.epoch,
                       "needs": REQUIRES.get(e.event, "")})
+        for fact in seen:  # every rule has had the event: it is retracted already
+            self._call(_host.retract_fact, {"sid": self.sid, "id": fact["id"]})
         closes = [name for name, events in CLOSES.items()
                   if e.event in events or e.event == "withdrawn"]
         if e.event == "returned_incomplete":  # suspended until the documents are complete
             closes += [n for n in NEEDS_COMPLETE if n in state.open]
             state.pending = {n: d for n, d in state.dues.items() if n not in state.met}
         for name in closes:
-            if name in state.open:  # one open deadline fact to meet
-                state.open.discard(name)
-                self._assert({"kind": "meets", "case": case, "name": name})
+            if name in state.open:
+                del state.open[name]
+                if name in state.live:  # the deadline's fact to meet
+                    state.live.discard(name)
+                    self._assert({"kind": "meets", "case": case, "name": name})
             if e.event != "returned_incomplete" or name not in NEEDS_COMPLETE:
                 state.met.add(name)
         if e.event == "withdrawn":
@@ -364,13 +356,9 @@ class Monitor:
             pending, state.pending = state.pending, {}
             for name, due in pending.items():
                 self._deadline(case, name, due)
-        if e.event not in state.seen:
-            state.seen.add(e.event)
-            self._assert({"kind": "seen", "case": case, "event": e.event,
-                          "id": f"{case}|{e.event}"})
+        state.seen.add(e.event)
         if self.now is not None:
             self._ring(self.now)  # deadlines already due when they were opened
-        self._settle()
         return raised + self._take()
 
     def _received(self, e: Event, state: _Case) -> None:
