@@ -124,3 +124,31 @@ def test_alerts_by_regency_and_deliveries_noted_once_per_target(store_url: str) 
         assert s.delivered(a1, "t1", 200, 2) is False  # once per alert key and target
         assert s.alerts(undelivered_to="t1") == [a2]
         assert s.alerts(undelivered_to="t2") == [a1, a2]
+
+
+def test_a_cases_alerts_are_read_by_index_and_old_stores_get_the_index(store_url: str) -> None:
+    """Migration 0003: alerts by case (``track status``) through an index on both
+    databases; a store made before it gets the index when next opened."""
+    with Store(store_url) as s:
+        s.add_alerts([Alert(f"c{i}", "breached", "response_due", T0 + timedelta(minutes=i))
+                      for i in range(50)])
+        assert [a.case_id for a in s.alerts(case_id="c7")] == ["c7"]
+        if s.postgres:
+            names = {r[0] for r in s._query("SELECT indexname FROM pg_indexes "
+                                            "WHERE tablename = 'alerts'")}
+            assert "alerts_case" in names
+        else:
+            plan = " ".join(str(r) for r in s._query(
+                "EXPLAIN QUERY PLAN SELECT case_id, alert, subject, at, due FROM alerts "
+                "WHERE 1 = 1 AND case_id = ? ORDER BY at_epoch, case_id, alert, subject",
+                ["c7"]))
+            assert "alerts_case" in plan
+        # as a store of schema 2: no index, no record of step 0003
+        s._conn.execute("DROP INDEX alerts_case")
+        s._conn.execute("DELETE FROM schema_migrations WHERE name = '0003_alert_case_index'")
+        if s.postgres:
+            s._conn.commit()
+    with Store(store_url) as s:
+        steps = [r[0] for r in s._query("SELECT name FROM schema_migrations ORDER BY name")]
+        assert steps == ["0001_events_alerts", "0002_alert_deliveries", "0003_alert_case_index"]
+        assert [a.case_id for a in s.alerts(case_id="c7")] == ["c7"]
