@@ -44,9 +44,9 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from jknrules.track.store import CLOSES, Alert, Event, Store, parse_time, track_error
 
@@ -79,6 +79,7 @@ DEFAULT_LEAD: dict[str, timedelta] = {
 ALERTS: tuple[str, ...] = ("due_soon", "breached", "out_of_order", "recap_missing")
 
 _RULESET = "jknrules_track"
+_V = TypeVar("_V", bound=Hashable)
 _monitors: dict[str, Monitor] = {}
 _sids = itertools.count(1)
 #: the priority of the rules that decide (durable-rules runs lower numbers first) and of
@@ -182,24 +183,30 @@ def _fact(d: Any, **change: object) -> dict[str, object]:
     return out
 
 
+_NONE: frozenset[str] = frozenset()
+
+
 class _Case:
-    """What the monitor keeps of one case in Python."""
+    """What the monitor keeps of one case in Python. Kept small, since a monitor keeps
+    every case it has seen (a later event may be out of order): the sets and the dues are
+    immutable values shared between cases (:meth:`Monitor._share`), and ``open`` and
+    ``pending`` are ``None`` when empty."""
 
     __slots__ = ("seen", "open", "live", "met", "pending", "dues", "recap")
 
     def __init__(self) -> None:
         #: the events seen (facts while the case's next event is applied)
-        self.seen: set[str] = set()
+        self.seen = _NONE
         #: the deadlines followed, not met, not breached: name -> (due, warn, alert)
-        self.open: dict[str, tuple[int, int, str]] = {}
+        self.open: dict[str, tuple[int, int, str]] | None = None
         #: the open deadlines that are facts (their warning time has come)
-        self.live: set[str] = set()
+        self.live = _NONE
         #: the deadlines met, or ended by a withdrawal (never followed again)
-        self.met: set[str] = set()
+        self.met = _NONE
         #: deadlines waiting for complete documents (name -> due instant)
-        self.pending: dict[str, int] = {}
-        #: the result's deadlines that wait for complete documents (name -> due instant)
-        self.dues: dict[str, int] = {}
+        self.pending: dict[str, int] | None = None
+        #: the result's deadlines that wait for complete documents: (name, due instant)
+        self.dues: tuple[tuple[str, int], ...] = ()
         #: a transfer received in its intake window (its recap deadline is recap_missing)
         self.recap = False
 
@@ -221,6 +228,7 @@ class Monitor:
         self._ids = itertools.count(1)
         self._raised_now: list[Alert] = []
         self._cases: dict[str, _Case] = {}
+        self._shared: dict[Hashable, Any] = {}
         #: (time, case, deadline): when a ring may concern a deadline (its warning time,
         #: then the second after it is due); entries of deadlines no longer open are
         #: dropped when they come up
@@ -262,7 +270,7 @@ class Monitor:
 
     def open_deadlines(self) -> int:
         """The deadlines followed now (facts or not yet)."""
-        return sum(len(state.open) for state in self._cases.values())
+        return sum(len(state.open or ()) for state in self._cases.values())
 
     def live_deadlines(self) -> int:
         """The deadlines that are facts now (followed, and their warning time has come);
@@ -276,10 +284,22 @@ class Monitor:
         self._raised_now.append(Alert(case, name, subject, datetime.fromtimestamp(at, tz),
                                       datetime.fromtimestamp(due, tz) if due is not None else None))
 
+    def _share(self, value: _V) -> _V:
+        """One instance of an immutable value for every case that holds it."""
+        shared: _V = self._shared.setdefault(value, value)
+        return shared
+
+    def _close(self, state: _Case, name: str) -> None:
+        """A deadline no longer open (met, breached, suspended or ended)."""
+        if state.open is not None:
+            state.open.pop(name, None)
+            if not state.open:
+                state.open = None
+        if name in state.live:
+            state.live = self._share(state.live - {name})
+
     def _ended(self, case: str, name: str) -> None:
-        state = self._cases[case]
-        state.open.pop(name, None)
-        state.live.discard(name)
+        self._close(self._cases[case], name)
 
     def _take(self) -> list[Alert]:
         out, self._raised_now = self._raised_now, []
@@ -287,10 +307,12 @@ class Monitor:
 
     def _deadline(self, case: str, name: str, due: int) -> None:
         state = self._cases[case]
-        if name in state.open or name in state.met:
+        if name in (state.open or ()) or name in state.met:
             return
         warn = due - int(self.lead.get(name, timedelta(0)).total_seconds())
         alert = "recap_missing" if name == "submit_to_bpjs_by" and state.recap else "breached"
+        if state.open is None:
+            state.open = {}
         state.open[name] = (due, warn, alert)
         if self.index:
             heapq.heappush(self._heap, (warn, case, name))
@@ -300,8 +322,9 @@ class Monitor:
     def _live(self, case: str, name: str) -> None:
         """Make an open deadline a fact (from its warning time on)."""
         state = self._cases[case]
+        assert state.open is not None
         due, warn, alert = state.open[name]
-        state.live.add(name)
+        state.live = self._share(state.live | {name})
         self._assert({"kind": "deadline", "case": case, "name": name, "due": due, "warn": warn,
                       "warned": 0, "alert": alert, "id": f"{case}|{name}"})
         if self.index:
@@ -314,15 +337,15 @@ class Monitor:
             while self._heap and self._heap[0][0] <= t:
                 _, case, name = heapq.heappop(self._heap)
                 state = self._cases[case]
-                if name in state.open:
+                if name in (state.open or ()):
                     if name not in state.live:
                         self._live(case, name)  # pushes its due time
                     due.append((case, name))
         else:
             due = [(case, name) for case, state in self._cases.items()
-                   for name in sorted(state.open)]
+                   for name in sorted(state.open or ())]
         for case, name in due:
-            if name in self._cases[case].open:  # not breached by an earlier ring
+            if name in (self._cases[case].open or ()):  # not breached by an earlier ring
                 self._assert({"kind": "ring", "case": case, "name": name, "now": t})
 
     # -- time and events ----------------------------------------------------------------
@@ -355,25 +378,26 @@ class Monitor:
         closes = [name for name, events in CLOSES.items()
                   if e.event in events or e.event == "withdrawn"]
         if e.event == "returned_incomplete":  # suspended until the documents are complete
-            closes += [n for n in NEEDS_COMPLETE if n in state.open]
-            state.pending = {n: d for n, d in state.dues.items() if n not in state.met}
+            closes += [n for n in NEEDS_COMPLETE if n in (state.open or ())]
+            state.pending = {n: d for n, d in state.dues if n not in state.met} or None
         for name in closes:
-            if name in state.open:
-                del state.open[name]
-                if name in state.live:  # the deadline's fact to meet
-                    state.live.discard(name)
+            if name in (state.open or ()):
+                live = name in state.live
+                self._close(state, name)
+                if live:  # the deadline's fact to meet
                     self._assert({"kind": "meets", "case": case, "name": name})
             if e.event != "returned_incomplete" or name not in NEEDS_COMPLETE:
-                state.met.add(name)
+                state.met = self._share(state.met | {name})
         if e.event == "withdrawn":
-            state.pending = {}
+            state.pending = None
         elif e.event == "received" and e.result is not None:
             self._received(e, state)
         elif e.event == "documents_completed":
-            pending, state.pending = state.pending, {}
+            pending, state.pending = state.pending or {}, None
             for name, due in pending.items():
                 self._deadline(case, name, due)
-        state.seen.add(e.event)
+        if e.event not in state.seen:
+            state.seen = self._share(state.seen | {e.event})
         if self.now is not None:
             self._ring(self.now)  # deadlines already due when they were opened
         return raised + self._take()
@@ -394,7 +418,7 @@ class Monitor:
             state.recap = True
         if "response_due" in due:
             self._deadline(e.case_id, "response_due", due.pop("response_due"))
-        state.dues = due
+        state.dues = self._share(tuple(due.items()))
         if outcome == "accepted":
             for name, when in due.items():
                 self._deadline(e.case_id, name, when)
