@@ -2,18 +2,24 @@
 through one :class:`jknrules.track.monitor.Monitor` on durable-rules, in time order.
 
     .venv/bin/pip install -e '.[track]' && .venv/bin/python bench/track_load.py [--cases N]
+        [--store FILE.db | --store postgresql://...] [--no-index]
 
-The cases are Karangasem transfers and emergency registrations and Batang registrations
-received over three months (evaluated once per distinct day and template by jknrules, so
-the deadlines are the real ones: holidays, cut-offs); each case gets a seeded mix of
-``letter_signed``, ``submitted_to_bpjs``, ``activated``, ``withdrawn``, on time or late,
-and the clock ticks hourly between events. Printed: the wall time and events per second,
-the alerts, the peak RSS, and the resident memory sampled every 10% of the run (the
-durable-rules engine keeps its facts in C memory, outside Python's heap: RSS is what
-shows it), and the same figures for the **reference** of the same run: a plain-Python
-pass over the same events keeping each open deadline in a dict and a heap (what the
-rules do, hand-written) — the ratio of the two is the cost of durable-rules. The
-reference's alerts are compared with the monitor's before any figure is printed.
+The cases are Karangasem transfers and emergency registrations received over three
+months (evaluated once per distinct day and template by jknrules, so the deadlines are
+the real ones: holidays, cut-offs); each case gets a seeded mix of ``letter_signed``,
+``submitted_to_bpjs``, ``activated``, ``withdrawn``, on time or late, and the clock ticks
+hourly between events. Printed: the wall and CPU time and events per second, the alerts,
+the peak RSS, and every 1% of the run the resident memory, the facts in the
+durable-rules session and the deadlines followed (the engine keeps its facts in C
+memory, outside Python's heap: RSS is what shows it), and the same figures for the
+**reference** of the same run: a plain-Python pass over the same events keeping each
+open deadline in a dict and a heap (what the rules do, hand-written) — the ratio of the
+two is the cost of durable-rules. The reference's alerts are compared with the
+monitor's before any figure is printed. ``--no-index``: the monitor's slow form (every
+deadline a fact, every open deadline rung at every tick). ``--store``: also record every
+event in that store (one transaction each, as ``track record`` does), then rebuild the
+alerts from it as ``track alerts`` does (read the events, run a monitor, store the
+alerts in one transaction), timed.
 
 No figure here is asserted by the test suite (docs/performance.md, "Tracking monitor").
 """
@@ -33,8 +39,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import jknrules
-from jknrules.track.monitor import DEFAULT_LEAD, NEEDS_COMPLETE, REQUIRES, Monitor
-from jknrules.track.store import CLOSES, Event
+from jknrules.track.monitor import DEFAULT_LEAD, NEEDS_COMPLETE, REQUIRES, Monitor, rebuild
+from jknrules.track.store import CLOSES, Event, Store
 
 TEMPLATES: dict[str, dict[str, Any]] = {
     "transfer": {"regency": "karangasem", "request": "transfer",
@@ -106,10 +112,10 @@ def make_events(n: int, seed: int = 7) -> list[Event]:
 
 def run_monitor(events: list[Event], end: datetime,
                 index: bool = True) -> tuple[set[tuple[str, str, str]], list[Sample]]:
-    """The monitor's run; every 10% of the events: the applications received so far, the
-    RSS, the facts in the durable-rules session and the cases the monitor keeps."""
+    """The monitor's run; every 1% of the events: the applications received so far, the
+    RSS, the facts in the durable-rules session and the deadlines followed."""
     samples: list[Sample] = []
-    step = max(1, len(events) // 10)
+    step = max(1, len(events) // 100)
     alerts: set[tuple[str, str, str]] = set()
     received = 0
     with Monitor(index=index) as mon:
@@ -184,9 +190,37 @@ def run_reference(events: list[Event], end: datetime) -> set[tuple[str, str, str
     return alerts
 
 
+def run_store(url: str, events: list[Event], end: datetime, expected: int) -> None:
+    with Store(url) as store:
+        t0 = time.perf_counter()
+        for e in events:
+            store.record(e)
+        t_rec = time.perf_counter() - t0
+        print(f"store {url}: recorded {len(events)} events in {t_rec:.1f} s "
+              f"({len(events) / t_rec:.0f} events/s, one transaction each)")
+        t0 = time.perf_counter()
+        new = rebuild(store, end)
+        t_reb = time.perf_counter() - t0
+        assert len(new) == expected, (len(new), expected)
+        print(f"rebuild from the store (read, monitor, store {len(new)} alerts): {t_reb:.1f} s; "
+              f"again (nothing new): ", end="", flush=True)
+        t0 = time.perf_counter()
+        assert rebuild(store, end) == []
+        print(f"{time.perf_counter() - t0:.1f} s")
+        t0 = time.perf_counter()
+        for i in range(0, 100_000, 1000):
+            store.alerts(case_id=f"C{i:06d}")
+        print(f"a case's alerts (track status), 100 cases: {time.perf_counter() - t0:.3f} s")
+    if "://" not in url:
+        size = sum(os.path.getsize(url + x) for x in ("", "-wal") if os.path.exists(url + x))
+        print(f"database size {size / 2**20:.0f} MiB")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--cases", type=int, default=100_000)
+    ap.add_argument("--store", default=None, metavar="URL",
+                    help="also record the events in this store and rebuild the alerts from it")
     ap.add_argument("--no-index", action="store_true",
                     help="the monitor's slow form (every open deadline rung at every tick)")
     args = ap.parse_args()
@@ -213,10 +247,17 @@ def main() -> int:
     print(f"monitor (durable-rules):  {t_mon:8.2f} s  {len(events) / t_mon:10.0f} events/s"
           f"  ratio {t_mon / t_ref:.0f}x  (CPU {c_mon:.2f} s, "
           f"{1e6 * c_mon / len(events):.0f} µs CPU per event)")
-    print(f"over the monitor's run (every 10% of the events; RSS before: {base:.0f} MiB):")
+    print(f"over the monitor's run (sampled every 1% of the events, shown every 10%; "
+          f"RSS before: {base:.0f} MiB):")
     print("  applications received  RSS MiB  facts in session  deadlines followed")
-    for sm in samples:
+    for sm in samples[::10] + samples[-1:]:
         print(f"  {sm.applications:21d}  {sm.rss_mib:7.0f}  {sm.facts:16d}  {sm.open_deadlines:18d}")
+    print(f"  most facts in the session in any sample: {max(sm.facts for sm in samples)}; "
+          f"most deadlines followed: {max(sm.open_deadlines for sm in samples)}")
+    if args.store:
+        del samples
+        gc.collect()
+        run_store(args.store, events, end, len(got))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS {peak:.0f} MiB; after the monitor was closed {rss_mib():.0f} MiB; "
           f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
