@@ -8,10 +8,11 @@ no thread: ``durable.lang``'s host runs a timer thread every 0.2 s that takes pe
 actions from any session, and the load run caught it running a rule's action while the
 monitor's thread carried on (the match was lost). Here every action runs inside the
 call that asserted the fact, in the thread that called it. One :class:`Monitor` is
-driven by one thread; each has its own session (a durable-rules state id), kept until the
-process ends (:meth:`Monitor.close` does not delete it). The event store is the source of truth: :func:`rebuild` replays
-the stored events in time order through a fresh monitor, and the store keeps each alert
-once (by its key), so a restart neither loses nor repeats one.
+driven by one thread; each has its own session (a durable-rules state id), kept until
+the process ends (:meth:`Monitor.close` does not delete it). The event store is the
+source of truth: :func:`rebuild` replays the stored events in time order through a fresh
+monitor, and the store keeps each alert once (by its key), so a restart neither loses
+nor repeats one.
 
 Alert times are the instants the rules speak of (``due_soon`` at the deadline less its
 lead time, ``breached``/``recap_missing`` at the deadline, ``out_of_order`` at the
@@ -235,9 +236,6 @@ class Monitor:
         self._heap: list[tuple[int, str, str]] = []
         self._failure: Exception | None = None
         self._closed = False
-        # the session's first fact is one a rule acts on: durable-rules frees an invalid
-        # pointer when it deletes a session whose rules never acted (a segfault on close)
-        self._assert({"kind": "ring", "case": "", "name": "", "now": 0})
 
     # -- durable-rules ------------------------------------------------------------------
     def _call(self, op: Callable[[str, dict[str, object]], object],
