@@ -152,3 +152,17 @@ def test_a_cases_alerts_are_read_by_index_and_old_stores_get_the_index(store_url
         steps = [r[0] for r in s._query("SELECT name FROM schema_migrations ORDER BY name")]
         assert steps == ["0001_events_alerts", "0002_alert_deliveries", "0003_alert_case_index"]
         assert [a.case_id for a in s.alerts(case_id="c7")] == ["c7"]
+
+
+def test_events_in_time_order_as_the_monitor_takes_them(store_url: str) -> None:
+    """``rebuild`` reads the events by time, then by the order recorded (the order
+    ``monitor.run`` sorts them in), instead of sorting them all in memory."""
+    with Store(store_url) as s:
+        s.record(received("c1", "k1"))
+        s.record(Event("c1", "activated", T0 + timedelta(days=2), "bpjs", "k2"))
+        s.record(Event("c1", "submitted_to_bpjs", T0 + timedelta(days=1), "kasi", "k3"))
+        s.record(Event("c2", "letter_signed", T0 + timedelta(days=1), "kabid", "k4"))
+        by_time = [e.idempotency_key for e in s.events(in_time_order=True)]
+        assert by_time == ["k1", "k3", "k4", "k2"]
+        assert by_time == [e.idempotency_key for e in sorted(s.events(),
+                                                             key=lambda e: (e.epoch, e.seq))]

@@ -443,7 +443,12 @@ class Monitor:
 def run(events: Iterable[Event], as_of: datetime | None = None,
         lead: Mapping[str, timedelta] | None = None, *, index: bool = True) -> list[Alert]:
     """Every alert of these events (taken in time order) up to ``as_of``."""
-    ordered = sorted(events, key=lambda e: (e.epoch, e.seq))
+    return _alerts(sorted(events, key=lambda e: (e.epoch, e.seq)), as_of, lead, index)
+
+
+def _alerts(ordered: Iterable[Event], as_of: datetime | None,
+            lead: Mapping[str, timedelta] | None, index: bool = True) -> list[Alert]:
+    """:func:`run` of events already in time order (read one at a time)."""
     out: dict[str, Alert] = {}
     with Monitor(lead, index=index) as mon:
         for e in ordered:
@@ -465,5 +470,7 @@ def alert_order(a: Alert) -> tuple[int, str, str, str]:
 def rebuild(store: Store, as_of: datetime | None = None,
             lead: Mapping[str, timedelta] | None = None) -> list[Alert]:
     """Rebuild the monitor from the store up to ``as_of``; store the alerts not stored
-    yet (each once, by key) and return them."""
-    return store.add_alerts(run(store.events(), as_of, lead))
+    yet (each once, by key) and return them. The events come from the store in time
+    order, each parsed when the monitor takes it: sorting them here held every event,
+    case and result in memory at once (3 GiB for 100 000 applications)."""
+    return store.add_alerts(_alerts(store.events(in_time_order=True), as_of, lead))

@@ -288,16 +288,20 @@ class Store:
                 hint_en="use a new key for a new event")
         return _replace_seq(e, int(old[0])), False
 
-    def events(self, case_id: str | None = None, after_seq: int = 0) -> Iterator[Event]:
+    def events(self, case_id: str | None = None, after_seq: int = 0, *,
+               in_time_order: bool = False) -> Iterator[Event]:
         """The stored events in the order they were recorded (one case's, or all; those
-        recorded after the sequence number ``after_seq``)."""
+        recorded after the sequence number ``after_seq``); ``in_time_order``: by their
+        time, then the order recorded (as the monitor takes them), each parsed only when
+        reached."""
         sql = ("SELECT seq, case_id, event, at, actor, idempotency_key, case_json, result_json "
                "FROM events WHERE seq > ?")
         params: tuple[object, ...] = (after_seq,)
         if case_id is not None:
             sql += " AND case_id = ?"
             params = (after_seq, case_id)
-        for row in self._query(sql + " ORDER BY seq", params):
+        order = " ORDER BY at_epoch, seq" if in_time_order else " ORDER BY seq"
+        for row in self._query(sql + order, params):
             yield Event(row[1], row[2], datetime.fromisoformat(row[3]), row[4], row[5],
                         json.loads(row[6]) if row[6] else None,
                         json.loads(row[7]) if row[7] else None, int(row[0]))
