@@ -150,7 +150,8 @@ def test_a_cases_alerts_are_read_by_index_and_old_stores_get_the_index(store_url
             s._conn.commit()
     with Store(store_url) as s:
         steps = [r[0] for r in s._query("SELECT name FROM schema_migrations ORDER BY name")]
-        assert steps == ["0001_events_alerts", "0002_alert_deliveries", "0003_alert_case_index"]
+        assert steps == ["0001_events_alerts", "0002_alert_deliveries", "0003_alert_case_index",
+                         "0004_events_time_index"]
         assert [a.case_id for a in s.alerts(case_id="c7")] == ["c7"]
 
 
@@ -166,3 +167,32 @@ def test_events_in_time_order_as_the_monitor_takes_them(store_url: str) -> None:
         assert by_time == ["k1", "k3", "k4", "k2"]
         assert by_time == [e.idempotency_key for e in sorted(s.events(),
                                                              key=lambda e: (e.epoch, e.seq))]
+
+
+def test_events_read_a_page_at_a_time_are_the_whole_history(store_url: str) -> None:
+    """Keyset pages (``page`` rows each) give every event once, in the same order as one
+    read, for either order, with ties in time, and with ``case_id``, ``after_seq`` and
+    ``upto_seq``; the time order is read through its index (migration 0004)."""
+    with Store(store_url) as s:
+        for i in range(41):  # times with many ties, recorded out of time order
+            at = T0 + timedelta(hours=(i * 7) % 5)
+            s.record(Event(f"c{i % 3}", "letter_signed", at, "kabid", f"k{i}"))
+        last = s.last_seq()
+        first_seq = next(iter(s.events())).seq
+        for in_time_order in (False, True):
+            for kw in ({}, {"case_id": "c1"}, {"after_seq": first_seq + 5},
+                       {"upto_seq": last - 4}, {"after_seq": first_seq + 2, "case_id": "c2"}):
+                whole = [e.idempotency_key for e in s.events(in_time_order=in_time_order,
+                                                             page=10_000, **kw)]  # type: ignore[arg-type]
+                for page in (1, 2, 3, 7, 40, 41):
+                    paged = [e.idempotency_key for e in s.events(
+                        in_time_order=in_time_order, page=page, **kw)]  # type: ignore[arg-type]
+                    assert paged == whole, (in_time_order, kw, page)
+        assert len(list(s.events(page=4))) == 41
+        by_time = list(s.events(in_time_order=True, page=4))
+        assert [(e.epoch, e.seq) for e in by_time] == sorted((e.epoch, e.seq) for e in by_time)
+        if not s.postgres:
+            plan = " ".join(str(r) for r in s._query(
+                "EXPLAIN QUERY PLAN SELECT seq FROM events WHERE seq > ? "
+                "AND (at_epoch, seq) > (?, ?) ORDER BY at_epoch, seq LIMIT ?", [0, 0, 0, 5]))
+            assert "events_time" in plan and "TEMP B-TREE" not in plan

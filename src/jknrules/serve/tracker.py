@@ -185,15 +185,18 @@ class Tracker:
         if self._monitor is not None:
             self._monitor.close()
         self._monitor = Monitor(self.lead)
-        events = sorted(self.store.events(), key=lambda e: (e.epoch, e.seq))
-        self._seen = max((e.seq for e in events), default=0)
-        self._later = [e for e in events if e.at > now]
+        # the events recorded so far, read from the store in time order a page at a time
+        # (never all in memory); those recorded meanwhile are the next job's (_catch_up)
+        self._seen = self.store.last_seq()
+        self._later = []
         self._last_at = None
         raised: list[Alert] = []
-        for e in events:
+        for e in self.store.events(in_time_order=True, upto_seq=self._seen):
             if e.at <= now:
                 raised += self._monitor.feed(e)
                 self._last_at = e.at
+            else:
+                self._later.append(e)
         raised += self._monitor.tick(now)
         return self._keep(raised)
 

@@ -470,7 +470,9 @@ def alert_order(a: Alert) -> tuple[int, str, str, str]:
 def rebuild(store: Store, as_of: datetime | None = None,
             lead: Mapping[str, timedelta] | None = None) -> list[Alert]:
     """Rebuild the monitor from the store up to ``as_of``; store the alerts not stored
-    yet (each once, by key) and return them. The events come from the store in time
-    order, each parsed when the monitor takes it: sorting them here held every event,
-    case and result in memory at once (3 GiB for 100 000 applications)."""
-    return store.add_alerts(_alerts(store.events(in_time_order=True), as_of, lead))
+    yet (each once, by key) and return them. The events recorded when it starts come
+    from the store in time order, a page at a time, each parsed when the monitor takes
+    it: sorting them here held every event, case and result in memory at once (3 GiB
+    for 100 000 applications), and fetching them in one query half of that."""
+    ordered = store.events(in_time_order=True, upto_seq=store.last_seq())
+    return store.add_alerts(_alerts(ordered, as_of, lead))

@@ -289,33 +289,50 @@ class Store:
         return _replace_seq(e, int(old[0])), False
 
     def events(self, case_id: str | None = None, after_seq: int = 0, *,
-               in_time_order: bool = False) -> Iterator[Event]:
+               in_time_order: bool = False, upto_seq: int | None = None,
+               page: int = 2000) -> Iterator[Event]:
         """The stored events in the order they were recorded (one case's, or all; those
-        recorded after the sequence number ``after_seq``); ``in_time_order``: by their
-        time, then the order recorded (as the monitor takes them), each parsed only when
-        reached."""
-        sql = ("SELECT seq, case_id, event, at, actor, idempotency_key, case_json, result_json "
-               "FROM events WHERE seq > ?")
-        params: tuple[object, ...] = (after_seq,)
+        recorded after the sequence number ``after_seq`` and, with ``upto_seq``, up to
+        it); ``in_time_order``: by their time, then the order recorded (as the monitor
+        takes them). Read ``page`` rows at a time (keyset pagination on the index of
+        that order), each parsed only when reached: the whole history is never in
+        memory at once, whatever the database driver fetches."""
+        where = "seq > ?"
+        params: list[object] = [after_seq]
+        if upto_seq is not None:
+            where += " AND seq <= ?"
+            params.append(upto_seq)
         if case_id is not None:
-            sql += " AND case_id = ?"
-            params = (after_seq, case_id)
+            where += " AND case_id = ?"
+            params.append(case_id)
+        sql = ("SELECT seq, case_id, event, at, actor, idempotency_key, case_json, result_json, "
+               "at_epoch FROM events WHERE " + where)
         order = " ORDER BY at_epoch, seq" if in_time_order else " ORDER BY seq"
-        for row in self._query(sql + order, params):
-            yield Event(row[1], row[2], datetime.fromisoformat(row[3]), row[4], row[5],
-                        json.loads(row[6]) if row[6] else None,
-                        json.loads(row[7]) if row[7] else None, int(row[0]))
+        after: list[object] = []
+        while True:
+            if not after:
+                rows = self._query(sql + order + " LIMIT ?", [*params, page])
+            elif in_time_order:
+                rows = self._query(sql + " AND (at_epoch, seq) > (?, ?)" + order + " LIMIT ?",
+                                   [*params, *after, page])
+            else:
+                rows = self._query(sql + " AND seq > ?" + order + " LIMIT ?",
+                                   [*params, after[1], page])
+            for row in rows:
+                yield _event_of(row)
+            if len(rows) < page:
+                return
+            after = [rows[-1][8], rows[-1][0]]
+
+    def last_seq(self) -> int:
+        """The sequence number of the last event recorded (0 for none)."""
+        return int(self._query("SELECT coalesce(max(seq), 0) FROM events")[0][0])
 
     def event_by_key(self, key: str) -> Event | None:
         """The event stored under this idempotency key, if any."""
         rows = self._query("SELECT seq, case_id, event, at, actor, idempotency_key, case_json, "
                            "result_json FROM events WHERE idempotency_key = ?", (key,))
-        if not rows:
-            return None
-        row = rows[0]
-        return Event(row[1], row[2], datetime.fromisoformat(row[3]), row[4], row[5],
-                     json.loads(row[6]) if row[6] else None,
-                     json.loads(row[7]) if row[7] else None, int(row[0]))
+        return _event_of(rows[0]) if rows else None
 
     def count_events(self) -> int:
         return int(self._query("SELECT count(*) FROM events")[0][0])
@@ -380,6 +397,13 @@ class Store:
             self._rollback()
             raise
         return added
+
+
+def _event_of(row: Sequence[Any]) -> Event:
+    """An event from a row (seq, case_id, event, at, actor, key, case_json, result_json)."""
+    return Event(row[1], row[2], datetime.fromisoformat(row[3]), row[4], row[5],
+                 json.loads(row[6]) if row[6] else None,
+                 json.loads(row[7]) if row[7] else None, int(row[0]))
 
 
 def _replace_seq(e: Event, seq: int) -> Event:
