@@ -183,3 +183,62 @@ def test_malinau_step_minutes_cite_where_they_come_from() -> None:
             for step in service.steps:
                 if step.minutes is not None:
                     assert step.source.document in ("sop_pendaftaran", "alur"), step
+
+
+# --- Where a seed is silent, the policy says how it reads it (CONTRACT, Provenance) --------
+
+def _services() -> list[tuple[str, Any, str, Any]]:
+    """(regency, effective_from, route, service) of every service of every shipped version."""
+    out = []
+    for regency in ("karangasem", "batang", "malinau"):
+        for version in POLICIES.get(regency).policy.versions:
+            for route, service in version.services.items():
+                out.append((regency, version.effective_from, route, service))
+    return out
+
+
+def test_every_deadline_and_channel_states_how_it_is_read() -> None:
+    """No seed says from when a duration runs, whether it counts service minutes, what happens
+    when a window's last day or a cut-off day is closed, or that an office is shut on cuti
+    bersama: each response time, activation, cut-off, intake window and channel carries an
+    assumption (policy guide 2.8: "every response_time and expected_activation carries an
+    assumption where the way it is read is not written in the document")."""
+    silent = []
+    for regency, since, route, service in _services():
+        for key in ("response_time", "expected_activation", "cutoff", "intake_window"):
+            part = getattr(service, key)
+            if part is not None and part.assumption is None:
+                silent.append(f"{regency} {since} {route} {key}")
+        silent += [f"{regency} {since} {route} channel {channel.id}"
+                   for channel in service.channels if channel.assumption is None]
+    assert not silent, silent
+
+
+def test_a_cutoff_says_it_moves_to_the_previous_working_day() -> None:
+    """Karangasem 2025 (001, 2.f "maksimal tanggal 20") and Malinau (004, 4.e "tanggal 20
+    mengantar"): no seed covers a 20th that is a Saturday, Sunday or holiday; the policy says
+    the delivery moves to the previous working day, as the engine does (cutoff.moved)."""
+    cutoffs = [(regency, route, service.cutoff) for regency, _, route, service in _services()
+               if service.cutoff is not None]
+    assert len(cutoffs) == 3
+    for regency, route, cutoff in cutoffs:
+        assert cutoff.assumption is not None, (regency, route)
+        assert "hari kerja sebelumnya" in cutoff.assumption.id, (regency, route)
+        assert "previous working day" in cutoff.assumption.en, (regency, route)
+
+
+#: Seed 000, 3. Waktu Pelayanan b: "yang terlibat di dalam grup adalah …"
+SEED_000_GROUP = ("Dinas Kesehatan", "Disdukcapil", "BPJS Kesehatan",
+                  "Puskesmas se-Kabupaten Karangasem", "RSUD", "RS Balimed", "RS Kasna",
+                  "Klinik Pratama Kubu Husada", "RS Pratama Kubu")
+
+
+def test_the_after_hours_groups_members_are_the_seeds_or_declared() -> None:
+    """Seed 000, 3.b lists who is in "Tim Koordinasi JKN"; a member the list does not name is
+    declared in the channel's assumption, never added silently."""
+    version = POLICIES.get("karangasem").policy.versions[-1]
+    group = next(c for c in version.services["emergency_registration"].channels
+                 if c.id == "online_group")
+    assert set(SEED_000_GROUP) <= set(group.members)
+    for member in set(group.members) - set(SEED_000_GROUP):
+        assert group.assumption is not None and member in group.assumption.id, member
