@@ -242,3 +242,20 @@ def test_the_after_hours_groups_members_are_the_seeds_or_declared() -> None:
     assert set(SEED_000_GROUP) <= set(group.members)
     for member in set(group.members) - set(SEED_000_GROUP):
         assert group.assumption is not None and member in group.assumption.id, member
+
+
+#: Versions whose signed documents give a "Tanggal Efektif" equal to effective_from (seed 002:
+#: 22 Mei 2023; seed 003: 28 September 2022). The others (000/001: "Ditetapkan … 31 Desember
+#: 2025"; 004: "Ditetapkan … 01 Februari 2017") only give the day they were adopted.
+EFFECTIVE_DATE_IN_SEED = {("karangasem", "2023-05-22"), ("batang", "2022-09-28")}
+
+
+def test_a_version_without_an_effective_date_in_its_seed_says_so() -> None:
+    """A version taken to start on the day its document was adopted states that reading."""
+    for regency in ("karangasem", "batang", "malinau"):
+        for version in POLICIES.get(regency).policy.versions:
+            if (regency, version.effective_from.isoformat()) in EFFECTIVE_DATE_IN_SEED:
+                continue
+            about = [a for a in version.assumptions if a.about == "effective_from"]
+            assert about, (regency, version.effective_from)
+            assert "Tanggal Efektif" in about[0].note.id, (regency, version.effective_from)
