@@ -70,6 +70,15 @@ def test_yaml_1_1_surprises_are_located_errors(written: str, code: str, words: s
     assert hint in found[4], found
 
 
+@pytest.mark.parametrize("written", ["!!int 1:x", "!!int abc", "!!int 1.5", "!!int 1:30:x"])
+def test_an_int_tag_on_text_that_is_no_number_is_a_located_error(written: str) -> None:
+    # ``!!int 1:x`` was a ValueError out of the loader, not a PolicyError
+    code, line, _column, message, hint = first(with_step_minutes(written))
+    assert (code, message) == ("JKN-Y008", f"{written[6:]} is tagged !!int but is not a "
+                                           "whole number")
+    assert line > 1 and "remove the !!int tag" in hint
+
+
 @pytest.mark.parametrize("written", ["30", "+30", "0", "-0", "true", "True", "FALSE", "1.5",
                                      "-0.25", "1.0e+3", "null", "~", "2022-09-28", '"030"',
                                      "'1:30'", '"yes"', "y", "n", "0o17", "1e3"])

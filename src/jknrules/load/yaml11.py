@@ -61,7 +61,10 @@ def _int(raw: str) -> Problem:
     body = raw.lstrip("+-").replace("_", "")
     sign = "-" if raw.startswith("-") else ""
     if ":" in raw:
-        parts = [int(p or "0") for p in body.split(":")]
+        try:
+            parts = [int(p or "0") for p in body.split(":")]
+        except ValueError:  # ``!!int 1:x``: a tag written on text that is no number
+            return _not_whole(raw)
         total = 0
         for part in parts:
             total = total * 60 + part
@@ -96,7 +99,16 @@ def _int(raw: str) -> Problem:
                 f"YAML 1.1 reads {raw} as {sign}{body} (underscores are dropped)",
                 f"tulis {sign}{body} tanpa garis bawah, atau {quote_id}",
                 f"write {sign}{body} without underscores, or {quote_en}")
-    return _too_long(raw)
+    return _too_long(raw) if _digits(raw) > MAX_DIGITS else _not_whole(raw)
+
+
+def _not_whole(raw: str) -> Problem:
+    """``!!int abc``, ``!!int 1:x``: the tag says a whole number, the text is none."""
+    return ("JKN-Y008",
+            f"{_short(raw)} ditandai !!int tetapi bukan bilangan bulat",
+            f"{_short(raw)} is tagged !!int but is not a whole number",
+            "hapus tag !!int dan tulis bilangannya, mis. 30",
+            "remove the !!int tag and write the number, e.g. 30")
 
 
 def _too_long(raw: str) -> Problem:
