@@ -17,14 +17,20 @@ import yaml
 
 from jknrules.errors import Diagnostic, JknrulesError, Span, diag
 from jknrules.language.text import Bilingual
+from jknrules.load.composer import (
+    MAX_DEPTH,
+    MAX_NODES,
+    FastLoader,
+    Limit,
+    PureLoader,
+    fast_fits,
+)
 from jknrules.load.jsontext import JsonLimit, JsonReader, JsonSyntax
 from jknrules.load.yaml11 import surprise
 
 Path = tuple[str | int, ...]
 
 MAX_BYTES = 1_000_000
-MAX_DEPTH = 64
-MAX_NODES = 50_000
 
 _CORE_TAGS = frozenset(
     {
@@ -75,7 +81,7 @@ class SourceText:
 
 
 class _Builder:
-    def __init__(self, file: str, loader: _BoundedLoader) -> None:
+    def __init__(self, file: str, loader: yaml.constructor.SafeConstructor) -> None:
         self.file = file
         self.loader = loader
         self.marks: dict[Path, Span] = {}
@@ -182,42 +188,6 @@ def _encodable(text: str) -> bool:
     return True
 
 
-class _BoundedLoader(yaml.SafeLoader):
-    """SafeLoader that stops composing once a document is too large or too deep, so a
-    hostile file costs bounded time and memory."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._nodes = 0
-        self._depth = 0
-
-    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
-        self._nodes += 1
-        self._depth += 1
-        try:
-            if self._nodes > MAX_NODES or self._depth > MAX_DEPTH:
-                event = self.peek_event()  # type: ignore[no-untyped-call]
-                raise _Limit(event.start_mark, self._depth > MAX_DEPTH)
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-
-    def compose_scalar_node(self, anchor: Any) -> yaml.ScalarNode:
-        """A scalar node, marked when its tag was written (``!!str key``), so that a tag
-        on a key can be refused."""
-        event = self.peek_event()  # type: ignore[no-untyped-call]
-        node: yaml.ScalarNode = super().compose_scalar_node(anchor)
-        if event.tag not in (None, "!"):
-            node.explicit_tag = True  # type: ignore[attr-defined]
-        return node
-
-
-class _Limit(Exception):
-    def __init__(self, mark: yaml.Mark, deep: bool) -> None:
-        self.mark = mark
-        self.deep = deep
-
-
 #: The YAML parser's usual complaints, said for an officer: (start of the parser's
 #: text, its meaning). The parser's own text is kept beside them.
 _SYNTAX_WORDS: tuple[tuple[str, Bilingual], ...] = (
@@ -298,8 +268,20 @@ def parse(
     if (syntax or syntax_of(file, text)) == "json":
         return parse_json(text, file, error)
     lines = tuple(text.splitlines())
+    return _parse_yaml(text, file, error, lines)
+
+
+def _parse_yaml(text: str, file: str, error: Callable[[list[Diagnostic]], JknrulesError],
+                lines: tuple[str, ...], *, fast: bool = True) -> SourceText:
+    """A YAML document read with libyaml's parser (:data:`FastLoader`) when ``fast`` and
+    present; when that finds anything wrong, or without it, read again with PyYAML's
+    pure-Python parser, whose diagnostics are the ones given."""
+    if fast:
+        read = _read_fast(text, file, lines)
+        if read is not None:
+            return read
     try:
-        loader = _BoundedLoader(text)
+        loader = PureLoader(text)
     except yaml.reader.ReaderError as exc:  # a character YAML refuses (NUL, a control code)
         line = text.count("\n", 0, exc.position) + 1
         column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
@@ -342,7 +324,7 @@ def parse(
         raise error([diag(
             "JKN-Y001", f"YAML tidak valid: {exc}", f"invalid YAML: {exc}", span=Span(file, 1, 1)
         )]) from None
-    except _Limit as exc:
+    except Limit as exc:
         what = ("dalam", "deeply nested", MAX_DEPTH) if exc.deep else ("besar", "large", MAX_NODES)
         raise error([diag(
             "JKN-Y006",
@@ -365,6 +347,29 @@ def parse(
             for d in builder.errors
         ]
         raise error(lines_errs)
+    return SourceText(file, data, builder.marks, lines)
+
+
+def _read_fast(text: str, file: str, lines: tuple[str, ...]) -> SourceText | None:
+    """The document as :class:`FastLoader` reads it, or ``None`` when anything is wrong
+    with it (then the pure-Python parser reads it again to say what), or when it is
+    written in a way libyaml reads differently (:func:`fast_fits`)."""
+    if FastLoader is None or not fast_fits(text):
+        return None
+    try:
+        loader = FastLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None or (isinstance(node, yaml.ScalarNode) and not node.value):
+                return None  # an empty document: libyaml places it differently
+            builder = _Builder(file, loader)
+            data = builder.build(node, ())
+        finally:
+            loader.dispose()
+    except (yaml.YAMLError, UnicodeError, Limit, RecursionError):
+        return None
+    if builder.errors:
+        return None
     return SourceText(file, data, builder.marks, lines)
 
 
