@@ -10,9 +10,13 @@ Every deadline lands when someone can act on it: ``response_due`` and
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
+from typing import Any
 
 from jknrules.engine.calendar import ServiceCalendar, WeeklyHours, end_of_month
-from jknrules.engine.ir import CompiledPolicy, CService
+from jknrules.engine.dayplan import OPEN, plan_of, within_interval
+from jknrules.engine.ir import CChannel, CompiledPolicy, CService
+from jknrules.engine.result import Shared
 from jknrules.engine.state import Work, reason
 from jknrules.engine.windows import cutoff_plan, window_plan
 from jknrules.language.policy import Activation, IntakeWindow
@@ -24,8 +28,69 @@ def _iso(moment: dt.datetime) -> str:
 
 
 def calendar_phase(policy: CompiledPolicy, service: CService, submitted: dt.datetime,
-              work: Work) -> tuple[str | None, dict[str, str]]:
+                   work: Work) -> tuple[CChannel | None, dict[str, str]]:
+    """The channel the case goes to and its deadlines; reasons and trace entries go to
+    ``work``. The channels' answers come from the service's plan of the day
+    (``engine/dayplan.py``): when no channel is open, the whole answer is the stretch's,
+    computed once; when one is, the window, response and later deadlines run from the
+    moment of submission."""
     cal = policy.calendar
+    if submitted.tzinfo is not cal.zone:  # not from ``cal.local``: the general code
+        return _general(cal, service, submitted, work)
+    plan = plan_of(cal, service, submitted.date())
+    t = submitted.hour * 3600 + submitted.minute * 60 + submitted.second
+    k = bisect_right(plan.bounds, t)
+    index = plan.taken[k]
+    if index is None or plan.openings[k][index] is not OPEN:
+        closed = plan.closed[k]
+        if closed is None:
+            closed = plan.closed[k] = _replayable(cal, service, plan.firsts[k])
+        work.candidates.extend(closed[2])
+        if work.with_trace:
+            work.trace.extend(closed[3])
+        return closed[0], closed[1]
+    channel = service.channels[index]
+    if work.with_trace:
+        answers = plan.openings[k]
+        for ch, opening in zip(service.channels, answers, strict=True):
+            opens = submitted if opening is OPEN else opening
+            work.note("channel", f"{service.route}/channels/{ch.id}", opening is OPEN, (),
+                      ch.cite, opens=_iso(opens) if opens else None)
+    deadlines: dict[str, str] = {}
+    if (service.window is None and service.cutoff is None and service.activation is None
+            and service.response is not None):
+        # the common shape: a response time in hours and minutes that ends within the
+        # opening interval the case was submitted in is a plain addition
+        response = service.response[0]
+        if not (response.months or response.days or response.working_days) and \
+                within_interval(plan.hours, t, response.hours * 3600 + response.minutes * 60):
+            due: dt.datetime | None = submitted + dt.timedelta(hours=response.hours,
+                                                               minutes=response.minutes)
+        else:
+            due = cal.add(submitted, response, service.service_hours)
+        if due is not None:
+            deadlines["response_due"] = _iso(due)
+        return channel, deadlines
+    _from_start(cal, service, submitted, deadlines, work)
+    return channel, deadlines
+
+
+def _replayable(cal: ServiceCalendar, service: CService, moment: dt.datetime | None
+                ) -> tuple[CChannel | None, Shared, list[tuple[Any, Any, Shared]],
+                           list[Shared]]:
+    """The calendar phase's answer at ``moment`` (the first second of a stretch where no
+    channel is open), with everything it proposed and noted, shared by every case of the
+    stretch (never changed: a Result hands out copies)."""
+    assert moment is not None  # a stretch with no second of the day is never reached
+    record = Work({}, True)
+    channel, deadlines = _general(cal, service, moment, record)
+    return (channel, Shared(deadlines), [(o, s, Shared(r)) for o, s, r in record.candidates],
+            [Shared(entry) for entry in record.trace])
+
+
+def _general(cal: ServiceCalendar, service: CService, submitted: dt.datetime,
+             work: Work) -> tuple[CChannel | None, dict[str, str]]:
+    """The calendar phase computed step by step (what :func:`calendar_phase` replays)."""
     deadlines: dict[str, str] = {}
     # channel: the first open now, else the one that opens soonest
     best: tuple[dt.datetime, int] | None = None
@@ -48,6 +113,14 @@ def calendar_phase(policy: CompiledPolicy, service: CService, submitted: dt.date
             f"Service is closed now; {channel.name} ({channel.id}) opens again at {at}."),
             channel.cite,
         ))
+    _from_start(cal, service, start, deadlines, work)
+    return channel, deadlines
+
+
+def _from_start(cal: ServiceCalendar, service: CService, start: dt.datetime,
+                deadlines: dict[str, str], work: Work) -> None:
+    """The intake window, response, cut-off and activation of a case whose service starts
+    at ``start``."""
     window_month = (start.year, start.month)
     if service.window is not None:
         window, cite = service.window
@@ -98,7 +171,6 @@ def calendar_phase(policy: CompiledPolicy, service: CService, submitted: dt.date
                              service.service_hours)
         if active is not None:
             deadlines["expected_active_by"] = _iso(active)
-    return channel.id, deadlines
 
 
 def _activation(cal: ServiceCalendar, act: Activation, start: dt.datetime,

@@ -88,8 +88,7 @@ def evaluate_compiled(policy: CompiledPolicy, case: Case | CaseFacts, *,
     channel: CChannel | None = None
     if service is not None:
         missing = _missing(required, case.documents, work)
-        channel_id, deadlines = calendar_phase(policy, service, submitted, work)
-        channel = next((c for c in service.channels if c.id == channel_id), None)
+        channel, deadlines = calendar_phase(policy, service, submitted, work)
         if any(c[0] == "outside_intake_window" for c in work.candidates):
             # one "come back" date: the window's opening, not the channel's next opening
             work.candidates = [c for c in work.candidates if c[2]["code"] != "channel.closed"]
