@@ -32,6 +32,7 @@ Path = tuple[str | int, ...]
 
 MAX_BYTES = 1_000_000
 
+_STR = "tag:yaml.org,2002:str"
 _CORE_TAGS = frozenset(
     {
         "tag:yaml.org,2002:str",
@@ -151,10 +152,11 @@ class _Builder:
                     hint_en="merge both entries under one key",
                 )
                 continue
-            self.marks[(*path, key)] = self.span(key_node)
-            out[key] = self.build(value_node, (*path, key))
+            key_path, key_span = (*path, key), self.span(key_node)
+            self.marks[key_path] = key_span
+            out[key] = self.build(value_node, key_path)
             # the key's own place is more useful than the value's for messages
-            self.marks[(*path, key)] = self.span(key_node)
+            self.marks[key_path] = key_span
         return out
 
 
@@ -168,10 +170,13 @@ class _Builder:
             code, message_id, message_en, hint_id, hint_en = problem
             self.fail(node, path, code, message_id, message_en, hint_id=hint_id, hint_en=hint_en)
             return None
-        try:
-            value = self.loader.construct_object(node, deep=True)
-        except (ValueError, OverflowError, yaml.constructor.ConstructorError):
-            return node.value
+        if node.tag == _STR:  # what the safe constructor gives for text, without its bookkeeping
+            value = node.value
+        else:
+            try:
+                value = self.loader.construct_object(node, deep=True)
+            except (ValueError, OverflowError, yaml.constructor.ConstructorError):
+                return node.value
         if isinstance(value, str) and not value.isascii() and not _encodable(value):
             self.fail(node, path, "JKN-Y001",
                       "teks memuat surrogate tunggal (\\ud800–\\udfff), bukan karakter",
