@@ -22,8 +22,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import holidays
-
 from jknrules.engine.memo import (
     CALENDAR_LIMIT,
     WORKING_BEFORE_LIMIT,
@@ -132,6 +130,10 @@ class ServiceCalendar:
         memo = self._years if language == "id" else self._years_en
         found = memo.get(year)
         if found is None:
+            # imported on first use: loading policies needs no holiday, and the package
+            # (with the metadata lookup of its own version) is a tenth of ``import jknrules``
+            import holidays
+
             table = holidays.country_holidays(
                 "ID", years=year, categories=("public", "government"), language=language
             )
