@@ -48,6 +48,28 @@ def test_exported_members() -> None:
         assert hasattr(jknrules, name), name
 
 
+def test_import_leaves_what_loading_needs_not_until_used() -> None:
+    # the audit layer (DecisionLog, cryptography), the holidays package and the
+    # distribution's metadata are a third of ``import jknrules``; none is needed to load
+    code = ("import sys, jknrules; jknrules.load_policies(); "
+            "print(sorted(m for m in sys.modules if m.startswith(('jknrules.audit', "
+            "'holidays', 'jknrules.serve', 'jknrules.batch', 'jknrules.track'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT).stdout
+    assert out.strip() == "[]"
+
+
+def test_lazy_members_are_the_real_ones() -> None:
+    from importlib.metadata import version
+
+    from jknrules.audit.records import DecisionLog
+
+    assert jknrules.DecisionLog is DecisionLog
+    assert jknrules.__version__ == version("jknrules")
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        jknrules.nope  # type: ignore[attr-defined]  # noqa: B018
+
+
 def test_exception_tree() -> None:
     assert issubclass(jknrules.PolicyError, jknrules.JknrulesError)
     assert issubclass(jknrules.CaseError, jknrules.JknrulesError)
