@@ -1,10 +1,15 @@
 """Putting a decided chunk together: group rows taken per row, missing documents, the
 deadlines formatted over arrays, and the rows the scalar path decided, in input order.
 
-Two forms: the decision columns (deadlines as ISO 8601 text, what JSON Lines and CSV
-write), or the Parquet form (:func:`parquet_form`: deadlines as UTC instants straight
-from the moments, the ``timezone`` column, text leaves as dictionaries, see
-:mod:`jknrules.batch.parquetform`), which ``io.parquet_table`` would give from the first.
+Three forms: the decision columns (deadlines as ISO 8601 text); the text form
+(:func:`text_form`, what the JSON Lines and CSV writers take fastest: the same columns,
+but every column other than ``row`` and ``deadlines`` a dictionary column whose entries
+are the chunk's distinct combinations of group and missing documents, all of them with
+the same indices, so a writer builds the text of each combination once and takes it per
+row, see :mod:`jknrules.batch.textout`); or the Parquet form (:func:`parquet_form`:
+deadlines as UTC instants straight from the moments, the ``timezone`` column, text
+leaves as dictionaries, see :mod:`jknrules.batch.parquetform`), which
+``io.parquet_table`` would give from the first.
 """
 
 from __future__ import annotations
@@ -54,9 +59,10 @@ class Assembly:
         self.missing_lists = [None, [], *missing_lists]
 
     def table(self, decider: Decider, chunk: Chunk, fallback: np.ndarray,
-              zones: Mapping[str, str] | None = None) -> tuple[pa.Table, list[RowError]]:
+              zones: Mapping[str, str] | None = None,
+              text: bool = False) -> tuple[pa.Table, list[RowError]]:
         """The chunk's rows, and the rows refused; ``zones`` (regency -> IANA zone): in
-        the Parquet form."""
+        the Parquet form; ``text``: in the text form."""
         n = self.n
         errors: list[RowError] = []
         schema = decision_schema()
@@ -81,6 +87,14 @@ class Assembly:
         columns: dict[str, Any] = {
             "row": pa.array(chunk.first_row + np.arange(n, dtype=np.int64)),
         }
+        missing_of = np.empty(n, dtype=np.int64)
+        missing_of[self.positions] = self.missing_index
+        lists = self.missing_lists + [row.get("missing_documents") for row in extra]
+        missing_of[fb_rows] = len(self.missing_lists) + np.arange(len(fb_rows))
+        if text and zones is None:
+            columns.update(_combinations(groups, group_of, lists, missing_of))
+            columns["deadlines"] = self._deadlines(groups, take, fb_rows)
+            return pa.Table.from_pydict(columns, schema=text_form(schema)), errors
         if zones is not None:
             for name in ("policy", "outcome", "target_segment", "route"):
                 columns[name] = indexed(groups.column(name).combine_chunks(), group_of)
@@ -89,10 +103,6 @@ class Assembly:
                 columns[name] = groups.column(name).combine_chunks().take(take)
         columns["required_documents"] = groups.column("required_documents").combine_chunks(
             ).take(take)
-        missing_of = np.empty(n, dtype=np.int64)
-        missing_of[self.positions] = self.missing_index
-        lists = self.missing_lists + [row.get("missing_documents") for row in extra]
-        missing_of[fb_rows] = len(self.missing_lists) + np.arange(len(fb_rows))
         columns["missing_documents"] = pa.array(lists, pa.list_(pa.string())).take(
             pa.array(missing_of))
         if zones is None:
@@ -166,3 +176,30 @@ class Assembly:
 def parquet_form(schema: pa.Schema) -> pa.Schema:
     """The schema of ``schema``'s rows as they go to the Parquet writer."""
     return dictionary_schema(parquet_schema(schema))
+
+
+#: the columns of the text form that are dictionaries of the chunk's combinations
+COMBINED = ("policy", "outcome", "target_segment", "route", "required_documents",
+            "missing_documents", "error")
+
+
+def text_form(schema: pa.Schema) -> pa.Schema:
+    """The schema of decision rows in the text form (:data:`COMBINED` as dictionaries)."""
+    return pa.schema([pa.field(f.name, pa.dictionary(pa.int32(), f.type), f.nullable)
+                      if f.name in COMBINED else f for f in schema])
+
+
+def _combinations(groups: pa.Table, group_of: np.ndarray, lists: list[list[str] | None],
+                  missing_of: np.ndarray) -> dict[str, pa.Array]:
+    """The :data:`COMBINED` columns: each row's (group, missing documents) combination,
+    the distinct ones as the dictionaries, one index array for all."""
+    width = len(lists)
+    distinct, index = np.unique(group_of * width + missing_of, return_inverse=True)
+    indices = pa.array(index.astype(np.int32, copy=False))
+    group_rows = pa.array(distinct // width)
+    columns = {name: pa.DictionaryArray.from_arrays(
+        indices, groups.column(name).combine_chunks().take(group_rows))
+        for name in COMBINED if name != "missing_documents"}
+    columns["missing_documents"] = pa.DictionaryArray.from_arrays(
+        indices, pa.array(lists, pa.list_(pa.string())).take(pa.array(distinct % width)))
+    return columns

@@ -90,12 +90,12 @@ class Summary:
         self.uncoded_rows += uncoded_rows
         self.rescued_chunks += rescued
         outcome = table.column("outcome").combine_chunks()
-        if pa.types.is_dictionary(outcome.type):  # the Parquet form: count the indices
+        if pa.types.is_dictionary(outcome.type):  # the Parquet or text form: count the indices
             counts = np.bincount(outcome.indices.fill_null(-1).to_numpy(
                 zero_copy_only=False) + 1, minlength=len(outcome.dictionary) + 1)
             for name, count in zip(outcome.dictionary.to_pylist(), counts[1:].tolist(),
                                    strict=True):
-                if count:
+                if count and name is not None:  # an error row's (the text form) is null
                     self.outcomes[name] += count
             return
         counts = pc.value_counts(outcome)
@@ -146,13 +146,13 @@ _WORKER: dict[str, Any] = {}
 
 
 def decide_chunk(decider: Decider, chunk: Chunk, full: bool, trace: bool,
-                 parquet: bool = False) -> Decided:
-    """``parquet``: the decision columns in the Parquet writer's form (``full`` has one
-    form)."""
+                 parquet: bool = False, text: bool = False) -> Decided:
+    """``parquet``: the decision columns in the Parquet writer's form, ``text``: in the
+    JSON Lines and CSV writers' (``assembly.text_form``; ``full`` has one form)."""
     if not full:
         before = decider.stats["rows_scalar"], decider.stats["rows_uncoded"]
         try:
-            table, errors = decider.decide(chunk, parquet)
+            table, errors = decider.decide(chunk, parquet, text)
         except Exception:  # noqa: BLE001 - a bug in the vectorised path costs speed only
             if os.environ.get("JKNRULES_DEBUG"):
                 raise
@@ -197,8 +197,9 @@ def _worker_init(policies: PolicyPaths) -> None:
     _WORKER["decider"] = Decider(PolicySet.load(policies))
 
 
-def _worker_decide(chunk: Chunk, full: bool, trace: bool, parquet: bool) -> Decided:
-    return decide_chunk(_WORKER["decider"], chunk, full, trace, parquet)
+def _worker_decide(chunk: Chunk, full: bool, trace: bool, form: str) -> Decided:
+    return decide_chunk(_WORKER["decider"], chunk, full, trace, form == "parquet",
+                        form in ("jsonl", "csv"))
 
 
 # --- the run ---------------------------------------------------------------------------
@@ -248,7 +249,7 @@ def run(input_path: Path, output_path: Path, policies: PolicyPaths = None, *,
     bar = _progress(progress, total)
     try:
         for done, mark in _decided(source.chunks(rows, start), policy_set, policies, full,
-                                   trace, workers, output.kind == "parquet"):
+                                   trace, workers, output.kind):
             output.write(done.table, done.objects, done.errors)
             summary.add(done.table, len(done.errors), done.scalar_rows, done.uncoded_rows,
                         done.rescued)
@@ -284,17 +285,19 @@ def _restored(state: Progress, errors_path: Path) -> Summary:
 
 def _decided(chunks: Iterator[tuple[Chunk, Mark]], policy_set: PolicySet,
              policies: PolicyPaths, full: bool, trace: bool, workers: int,
-             parquet: bool = False) -> Iterator[tuple[Decided, Mark]]:
-    """The chunks decided, in order; ``parquet``: in the Parquet writer's form."""
+             form: str = "") -> Iterator[tuple[Decided, Mark]]:
+    """The chunks decided, in order, in the form the writer of the output kind ``form``
+    takes fastest (``parquet``: the Parquet form; ``jsonl``, ``csv``: the text form)."""
     if workers <= 1:
         decider = Decider(policy_set)
         for chunk, mark in chunks:
-            yield decide_chunk(decider, chunk, full, trace, parquet), mark
+            yield decide_chunk(decider, chunk, full, trace, form == "parquet",
+                               form in ("jsonl", "csv")), mark
         return
     with ProcessPoolExecutor(workers, initializer=_worker_init, initargs=(policies,)) as pool:
         pending: deque[tuple[Future[Decided], Mark]] = deque()
         for chunk, mark in chunks:
-            pending.append((pool.submit(_worker_decide, chunk, full, trace, parquet), mark))
+            pending.append((pool.submit(_worker_decide, chunk, full, trace, form), mark))
             if len(pending) >= 2 * workers:
                 future, at = pending.popleft()
                 yield future.result(), at

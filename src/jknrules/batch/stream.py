@@ -77,7 +77,7 @@ def run_stream(input_path: Path, output_path: Path, policies: PolicyPaths = None
                 errors = stack.enter_context(errors_partial.open("wb"))
         try:
             for done, _ in _decided(source.chunks(rows), policy_set, policies, full, trace,
-                                    workers, output_kind == "parquet"):
+                                    workers, output_kind):
                 writer.write(done.table, done.objects)
                 if errors is not None and done.errors:
                     with writing(errors_partial or STDOUT):

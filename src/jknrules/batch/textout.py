@@ -52,13 +52,25 @@ def csv_header() -> list[str]:
 
 
 def jsonl_bytes(table: pa.Table) -> Iterator[memoryview]:
-    """The JSON Lines text of decision rows, a slice of rows at a time."""
+    """The JSON Lines text of decision rows (plain or in the text form), a slice of rows
+    at a time."""
+    from jknrules.batch import textcombos  # it builds on this module's pieces
+
+    if textcombos.combined(table):
+        yield from textcombos.jsonl_bytes(table)
+        return
     for start in range(0, table.num_rows, SLICE):
         yield _text(_jsonl_lines(table.slice(start, SLICE)))
 
 
 def csv_bytes(table: pa.Table) -> Iterator[memoryview]:
-    """The flat CSV records (without the header) of decision rows."""
+    """The flat CSV records (without the header) of decision rows (plain or in the text
+    form)."""
+    from jknrules.batch import textcombos  # it builds on this module's pieces
+
+    if textcombos.combined(table):
+        yield from textcombos.csv_bytes(table)
+        return
     for start in range(0, table.num_rows, SLICE):
         yield _text(_csv_lines(table.slice(start, SLICE)))
 

@@ -107,10 +107,14 @@ class Decider:
         return VersionPlan(version, tuple(services))
 
     # --- the chunk ---------------------------------------------------------------
-    def decide(self, chunk: Chunk, parquet: bool = False) -> tuple[pa.Table, list[RowError]]:
+    def decide(self, chunk: Chunk, parquet: bool = False,
+               text: bool = False) -> tuple[pa.Table, list[RowError]]:
         """The decision columns of every row of the chunk, and the rows refused;
         ``parquet``: in the form the Parquet writer takes (``assembly.parquet_form``:
-        deadlines as instants, the ``timezone`` column, text leaves as dictionaries)."""
+        deadlines as instants, the ``timezone`` column, text leaves as dictionaries);
+        ``text``: in the form the JSON Lines and CSV writers take (``assembly.text_form``:
+        the columns other than ``row`` and ``deadlines`` as dictionaries of the chunk's
+        combinations)."""
         fallback = chunk.fallback.copy()
         for i in chunk.bad:
             fallback[i] = True
@@ -123,7 +127,7 @@ class Decider:
         result = Assembly(chunk.length)
         if len(sel):
             self._decide_rows(sel, pv[sel], keys, fallback, result)
-        return result.table(self, chunk, fallback, self.zones if parquet else None)
+        return result.table(self, chunk, fallback, self.zones if parquet else None, text)
 
     def _decide_rows(self, sel: np.ndarray, pv: np.ndarray, keys: Keys, fallback: np.ndarray,
                      out: Assembly) -> None:
