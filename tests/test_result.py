@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import jknrules
 from jknrules.engine import result as result_module
-from jknrules.engine.result import Result, Shared
+from jknrules.engine.result import Result, Shared, SharedList
 
 from .conftest import POLICY_DIR
 from .test_properties import cases, to_case
@@ -27,6 +27,9 @@ CASE: dict[str, Any] = {
     "regency": "karangasem", "submitted_at": "2026-02-03T20:00:00",
     "health": {"emergency": True}, "welfare": {"desil": 3}, "documents": ["kk"],
     "applicant": {"has_ktp": True}, "membership": {"status": "none", "segment": "none"}}
+#: the same when both channels are closed: the calendar's answer (deadlines, the
+#: channel.closed reason, its trace entries) is shared by every case of the stretch
+CLOSED = CASE | {"submitted_at": "2026-02-03T23:00:00"}
 PARTS = ("policy", "route", "required_documents", "missing_documents", "deadlines",
          "reasons", "trace")
 
@@ -49,16 +52,19 @@ def test_every_part_is_set(policies: jknrules.PolicySet) -> None:
         assert getattr(result, name), name  # the case exercises every part
 
 
+@pytest.mark.parametrize("case", [CASE, CLOSED])
 @pytest.mark.parametrize("trace", [True, False])
-def test_changing_a_result_changes_no_other(policies: jknrules.PolicySet, trace: bool) -> None:
-    want = jknrules.evaluate(CASE, policies, trace=trace).to_json()
-    first = jknrules.evaluate(CASE, policies, trace=trace)
-    second = jknrules.evaluate(CASE, policies, trace=trace)  # shares the memo's parts
+def test_changing_a_result_changes_no_other(policies: jknrules.PolicySet, trace: bool,
+                                            case: dict[str, Any]) -> None:
+    want = jknrules.evaluate(case, policies, trace=trace).to_json()
+    first = jknrules.evaluate(case, policies, trace=trace)
+    second = jknrules.evaluate(case, policies, trace=trace)  # shares the memo's parts
     for name in PARTS:
         _scribble(getattr(first, name))
     _scribble(first.to_dict())
     assert second.to_json() == want
-    assert jknrules.evaluate(CASE, policies, trace=trace).to_json() == want
+    assert second.to_json(indent=None) == json.dumps(json.loads(want), ensure_ascii=False)
+    assert jknrules.evaluate(case, policies, trace=trace).to_json() == want
     # the changed result shows its own changes, as a dict of its own would
     assert "scribbled" in first.to_json()
     assert json.loads(first.to_json())["route"]["scribbled"] is True
@@ -135,3 +141,13 @@ def test_the_writer_is_json_dumps(value: Any, level: int) -> None:
         assert shared.json_text(level) == text  # kept
         assert shared.json_text(level + 1) == _dumps_at(value, level + 1)
         assert Shared(value).json_line() == json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        items = SharedList(Shared(v) if type(v) is dict and all(isinstance(k, str) for k in v)
+                           else v for v in value)
+        assert result_module._dumps(items, "\n" + "  " * level) == text
+        if value:  # a list ``level`` deep: its items at ``level + 1``
+            assert items.json_text(level) == text
+            assert items.json_text(level) == text  # kept
+            assert items.json_text(level + 1) == _dumps_at(value, level + 1)
+        assert items.json_line() == json.dumps(value, ensure_ascii=False)
+        assert result_module._copy(items) == value and type(result_module._copy(items)) is list

@@ -22,6 +22,7 @@ from jknrules.engine.result import (
     Result,
     Route,
     Shared,
+    SharedList,
     TraceEntry,
 )
 from jknrules.engine.state import Work, reason
@@ -82,19 +83,19 @@ def evaluate_compiled(policy: CompiledPolicy, case: Case | CaseFacts, *,
             path=("submitted_at",),
         )])
     work = Work(case.facts, trace)
-    service, required = _facts_phase(version, work)
+    service, required, named = _facts_phase(version, work)
     missing: list[str] | None = None
     deadlines: dict[str, str] = {}
     channel: CChannel | None = None
     if service is not None:
-        missing = _missing(required, case.documents, work)
+        missing = _missing(required, named, case.documents, work)
         channel, deadlines = calendar_phase(policy, service, submitted, work)
         if any(c[0] == "outside_intake_window" for c in work.candidates):
             # one "come back" date: the window's opening, not the channel's next opening
             work.candidates = [c for c in work.candidates if c[2]["code"] != "channel.closed"]
     else:
         # no route (yet): the documents every route still possible asks for, if any
-        missing = _missing(required, case.documents, work, propose=False)
+        missing = _missing(required, named, case.documents, work, propose=False)
     # stable: the first of the highest precedence wins (as ``min`` would pick it)
     ranked = sorted(work.candidates, key=_rank_of) if len(work.candidates) > 1 \
         else work.candidates
@@ -130,11 +131,13 @@ def evaluate_compiled(policy: CompiledPolicy, case: Case | CaseFacts, *,
 
 
 _ABSENT = object()
-#: (id of the required list, documents brought, propose) -> (that list, the missing
-#: documents, the reason proposed): see :func:`_missing`
-_MISSING: Memo[tuple[int, tuple[str, ...], bool],
+#: (id of the required list, the bits of the documents it names that were brought,
+#: propose) -> (that list, the missing documents, the reason proposed): see :func:`_missing`
+_MISSING: Memo[tuple[int, int, bool],
                tuple[list[dict[str, Any]], list[str], dict[str, Any] | None]] = \
     Memo(MISSING_LIMIT)
+#: a bit per document id (the documents a list names, or a case brought, as one int)
+_BIT = {doc: 1 << i for i, doc in enumerate(DOCUMENTS)}
 #: shared by every result (never changed: a Result hands out copies)
 _NOT_CHECKED = Shared(reason("documents.not_checked", Bilingual(
     "Kasus tidak menyebut dokumen yang dibawa; daftar dokumen wajib ditampilkan, "
@@ -144,14 +147,16 @@ _NOT_CHECKED = Shared(reason("documents.not_checked", Bilingual(
 )))
 
 
-def _facts_phase(version: CVersion, work: Work) -> tuple[CService | None, list[dict[str, Any]]]:
+def _facts_phase(version: CVersion, work: Work
+                 ) -> tuple[CService | None, list[dict[str, Any]], int]:
     """Service selection, eligibility rules and document requirements.
 
     They read only the facts in ``version.reads``, so their effect on ``work`` (candidates,
     missing facts, trace) is recorded once per combination of those values (``CVersion.memo``,
     bounded) and replayed by reference: the recorded dicts are never changed, and a
     :class:`Result` hands out its own copy of a part (``engine/result.py``), so no
-    integrator's change reaches the policy or another result.
+    integrator's change reaches the policy or another result. The required documents come
+    with the bit mask of the documents they name (:func:`_required_list`).
     """
     get = work.facts.get
     key = tuple([get(name, _ABSENT) for name in version.reads])
@@ -171,15 +176,31 @@ def _facts_phase(version: CVersion, work: Work) -> tuple[CService | None, list[d
         # the order they came)
         record.settle_unknowns()
         found = version.memo.put(key, (
-            service, [Shared(item) for item in required],
+            service, *_required_list(version, required),
             [(o, s, Shared(r)) for o, s, r in record.candidates],
             [Shared(entry) for entry in record.trace]))
-    service, required, candidates, trace = found
     # shared with the memo, never changed: a Result hands out copies (engine/result.py)
-    work.candidates.extend(candidates)
+    work.candidates.extend(found[3])
     if work.with_trace:
-        work.trace.extend(trace)
-    return service, required
+        work.trace.extend(found[4])
+    return found[0], found[1], found[2]
+
+
+def _required_list(version: CVersion, items: list[dict[str, Any]]
+                   ) -> tuple[SharedList, int]:
+    """The version's one list with the content of ``items`` (``CVersion.lists``, by its
+    JSON text) and the bit mask of the documents it names: the missing documents are then
+    memoised per list (:func:`_missing`), not per combination of facts."""
+    shared = SharedList([Shared(item) for item in items])
+    text = shared.json_line()
+    found = version.lists.get(text)
+    if found is None:
+        named = 0
+        for item in items:
+            for doc in [item["id"]] if "id" in item else item["any_of"]:
+                named |= _BIT[doc]
+        found = version.lists.put(text, (shared, named))
+    return found
 
 
 def _policy_ref(policy: CompiledPolicy, version: CVersion, service: CService | None
@@ -325,14 +346,21 @@ def requirements(service: CService, work: Work) -> list[dict[str, Any]]:
     return out
 
 
-def _missing(required: list[dict[str, Any]], brought: Sequence[str] | None,
+def _missing(required: list[dict[str, Any]], named: int, brought: Sequence[str] | None,
              work: Work, *, propose: bool = True) -> list[str] | None:
+    """The documents of ``required`` (naming the documents of the bit mask ``named``)
+    not ``brought``, and the reason saying so: memoised per list and the documents it
+    names that were brought."""
     if brought is None:
         if not propose:
             return None
         work.propose("accepted", _NOT_CHECKED)
         return None
-    key = (id(required), tuple(brought), propose)
+    bit = _BIT.get
+    have_bits = 0
+    for doc in brought:
+        have_bits |= bit(doc, 0)
+    key = (id(required), have_bits & named, propose)
     known = _MISSING.get(key)
     if known is not None and known[0] is required:  # the same list, not a reused id
         if known[2] is not None:
@@ -351,16 +379,17 @@ def _missing(required: list[dict[str, Any]], brought: Sequence[str] | None,
     if missing and propose:
         names_id = ", ".join(DOCUMENTS[d].id for d in missing)
         names_en = ", ".join(DOCUMENTS[d].en for d in missing)
-        proposed = reason("documents.missing", Bilingual(
+        proposed = Shared(reason("documents.missing", Bilingual(
             f"Berkas belum lengkap, dikembalikan kepada pemohon. Kurang: {names_id}.",
             f"The file is incomplete and goes back to the applicant. Missing: {names_en}.",
-        )) | {"source": "; ".join(clauses), "documents": missing}
+        )) | {"source": "; ".join(clauses), "documents": missing})
         work.propose("incomplete", proposed)
     # shared by the results of the same required list and documents brought (never
     # changed: a Result hands out copies); the entry keeps ``required`` alive, so its id
     # is not reused while the entry stands
-    _MISSING.put(key, (required, missing, proposed))
-    return missing
+    shared = SharedList(missing)
+    _MISSING.put(key, (required, shared, proposed))
+    return shared
 
 
 def _target_segment(outcome: str, segment: str | None, service: CService | None,

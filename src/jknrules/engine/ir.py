@@ -10,7 +10,7 @@ from typing import Any
 
 from jknrules.engine.calendar import ServiceCalendar, WeeklyHours
 from jknrules.engine.conditions import Compiled
-from jknrules.engine.memo import REFS_LIMIT, SERVICE_LIMIT, VERSION_LIMIT, Memo
+from jknrules.engine.memo import LISTS_LIMIT, REFS_LIMIT, SERVICE_LIMIT, VERSION_LIMIT, Memo
 from jknrules.errors import Span
 from jknrules.language.policy import (
     Activation,
@@ -163,6 +163,12 @@ class CVersion:
     #: result, which hands out copies)
     refs: Memo[tuple[Any, ...], dict[str, str]] = field(
         default_factory=lambda: Memo(REFS_LIMIT), compare=False, hash=False, repr=False)
+    #: the distinct lists of required documents of the facts memo, by their JSON text, each
+    #: with the bit mask of the documents it names (``evaluator._required_list``): one
+    #: list object per content, so the missing documents are memoised per list, not per
+    #: combination of facts
+    lists: Memo[str, tuple[Any, int]] = field(
+        default_factory=lambda: Memo(LISTS_LIMIT), compare=False, hash=False, repr=False)
 
 
 @dataclass(frozen=True)

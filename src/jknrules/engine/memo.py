@@ -48,6 +48,9 @@ REFS_LIMIT = 64
 VERSION_LIMIT = 1 << 13
 #: missing documents and their reason, per (required list, documents brought), process-wide
 MISSING_LIMIT = 1 << 12
+#: a version's distinct lists of required documents (one per content; far fewer than the
+#: combinations of facts that ask for them)
+LISTS_LIMIT = 1 << 10
 
 
 class Memo(Generic[K, V]):

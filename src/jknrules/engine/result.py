@@ -152,7 +152,38 @@ class Shared(dict[str, Any]):
             return self.line
 
 
-_CONTAINERS = (dict, list, Shared)
+class SharedList(list[Any]):
+    """A list of results' parts built once and shared by many (the required documents of
+    a combination of facts, the documents missing from them), under the same rule as
+    :class:`Shared`: never changed, never handed out, and it keeps its JSON text once
+    written (its items may be :class:`Shared`)."""
+
+    __slots__ = ("level", "line", "text")
+    text: str
+    level: int
+    line: str
+
+    def json_text(self, level: int) -> str:
+        """The JSON text of this list ``level`` levels deep in a result (``indent=2``)."""
+        try:
+            if self.level == level:
+                return self.text
+            return _list_text(self, level + 1)
+        except AttributeError:
+            self.text = _list_text(self, level + 1)
+            self.level = level
+            return self.text
+
+    def json_line(self) -> str:
+        """The JSON text of this list on one line (``indent=None``)."""
+        try:
+            return self.line
+        except AttributeError:
+            self.line = _line_list(self)
+            return self.line
+
+
+_CONTAINERS = (dict, list, Shared, SharedList)
 
 
 def _copy(value: Any) -> Any:
@@ -160,7 +191,7 @@ def _copy(value: Any) -> Any:
     kind = type(value)
     if kind is dict or kind is Shared:
         return {k: _copy(v) if type(v) in _CONTAINERS else v for k, v in value.items()}
-    if kind is list:
+    if kind is list or kind is SharedList:
         return [_copy(v) if type(v) in _CONTAINERS else v for v in value]
     return value
 
@@ -192,7 +223,7 @@ def _dumps(value: Any, pad: str) -> str:
         return "{" + inner + ("," + inner).join(
             [(_string(k) if type(k) is str else _key(k)) + ": " + _dumps(v, inner)
              for k, v in value.items()]) + pad + "}"
-    if kind is list:
+    if kind is list or kind is SharedList:
         if not value:
             return "[]"
         inner = pad + "  "
@@ -211,12 +242,26 @@ def _key(key: Any) -> str:
 
 def _line_items(values: list[Any]) -> str:
     """A list whose items may be :class:`Shared`, on one line."""
+    if type(values) is SharedList:
+        return values.json_line()
+    return _line_list(values)
+
+
+def _line_list(values: list[Any]) -> str:
     return "[" + ", ".join(
         [v.json_line() if type(v) is Shared else _line(v) for v in values]) + "]"
 
 
 def _items(values: list[Any], level: int) -> str:
     """A list ``level - 1`` levels deep whose items may be :class:`Shared`."""
+    if not values:
+        return "[]"
+    if type(values) is SharedList:
+        return values.json_text(level - 1)
+    return _list_text(values, level)
+
+
+def _list_text(values: list[Any], level: int) -> str:
     if not values:
         return "[]"
     pad = _PAD[level]
@@ -337,8 +382,10 @@ class Result:
             ',\n  "route": ',
             route.json_text(1) if type(route) is Shared else _dumps(route, pad),
             ',\n  "required_documents": ', _items(required, 2),
-            ',\n  "missing_documents": ', _dumps(missing, pad),
-            ',\n  "deadlines": ', _dumps(deadlines, pad),
+            ',\n  "missing_documents": ',
+            "null" if missing is None else _items(missing, 2),
+            ',\n  "deadlines": ',
+            deadlines.json_text(1) if type(deadlines) is Shared else _dumps(deadlines, pad),
             ',\n  "reasons": ', _items(reasons, 2),
             ',\n  "trace": ', _items(trace, 2),
             "\n}",
@@ -354,8 +401,9 @@ class Result:
             ', "target_segment": ', "null" if segment is None else _string(segment),
             ', "route": ', route.json_line() if type(route) is Shared else _line(route),
             ', "required_documents": ', _line_items(required),
-            ', "missing_documents": ', _line(missing),
-            ', "deadlines": ', _line(deadlines),
+            ', "missing_documents": ', "null" if missing is None else _line_items(missing),
+            ', "deadlines": ', deadlines.json_line() if type(deadlines) is Shared
+            else _line(deadlines),
             ', "reasons": ', _line_items(reasons),
             ', "trace": ', _line_items(trace),
             "}",
