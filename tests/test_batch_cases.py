@@ -20,7 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import jknrules
-from jknrules.batch.cases import from_arrow, from_csv, from_dicts
+from jknrules.batch.cases import from_arrow, from_dicts
+from jknrules.batch.csvcolumns import from_csv
 from jknrules.batch.runner import decide_chunk
 from jknrules.batch.schema import FIELDS
 from jknrules.batch.vectorised import Decider
@@ -254,3 +255,23 @@ def test_regression_a_birth_date_out_of_range_in_a_later_chunk_is_refused() -> N
                                          "applicant.birth_date": [day]}), first)):
             done = decide_chunk(decider, chunk, False, False)
             assert [e.errors[0]["code"] for e in done.errors] == ["JKN-C002"], day
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(rows(), min_size=2, max_size=8), st.data())
+def test_csv_columns_of_a_slice_are_those_of_its_rows_alone(
+        cases: list[dict[str, Any]], data: st.DataObject) -> None:
+    """CSV text columns are read over their offsets and bytes: a slice of a block (as
+    ``csvinput`` cuts chunks) gives what the same rows copied out give."""
+    cells = [flat(c) for c in cases]
+    names = sorted({n for c in cells for n in c})
+    table = pa.table({n: pa.array([c.get(n, "") for c in cells], pa.string()) for n in names})
+    start = data.draw(st.integers(0, len(cells) - 1))
+    part = table.slice(start, data.draw(st.integers(1, len(cells) - start)))
+    copied = pa.table({n: pa.array(part.column(n).to_pylist(), pa.string()) for n in names})
+    got, want = from_csv(part, 1), from_csv(copied, 1)
+    assert (got.fallback == want.fallback).all() and (got.desil_null == want.desil_null).all()
+    assert got.columns.keys() == want.columns.keys()
+    for name, column in want.columns.items():
+        assert got.columns[name].equals(column), name
+    assert got.cases(range(part.num_rows)) == want.cases(range(part.num_rows))

@@ -181,7 +181,8 @@ def test_clean_lines_are_read_by_pyarrow_and_a_bad_one_costs_its_neighbours_only
 def test_csv_documents_split_over_columns_as_one_by_one(cells: list[str | None]) -> None:
     """A CSV ``documents`` cell: the columnar split gives what ``_docs`` gives each cell
     (a list of ids, or the row left to the scalar path)."""
-    from jknrules.batch.cases import _docs, _parse_docs
+    from jknrules.batch.cases import _docs
+    from jknrules.batch.csvcolumns import _parse_docs
 
     text = pa.array(cells, pa.string())
     value, wrong = _parse_docs(text)

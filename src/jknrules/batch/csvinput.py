@@ -21,7 +21,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from jknrules.batch.cases import Chunk, Problem, from_csv
+from jknrules.batch.cases import Chunk, Problem
+from jknrules.batch.csvcolumns import from_csv
 from jknrules.batch.files import reading
 from jknrules.batch.io import refuse_unknown
 from jknrules.batch.source import (
