@@ -144,6 +144,7 @@ def test_a_problem_is_said_as_the_pure_parser_says_it(
 
 @pytest.mark.parametrize("text", [
     "a: 1\n\ufeffb: 2\n", "a: '\tx'\n", "a: 'x?'\n", "a: \"\u2028\"\n", "--- # c", "---",
+    "a: &x 1\n", "a: &x 1\nb: &x 2\n", "&k a: 1\n*k : 2\n", "a: 1\n---\nb: 2\n",
 ])
 def test_what_libyaml_reads_differently_is_left_to_the_pure_parser(text: str) -> None:
     same(text)

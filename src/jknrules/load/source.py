@@ -20,6 +20,7 @@ from jknrules.language.text import Bilingual
 from jknrules.load.composer import (
     MAX_DEPTH,
     MAX_NODES,
+    Fallback,
     FastLoader,
     Limit,
     PureLoader,
@@ -371,7 +372,7 @@ def _read_fast(text: str, file: str, lines: tuple[str, ...]) -> SourceText | Non
             data = builder.build(node, ())
         finally:
             loader.dispose()
-    except (yaml.YAMLError, UnicodeError, Limit, RecursionError):
+    except (yaml.YAMLError, UnicodeError, Limit, Fallback, RecursionError):
         return None
     if builder.errors:
         return None
