@@ -220,3 +220,52 @@ def test_reading_ahead_keeps_the_order_and_raises_in_place() -> None:
     assert [next(stream) for _ in range(3)] == [0, 1, 2]
     stream.close()  # the consumer stops early: the reading thread ends, its source closed
     assert closed == [True]
+
+
+@settings(max_examples=300, deadline=None)
+@given(lengths=st.lists(st.integers(0, 40), min_size=1, max_size=30),
+       max_line=st.integers(1, 30), ending=st.booleans())
+def test_over_long_lines_are_cut_out_of_a_block_however_it_is_checked(
+        lengths: list[int], max_line: int, ending: bool) -> None:
+    """``_split_long`` trusts a quick search (a newline in every half ``max_line``) before
+    it measures lines: it gives what measuring every line gives."""
+    from jknrules.batch.source import TooLong, _split_long
+
+    block = b"\n".join(b"x" * n for n in lengths) + (b"\n" if ending else b"")
+    if not block:
+        return
+    want: list[bytes | TooLong] = []
+    lines = block.split(b"\n")
+    for k, line in enumerate(lines):
+        whole = line + (b"\n" if k < len(lines) - 1 else b"")
+        if not whole:
+            continue
+        if len(whole) > max_line and len(block) > max_line:
+            want.append(TooLong(len(whole)))
+        elif want and isinstance(want[-1], bytes):
+            want[-1] += whole
+        else:
+            want.append(whole)
+    assert list(_split_long(block, max_line)) == want
+
+
+_FRAGMENTS = [b'"desil": null', b'"desil":null', b'"desil" :  null', b'"desil":\tnull',
+              b'"name": null', b'"null"', b'null', b' "desil": ', b', ', b'{', b'}', b'x',
+              b'"desil"' + b" " * 70 + b": null"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=st.lists(st.sampled_from(_FRAGMENTS), max_size=12))
+def test_desil_nulls_are_found_as_the_regular_expression_finds_them(
+        parts: list[bytes]) -> None:
+    import re
+
+    text = b"".join(parts)
+    every = re.compile(rb'"desil"[ \t\r]*:[ \t\r]*null')
+    found = jsonlines._desil_nulls(text)
+    matches = list(every.finditer(text))
+    if len(matches) == text.count(b"null") and all(m.end() - m.start() < 64 + 11
+                                                    for m in matches):
+        assert found == [m.end() - 4 for m in matches]
+    elif len(matches) != text.count(b"null"):
+        assert found is None

@@ -64,7 +64,10 @@ SMALLEST = 64
 #: what :func:`~jknrules.batch.cases.from_dicts` takes as an integer
 _INT_LIMIT = 2**62
 _PART, _KEY = NULLABLE.split(".")
-_DESIL_NULL = re.compile(rb'"' + _KEY.encode() + rb'"[ \t\r]*:[ \t\r]*null')
+#: what comes before a ``null`` that is the desil's: as ``json.dumps`` writes it, or with
+#: other blanks (at most 64 bytes in all; more is read line by line)
+_DESIL_KEY = b'"' + _KEY.encode() + b'": '
+_DESIL_BEFORE = re.compile(rb'"' + _KEY.encode() + rb'"[ \t\r]*:[ \t\r]*\Z')
 _SCHEMA = case_schema()
 _PARSE = pajson.ParseOptions(explicit_schema=_SCHEMA, unexpected_field_behavior="error",
                              newlines_in_values=False)
@@ -147,20 +150,21 @@ class JsonLines(Source):
         firsts = starts[a:b].copy()
         if first_line + a == 1 and text.startswith(BOM):
             text, firsts[0], begin = text[len(BOM):], firsts[0] + len(BOM), begin + len(BOM)
-        if (b"\\" in text or BOM in text
+        ascii = text.isascii()  # then neither a byte-order mark nor bad UTF-8
+        if (b"\\" in text or (not ascii and BOM in text)
                 or not np.all(data[np.minimum(firsts, len(data) - 1)] == 0x7B)
                 or not np.all(firsts < ends[a:b])):
             return None
-        try:
-            text.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-        nulls = text.count(b"null")
-        desil = np.zeros(b - a, dtype=bool)
-        if nulls:
-            found = [m.start() for m in _DESIL_NULL.finditer(text)]
-            if len(found) != nulls:
+        if not ascii:
+            try:
+                text.decode("utf-8")
+            except UnicodeDecodeError:
                 return None
+        found = _desil_nulls(text)
+        if found is None:
+            return None
+        desil = np.zeros(b - a, dtype=bool)
+        if found:
             lines = np.searchsorted(starts[a:b], begin + np.array(found), side="right") - 1
             if len(np.unique(lines)) != len(lines):  # a key given twice: pyarrow refuses
                 return None
@@ -175,6 +179,20 @@ class JsonLines(Source):
         if table.num_rows != b - a or not _small_ints(table):
             return None
         return _Fast(table, desil)
+
+
+def _desil_nulls(text: bytes) -> list[int] | None:
+    """Where each ``null`` of the text is, if every one is a ``"desil": null`` (else
+    ``None``)."""
+    found = []
+    at = text.find(b"null")
+    while at >= 0:
+        if (text[max(at - len(_DESIL_KEY), 0):at] != _DESIL_KEY
+                and not _DESIL_BEFORE.search(text, max(at - 64, 0), at)):
+            return None
+        found.append(at)
+        at = text.find(b"null", at + 4)
+    return found
 
 
 def _small_ints(table: pa.Table) -> bool:

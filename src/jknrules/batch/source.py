@@ -187,7 +187,7 @@ def blocks_of(handle: IO[bytes], max_line: int = MAX_LINE,
 
 
 def _split_long(block: bytes, max_line: int) -> Iterator[bytes | TooLong]:
-    if len(block) <= max_line:
+    if len(block) <= max_line or _short_lines(block, max_line):
         yield block
         return
     ends = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10)
@@ -206,6 +206,14 @@ def _split_long(block: bytes, max_line: int) -> Iterator[bytes | TooLong]:
         at = int(ends[k]) + 1
     if at < len(block):
         yield block[at:]
+
+
+def _short_lines(block: bytes, max_line: int) -> bool:
+    """Whether every line of the block is surely at most ``max_line`` bytes: each stretch
+    of ``max_line // 2`` bytes holds a newline (a few searches, not a scan of the block).
+    ``False`` may still be true (then the lines are measured)."""
+    step = max(max_line // 2, 1)
+    return all(block.find(b"\n", at, at + step) >= 0 for at in range(0, len(block), step))
 
 
 def lines_of(block: bytes) -> list[bytes]:
