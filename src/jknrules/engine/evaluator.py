@@ -9,28 +9,25 @@ is a candidate; the contract's precedence picks the one that binds.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from functools import reduce
+from itertools import repeat
+from operator import or_
+from typing import Any
 
 from jknrules.engine.deadlines import calendar_phase
 from jknrules.engine.ir import SEGMENT_CURRENT, CChannel, CompiledPolicy, CService, CVersion
 from jknrules.engine.memo import MISSING_LIMIT, Memo
 from jknrules.engine.result import (
-    Deadlines,
-    PolicyRef,
-    Reason,
-    RequiredDocument,
     Result,
-    Route,
     Shared,
     SharedList,
-    TraceEntry,
 )
 from jknrules.engine.state import Work, reason
 from jknrules.errors import CaseError, diag
 from jknrules.language.case import Case, facts_of
 from jknrules.language.reader import CaseFacts
 from jknrules.language.text import Bilingual
-from jknrules.language.vocab import DOCUMENTS, OUTCOME_PRECEDENCE, DocumentId, Segment
+from jknrules.language.vocab import DOCUMENTS, OUTCOME_PRECEDENCE
 
 _RANK = {name: i for i, name in enumerate(OUTCOME_PRECEDENCE)}
 
@@ -90,7 +87,8 @@ def evaluate_compiled(policy: CompiledPolicy, case: Case | CaseFacts, *,
     if service is not None:
         missing = _missing(required, named, case.documents, work)
         channel, deadlines = calendar_phase(policy, service, submitted, work)
-        if any(c[0] == "outside_intake_window" for c in work.candidates):
+        if service.window is not None and any(
+                c[0] == "outside_intake_window" for c in work.candidates):
             # one "come back" date: the window's opening, not the channel's next opening
             work.candidates = [c for c in work.candidates if c[2]["code"] != "channel.closed"]
     else:
@@ -115,19 +113,13 @@ def evaluate_compiled(policy: CompiledPolicy, case: Case | CaseFacts, *,
     reasons = [c[2] for c in ranked
                if proceeds or not (_procedural(c[2]["code"]) or c[0] in _ALONG_THE_ROUTE)]
     # the parts are built as plain dicts (see state.py); their shapes are the TypedDicts
-    # of engine/result.py, checked against the result schema by the tests
-    return Result(
-        policy=cast("PolicyRef", _policy_ref(policy, version, service)),
-        outcome=outcome,
-        target_segment=cast("Segment | None", target),
-        route=cast("Route", service.routes[channel.id if channel is not None else None])
+    # of engine/result.py (Result's parameters, in this order), checked against the
+    # result schema by the tests
+    return Result.of_parts((
+        _policy_ref(policy, version, service), outcome, target,
+        service.routes[channel.id if channel is not None else None]
         if proceeds and service is not None else None,
-        required_documents=cast("list[RequiredDocument]", required),
-        missing_documents=cast("list[DocumentId] | None", missing),
-        deadlines=cast("Deadlines", deadlines),
-        reasons=cast("list[Reason]", reasons),
-        trace=cast("list[TraceEntry]", work.trace),
-    )
+        required, missing, deadlines, reasons, work.trace))
 
 
 _ABSENT = object()
@@ -158,8 +150,7 @@ def _facts_phase(version: CVersion, work: Work
     integrator's change reaches the policy or another result. The required documents come
     with the bit mask of the documents they name (:func:`_required_list`).
     """
-    get = work.facts.get
-    key = tuple([get(name, _ABSENT) for name in version.reads])
+    key = tuple(map(work.facts.get, version.reads, repeat(_ABSENT)))
     found = version.memo.get(key)
     if found is None:
         record = Work(work.facts, True)
@@ -356,11 +347,7 @@ def _missing(required: list[dict[str, Any]], named: int, brought: Sequence[str] 
             return None
         work.propose("accepted", _NOT_CHECKED)
         return None
-    bit = _BIT.get
-    have_bits = 0
-    for doc in brought:
-        have_bits |= bit(doc, 0)
-    key = (id(required), have_bits & named, propose)
+    key = (id(required), reduce(or_, map(_BIT.get, brought, repeat(0)), 0) & named, propose)
     known = _MISSING.get(key)
     if known is not None and known[0] is required:  # the same list, not a reused id
         if known[2] is not None:

@@ -298,6 +298,15 @@ class Result:
         #: the parts handed out so far (the result's own copies), by index
         self._own: list[Any] | None = None
 
+    @classmethod
+    def of_parts(cls, parts: tuple[Any, ...]) -> "Result":
+        """A result of its nine parts in the order of ``__init__``'s parameters (the
+        evaluator's way: no keyword arguments to match)."""
+        result = cls.__new__(cls)
+        result._given = parts
+        result._own = None
+        return result
+
     def _part(self, index: int) -> Any:
         own = self._own
         if own is None:

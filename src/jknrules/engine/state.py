@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from jknrules.engine.ir import Citation
@@ -16,17 +15,17 @@ from jknrules.language.text import Bilingual
 from jknrules.language.vocab import Outcome
 
 
-@dataclass
 class Work:
     """Scratch state of one evaluation (never shared between cases)."""
 
-    facts: Mapping[str, Any]
-    with_trace: bool
-    candidates: list[tuple[Outcome, str | None, dict[str, Any]]] = field(default_factory=list)
-    trace: list[dict[str, Any]] = field(default_factory=list)
+    __slots__ = ("candidates", "facts", "trace", "unknowns", "with_trace")
 
-    unknowns: dict[tuple[str, ...], list[tuple[Bilingual, Citation | None]]] = field(
-        default_factory=dict)
+    def __init__(self, facts: Mapping[str, Any], with_trace: bool) -> None:
+        self.facts = facts
+        self.with_trace = with_trace
+        self.candidates: list[tuple[Outcome, str | None, dict[str, Any]]] = []
+        self.trace: list[dict[str, Any]] = []
+        self.unknowns: dict[tuple[str, ...], list[tuple[Bilingual, Citation | None]]] = {}
 
     def propose(self, outcome: Outcome, reason: dict[str, Any], segment: str | None = None) -> None:
         self.candidates.append((outcome, segment, reason))

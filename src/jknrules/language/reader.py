@@ -63,6 +63,7 @@ _MOMENT = re.compile(
     r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?)?")
 _UTC_FIRST = dt.datetime(FIRST_YEAR, 1, 1, tzinfo=dt.UTC)
 _UTC_END = dt.datetime(LAST_YEAR + 1, 1, 1, tzinfo=dt.UTC)
+_ONLY_STR = {str}
 _date_text = dt.date.fromisoformat
 _moment_text = dt.datetime.fromisoformat
 
@@ -90,6 +91,10 @@ def _moment(value: Any) -> dt.datetime:
             moment = _moment_text(value)
         except ValueError:
             raise _REFUSED from None
+        if FIRST_YEAR < moment.year < LAST_YEAR:
+            # a fixed offset of less than a day moves the instant out of the calendar's
+            # range only from its first or last year
+            return moment
     elif kind is dt.datetime:
         moment = value
     else:
@@ -143,9 +148,9 @@ def _reader(f: CaseField) -> _Read:
         def read(value: Any) -> Any:
             if type(value) is not list:
                 raise _REFUSED
-            for item in value:
-                if type(item) is not str:
-                    raise _REFUSED
+            kinds = set(map(type, value))  # nothing of an item's own code runs here
+            if kinds and kinds != _ONLY_STR:
+                raise _REFUSED
             if ids.issuperset(value):
                 return tuple(value)
             raise _REFUSED
