@@ -46,7 +46,7 @@ _DAY_SECONDS = 86400
 class DayPlan:
     """The channels of one service on one day (see the module's docstring)."""
 
-    __slots__ = ("bounds", "closed", "firsts", "hours", "openings", "taken")
+    __slots__ = ("bounds", "closed", "firsts", "hours", "openings", "response", "taken")
 
     def __init__(self, cal: ServiceCalendar, service: CService, day: dt.date) -> None:
         bounds = sorted({s for ch in service.channels
@@ -87,6 +87,16 @@ class DayPlan:
         self.closed: list[Any] = [None] * (len(bounds) + 1)
         #: the service hours' intervals that day, in seconds
         self.hours = cal._day(service.service_hours, day)[2]
+        #: the response time of the common shape (a service with no window, cut-off or
+        #: activation, and a response in hours and minutes only) in seconds and as a
+        #: ``timedelta``; ``None`` for any other shape
+        self.response: tuple[int, dt.timedelta] | None = None
+        if service.response is not None and service.window is None \
+                and service.cutoff is None and service.activation is None:
+            response = service.response[0]
+            if not (response.months or response.days or response.working_days):
+                self.response = (response.hours * 3600 + response.minutes * 60,
+                                 dt.timedelta(hours=response.hours, minutes=response.minutes))
 
     def is_open(self, k: int) -> bool:
         """A channel is open during stretch ``k``."""

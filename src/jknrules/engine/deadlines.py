@@ -57,17 +57,14 @@ def calendar_phase(policy: CompiledPolicy, service: CService, submitted: dt.date
             work.note("channel", f"{service.route}/channels/{ch.id}", opening is OPEN, (),
                       ch.cite, opens=_iso(opens) if opens else None)
     deadlines: dict[str, str] = {}
-    if (service.window is None and service.cutoff is None and service.activation is None
-            and service.response is not None):
+    simple = plan.response
+    if simple is not None and service.response is not None:
         # the common shape: a response time in hours and minutes that ends within the
         # opening interval the case was submitted in is a plain addition
-        response = service.response[0]
-        if not (response.months or response.days or response.working_days) and \
-                within_interval(plan.hours, t, response.hours * 3600 + response.minutes * 60):
-            due: dt.datetime | None = submitted + dt.timedelta(hours=response.hours,
-                                                               minutes=response.minutes)
+        if within_interval(plan.hours, t, simple[0]):
+            due: dt.datetime | None = submitted + simple[1]
         else:
-            due = cal.add(submitted, response, service.service_hours)
+            due = cal.add(submitted, service.response[0], service.service_hours)
         if due is not None:
             deadlines["response_due"] = _iso(due)
         return channel, deadlines

@@ -222,6 +222,7 @@ for _f in FIELDS:
 _DEFAULTS = {f.name: f.default for f in FIELDS if f.part is None and not f.required}
 #: a part's checks beyond its fields' domains (``case._PART_RULES``)
 _PART_CHECKS: dict[str, Callable[[dict[str, Any]], None]] = {"membership": _membership}
+_PART_RULES = tuple(_PART_CHECKS.values())
 assert set(_TOP) == {"regency", "submitted_at", "request", "documents"}, \
     "a new top-level field: teach read_case where it goes"
 
@@ -249,11 +250,11 @@ def read_fast(data: dict[str, Any]) -> CaseFacts | None:
                     else:
                         item = check(item)  # type: ignore[operator]
                     facts[fact] = item
-                rule = _PART_CHECKS.get(name)
-                if rule is not None:
-                    rule(facts)
             else:
                 top[name] = _TOP[name](value)
+        # a part's rules read only that part's facts: checked once, all parts read
+        for rule in _PART_RULES:
+            rule(facts)
         if "request" in top:
             facts["request"] = top["request"]
         return CaseFacts(top["regency"], top["submitted_at"], top.get("documents"), facts)
