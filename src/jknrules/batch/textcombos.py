@@ -76,8 +76,9 @@ def csv_bytes(table: pa.Table) -> Iterator[memoryview]:
         if failed is not None:  # an error row has only its row and error
             mask = pa.array(failed[index.to_numpy(zero_copy_only=False)])
             cells = [pc.if_else(mask, pa.scalar("", _STR), c) for c in cells]
+        # a deadline not given is an empty cell
         yield _text(_join(_ints(batch.column("row")), middles.take(index), *cells,
-                          ends.take(index), sep=","))
+                          ends.take(index), sep=",", null=""))
 
 
 def _batches(table: pa.Table, middles: Callable[[dict[str, pa.Array]], T]
@@ -177,8 +178,9 @@ def _jsonl_deadlines(deadlines: pa.Array) -> pa.Array:
 
 
 def _csv_deadlines(deadlines: pa.Array) -> list[pa.Array]:
+    """Each deadline's cells (null where not given: an empty cell in the line)."""
     values = deadlines.flatten()
-    return [_csv_cell(v) if _special(v, _CSV_SPECIAL) else _fill(v, "") for v in values]
+    return [_csv_cell(v) if _special(v, _CSV_SPECIAL) else v for v in values]
 
 
 def _special(values: pa.Array, special: tuple[int, ...]) -> bool:

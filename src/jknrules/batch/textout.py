@@ -277,9 +277,10 @@ def _fill(array: pa.Array, text: str | None) -> pa.Array:
     return out
 
 
-def _join(*parts: pa.Array | str, sep: str = "", end: str = "") -> pa.Array:
+def _join(*parts: pa.Array | str, sep: str = "", end: str = "",
+          null: str | None = None) -> pa.Array:
     """The parts joined element-wise (a text part is the same in every row); null if any
-    array part is null."""
+    array part is null (``null``: a null part is that text instead)."""
     items: list[pa.Array | pa.Scalar] = [pa.scalar(p, _STR) if isinstance(p, str) else p
                                         for p in parts]
     if end:
@@ -288,7 +289,11 @@ def _join(*parts: pa.Array | str, sep: str = "", end: str = "") -> pa.Array:
             items = [*items[:-1], last]
         else:
             items.append(pa.scalar(end, _STR))
-    out: pa.Array = pc.binary_join_element_wise(*items, sep)
+    if null is None:
+        out: pa.Array = pc.binary_join_element_wise(*items, sep)
+    else:
+        out = pc.binary_join_element_wise(*items, sep, null_handling="replace",
+                                          null_replacement=null)
     return out
 
 
