@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import jknrules
+from jknrules.batch import assembly
 from jknrules.batch.assembly import COMBINED, text_form
 from jknrules.batch.jsonlines import JsonLines
 from jknrules.batch.runner import Summary, decide_chunk
@@ -39,12 +40,21 @@ def plain(table: pa.Table) -> pa.Table:
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
-@given(lines=json_lines())
+@given(lines=json_lines(), lookup=st.sampled_from([assembly.LOOKUP_KEYS, 0]))
 def test_decided_rows_in_the_text_form_are_written_as_the_plain_ones(
-        tmp_path_factory: pytest.TempPathFactory, lines: bytes) -> None:
+        tmp_path_factory: pytest.TempPathFactory, lines: bytes, lookup: int) -> None:
+    """(``lookup``: the combinations found by a table over their keys, or by sorting.)"""
     path = tmp_path_factory.mktemp("out") / "cases.jsonl"
     path.write_bytes(lines)
     decider = Decider(POLICIES)
+    old, assembly.LOOKUP_KEYS = assembly.LOOKUP_KEYS, lookup
+    try:
+        _compare(decider, path)
+    finally:
+        assembly.LOOKUP_KEYS = old
+
+
+def _compare(decider: Decider, path: Path) -> None:
     for chunk, _ in JsonLines(path).chunks(16):
         combined = decide_chunk(decider, chunk, False, False, text=True)
         assert combined.table.schema.equals(text_form(decision_schema()))

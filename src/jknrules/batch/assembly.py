@@ -178,6 +178,9 @@ def parquet_form(schema: pa.Schema) -> pa.Schema:
     return dictionary_schema(parquet_schema(schema))
 
 
+#: the most (group, missing documents) keys a chunk's combinations are found by a table
+#: over (more: by sorting the keys)
+LOOKUP_KEYS = 1 << 22
 #: the columns of the text form that are dictionaries of the chunk's combinations
 COMBINED = ("policy", "outcome", "target_segment", "route", "required_documents",
             "missing_documents", "error")
@@ -194,7 +197,17 @@ def _combinations(groups: pa.Table, group_of: np.ndarray, lists: list[list[str] 
     """The :data:`COMBINED` columns: each row's (group, missing documents) combination,
     the distinct ones as the dictionaries, one index array for all."""
     width = len(lists)
-    distinct, index = np.unique(group_of * width + missing_of, return_inverse=True)
+    keys = group_of * width + missing_of
+    span = (int(group_of.max()) + 1) * width if len(keys) else 0
+    if span <= LOOKUP_KEYS:  # a table over the keys: no sort
+        seen = np.zeros(span, dtype=bool)
+        seen[keys] = True
+        distinct = np.flatnonzero(seen)
+        number = np.zeros(span, dtype=np.int32)
+        number[distinct] = np.arange(len(distinct), dtype=np.int32)
+        index = number[keys]
+    else:
+        distinct, index = np.unique(keys, return_inverse=True)
     indices = pa.array(index.astype(np.int32, copy=False))
     group_rows = pa.array(distinct // width)
     columns = {name: pa.DictionaryArray.from_arrays(
