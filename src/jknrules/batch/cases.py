@@ -197,7 +197,10 @@ def unknown_columns(names: Sequence[str], schema: pa.Schema | None = None) -> li
     return out
 
 
-def from_arrow(table: pa.Table | pa.RecordBatch, first_row: int) -> Chunk:
+def from_arrow(table: pa.Table | pa.RecordBatch, first_row: int, *,
+               utf8: bool = False) -> Chunk:
+    """``utf8``: the caller knows every text cell is valid UTF-8 (the JSON Lines reader's
+    text was checked before pyarrow read it); otherwise each text column is checked."""
     n = table.num_rows
     raw: dict[str, pa.Array] = {}
     desil_null = np.zeros(n, dtype=bool)
@@ -221,7 +224,8 @@ def from_arrow(table: pa.Table | pa.RecordBatch, first_row: int) -> Chunk:
     columns: dict[str, pa.Array] = {}
     fallback = np.zeros(n, dtype=bool)
     for name in list(raw):
-        raw[name] = _valid_text(raw[name], name, bad)
+        if not utf8:
+            raw[name] = _valid_text(raw[name], name, bad)
     for name, column in raw.items():
         typed, wrong = _typed(column, FIELDS[name])
         if typed is not None:

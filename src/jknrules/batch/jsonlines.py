@@ -310,7 +310,8 @@ def _chunk(segments: list[_Fast | _Slow], first_row: int) -> Chunk:
         return from_dicts(objects, first_row, bad)
     tables = [s.table if isinstance(s, _Fast) else _nulls(len(s)) for s in segments]
     table = pa.concat_tables(tables)
-    chunk = from_arrow(table, first_row)
+    # every text pyarrow read is a piece of text checked to be UTF-8 without escapes
+    chunk = from_arrow(table, first_row, utf8=True)
     chunk.desil_null = np.concatenate(
         [s.desil_null if isinstance(s, _Fast) else np.zeros(len(s), dtype=bool)
          for s in segments])
