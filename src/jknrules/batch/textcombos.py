@@ -55,6 +55,7 @@ def combined(table: pa.Table) -> bool:
 
 
 def jsonl_bytes(table: pa.Table) -> Iterator[memoryview]:
+    """The JSON Lines text of rows in the text form, a slice of rows at a time."""
     for batch, middles, failed in _batches(table, _jsonl_middles):
         index = batch.column("outcome").indices
         deadlines = batch.column("deadlines")
@@ -70,6 +71,7 @@ def jsonl_bytes(table: pa.Table) -> Iterator[memoryview]:
 
 
 def csv_bytes(table: pa.Table) -> Iterator[memoryview]:
+    """The CSV records (without the header) of rows in the text form."""
     for batch, (middles, ends), failed in _batches(table, _csv_middles):
         index = batch.column("outcome").indices
         cells = _csv_deadlines(batch.column("deadlines"))
@@ -97,8 +99,9 @@ def _batches(table: pa.Table, middles: Callable[[dict[str, pa.Array]], T]
 
 
 def _shared(batch: pa.RecordBatch) -> pa.RecordBatch:
-    """``batch`` with one index array for all the :data:`COMBINED` columns (as the
-    assembly gives them); other dictionary columns are re-encoded by their rows."""
+    """``batch`` with one index array for all the :data:`COMBINED` columns: as it is when
+    they have one (as the assembly gives them), else each of them decoded and taken as a
+    dictionary of one entry per row."""
     index = batch.column("outcome").indices
     if all(batch.column(name).indices.equals(index) for name in COMBINED):
         return batch
