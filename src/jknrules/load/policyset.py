@@ -225,6 +225,10 @@ class PolicySet:
         return sorted(self._by_regency)
 
     def get(self, regency: str) -> CompiledPolicy:
+        if type(regency) is str:  # a regency id as the case reader gives it: its own form
+            found = self._by_regency.get(regency)
+            if found is not None:
+                return found
         if not isinstance(regency, str):
             kind = type(regency).__name__
             raise ArgumentError([diag(
