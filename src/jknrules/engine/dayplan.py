@@ -107,7 +107,7 @@ class DayPlan:
 def plan_of(cal: ServiceCalendar, service: CService, day: dt.date) -> DayPlan:
     """The service's :class:`DayPlan` of ``day`` (``CService.memo``, bounded)."""
     key = ("plan", day)
-    found: DayPlan | None = service.memo.get(key)
+    found: DayPlan | None = service.memo.young.get(key) or service.memo.get(key)
     if found is None:
         found = service.memo.put(key, DayPlan(cal, service, day))
     return found

@@ -151,7 +151,7 @@ def _facts_phase(version: CVersion, work: Work
     with the bit mask of the documents they name (:func:`_required_list`).
     """
     key = tuple(map(work.facts.get, version.reads, repeat(_ABSENT)))
-    found = version.memo.get(key)
+    found = version.memo.young.get(key) or version.memo.get(key)
     if found is None:
         record = Work(work.facts, True)
         service, possible = select_service(version, record)
@@ -200,7 +200,7 @@ def _policy_ref(policy: CompiledPolicy, version: CVersion, service: CService | N
     shared: a Result hands out copies)."""
     key = (service.route if service is not None else None, version.effective_from,
            version.sha256, policy.file, policy.policy.regency)
-    found = version.refs.get(key)
+    found = version.refs.young.get(key) or version.refs.get(key)
     if found is None:
         found = version.refs.put(key, Shared({
             "regency": policy.policy.regency,
@@ -348,7 +348,7 @@ def _missing(required: list[dict[str, Any]], named: int, brought: Sequence[str] 
         work.propose("accepted", _NOT_CHECKED)
         return None
     key = (id(required), reduce(or_, map(_BIT.get, brought, repeat(0)), 0) & named, propose)
-    known = _MISSING.get(key)
+    known = _MISSING.young.get(key) or _MISSING.get(key)
     if known is not None and known[0] is required:  # the same list, not a reused id
         if known[2] is not None:
             work.propose("incomplete", known[2])

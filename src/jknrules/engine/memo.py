@@ -57,14 +57,16 @@ class Memo(Generic[K, V]):
     """A table of at most ``limit`` entries that drops those not used lately (see the
     module's docstring); values are never ``None``."""
 
-    __slots__ = ("_half", "_lock", "_old", "_young", "dropped", "limit")
+    __slots__ = ("_half", "_lock", "_old", "dropped", "limit", "young")
 
     def __init__(self, limit: int) -> None:
         if limit < 2:
             raise ValueError(f"a memo keeps at least two entries, not {limit}")
         self.limit = limit
         self._half = limit // 2
-        self._young: dict[K, V] = {}
+        #: the young generation: a caller on a hot path may look a key up here first
+        #: (one ``dict.get``, no method call) and call :meth:`get` when it is not there
+        self.young: dict[K, V] = {}
         self._old: dict[K, V] = {}
         self._lock = threading.Lock()
         #: entries dropped so far (for tests and measurements)
@@ -72,7 +74,7 @@ class Memo(Generic[K, V]):
 
     def get(self, key: K) -> V | None:
         """The value stored for ``key``, or ``None``."""
-        found = self._young.get(key)
+        found = self.young.get(key)
         if found is None:
             found = self._old.get(key)
             if found is not None:  # used again: into the young generation
@@ -83,7 +85,7 @@ class Memo(Generic[K, V]):
         """Store ``value`` for ``key`` unless a value is there already; return the stored
         one."""
         with self._lock:
-            young = self._young
+            young = self.young
             found = young.get(key)
             if found is None:
                 # a value of the old generation is kept and moves: one generation holds a key
@@ -94,14 +96,14 @@ class Memo(Generic[K, V]):
                 if len(young) >= self._half:
                     self.dropped += len(self._old)
                     self._old = young
-                    self._young = {}
+                    self.young = {}
         return found
 
     def __len__(self) -> int:
-        return len(self._young) + len(self._old)
+        return len(self.young) + len(self._old)
 
     def __contains__(self, key: object) -> bool:
-        return key in self._young or key in self._old
+        return key in self.young or key in self._old
 
     def __repr__(self) -> str:
         return f"Memo({len(self)}/{self.limit})"
