@@ -176,6 +176,31 @@ def test_malinau_citations_use_the_standars_component_numbers() -> None:
     assert checked > 20
 
 
+#: the Standar's lettered items per component (seed 004): 2 Persyaratan a-c, 4 Sistem a-k
+MALINAU_LETTERED = {2: "abc", 4: "abcdefghijk"}
+
+
+def test_malinau_notes_and_clause_tests_name_the_standars_components() -> None:
+    """A short reference in a note ("butir 4.f", "clause 4.f") or a clause test's label
+    ("4. Sistem e") names the component that holds the item: the temporary-card item f is
+    4. Sistem, not 3 (Dasar Hukum, which has no lettered items)."""
+    from .conftest import POLICY_DIR
+
+    texts = [(POLICY_DIR / "malinau.yaml").read_text(encoding="utf-8")]
+    texts += [p.read_text(encoding="utf-8")
+              for p in sorted((POLICY_DIR / "tests" / "malinau").glob("*.yaml"))]
+    short = named = 0
+    for text in texts:
+        for number, letter in re.findall(r"\b(\d{1,2})\.([a-k])\b", text):
+            assert letter in MALINAU_LETTERED.get(int(number), ""), f"{number}.{letter}"
+            short += 1
+        for number, word in re.findall(r"\b(\d)\. (Produk|Persyaratan|Dasar|Sistem|Jangka"
+                                       r"|Biaya|Penanganan)\b", text):
+            assert MALINAU_COMPONENTS[int(number)].startswith(word), f"{number}. {word}"
+            named += 1
+    assert short >= 4 and named > 20
+
+
 def test_malinau_step_minutes_cite_where_they_come_from() -> None:
     """Minutes come from the SOP Mutu Baku or the Alur Pelayanan, not the Standar."""
     for version in POLICIES.get("malinau").policy.versions:
