@@ -257,6 +257,31 @@ def test_hostile_parquet_cells_are_error_rows(tmp_path: Path) -> None:
         assert rows[1]["error"].startswith("JKN-X003 $.regency")
 
 
+def test_text_that_is_not_utf8_in_dictionary_leaves_is_an_error_row(tmp_path: Path) -> None:
+    """The documents' items and the welfare's DTKS status are read as dictionaries
+    (``readers.dictionary_leaves``): an entry that is not UTF-8 makes the rows using it
+    error rows, whichever chunk and row group they are in, and no other."""
+    n = 7
+    items = [[b"kk"], [b"kk", b"k\xffk"], [b"kk"], [b"kk"], [b"k\xffk"], [b"kk"], [b"kk"]]
+    dtks = [b"registered"] * n
+    dtks[5] = b"regis\xfftered"
+    flat = pa.array([d for row in items for d in row], pa.binary()).view(pa.string())
+    offsets = pa.array(np.cumsum([0] + [len(r) for r in items]), pa.int32())
+    table = pa.table({
+        "regency": pa.array(["batang"] * n),
+        "submitted_at": pa.array(["2026-02-03T09:00:00"] * n),
+        "welfare": pa.StructArray.from_arrays(
+            [pa.array([3] * n), pa.array(dtks, pa.binary()).view(pa.string())],
+            names=["desil", "dtks"]),
+        "documents": pa.ListArray.from_arrays(offsets, flat),
+    })
+    pq.write_table(table, tmp_path / "cases.parquet", row_group_size=3)
+    rows = check_run(tmp_path / "cases.parquet", tmp_path / "out.jsonl",
+                     {2: "JKN-X003", 5: "JKN-X003", 6: "JKN-X003"}, n, "--rows", "2")
+    assert rows[1]["error"].startswith("JKN-X003 $.documents")
+    assert rows[5]["error"].startswith("JKN-X003 $.welfare.dtks")
+
+
 def test_parquet_columns_of_the_wrong_type_are_error_rows(tmp_path: Path) -> None:
     """Timestamps Python cannot represent, text where a number belongs, lists of numbers,
     structs nested 60 deep: every row an error row, none a crash."""

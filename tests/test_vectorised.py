@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import jknrules
 from jknrules.batch.assembly import parquet_form
-from jknrules.batch.cases import Chunk, from_arrow, from_dicts
+from jknrules.batch.cases import DICTIONARY_FIELDS, Chunk, from_arrow, from_dicts
 from jknrules.batch.io import parquet_table
 from jknrules.batch.scalar import evaluate_row
 from jknrules.batch.schema import case_schema, decision_schema
@@ -87,6 +87,37 @@ def assert_parquet_form(decider: Decider, chunk: Chunk, table: pa.Table) -> None
     assert written.to_pylist() == parquet_table(table, decider.zones).to_pylist()
 
 
+def dictionary_table(table: pa.Table, index: pa.DataType) -> pa.Table:
+    """``table`` with the text columns of a few known values (enums, regencies, the
+    documents' items) as dictionaries, as Parquet's ``read_dictionary`` or pandas
+    categories give them."""
+    text = pa.dictionary(index, pa.string())
+
+    def typ(name: str, t: pa.DataType) -> pa.DataType:
+        if pa.types.is_struct(t):
+            return pa.struct([pa.field(f.name, typ(f"{name}.{f.name}", f.type)) for f in t])
+        if name in DICTIONARY_FIELDS and pa.types.is_string(t):
+            return text
+        if name in DICTIONARY_FIELDS and pa.types.is_list(t):
+            return pa.list_(text)
+        return t
+
+    schema = pa.schema([pa.field(f.name, typ(f.name, f.type)) for f in table.schema])
+    assert schema != table.schema
+    return table.cast(schema)
+
+
+def assert_dictionaries_decide_alike(decider: Decider, table: pa.Table, decided: pa.Table
+                                     ) -> None:
+    """The same cases with dictionary text columns (int32 and int8 indices) give the
+    same rows, in both forms."""
+    for index in (pa.int32(), pa.int8()):
+        chunk = from_arrow(dictionary_table(table, index), 1)
+        again, _ = decider.decide(chunk)
+        assert again.to_pylist() == decided.to_pylist()
+        assert_parquet_form(decider, chunk, again)
+
+
 def assert_same(got: list[dict[str, Any]], want: list[dict[str, Any]],
                 objects: list[Any]) -> None:
     assert len(got) == len(want)
@@ -107,9 +138,12 @@ def test_vectorised_equals_scalar_on_json_objects(raw: list[dict[str, Any]], odd
 def test_vectorised_equals_scalar_on_arrow_tables(raw: list[dict[str, Any]]) -> None:
     """Arrow rows mean what ``Chunk.case`` says (null desil inside a given welfare = null)."""
     objects = [to_case(r) for r in raw]
-    chunk = from_arrow(pa.Table.from_pylist(objects, schema=case_schema()), 1)
+    table = pa.Table.from_pylist(objects, schema=case_schema())
+    chunk = from_arrow(table, 1)
     meant = chunk.cases(np.arange(chunk.length))
     assert_same(decided(chunk), expected(meant), meant)
+    decider = Decider(POLICIES)
+    assert_dictionaries_decide_alike(decider, table, decider.decide(chunk)[0])
 
 
 def test_a_large_mixed_set_agrees_across_chunks() -> None:
@@ -160,6 +194,30 @@ def test_iso_parse_and_format_round_trip(text: str) -> None:
     out = iso_bytes(wall, np.array([off], dtype="S6"), np.ones(1, dtype=bool))
     assert out[0].as_py() == naive.replace(tzinfo=dt.timezone(tz)).isoformat()
     assert offset[0] == tz // dt.timedelta(microseconds=1)
+
+
+_ISO_TEXTS = ["2026-02-03T09:00:00", "2026-02-03T09:00:00Z", "2026-02-03T09:00:00+08:00",
+              "2026-02-03T09:00:00.000001-07:30", "1999-12-31T23:59:59.999999Z",
+              "2024-02-29T00:00:00", "2026-02-03T09:00:00.5+08:00", "2026-02-30T09:00:00",
+              "2026-02-03 09:00:00", "x" * 19, "", "2026-02-03T09:00:00+0800"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(_ISO_TEXTS)), min_size=1, max_size=30),
+       st.integers(0, 3))
+def test_iso_parse_of_a_column_is_that_of_each_text_alone(texts: list[str | None],
+                                                          cut: int) -> None:
+    """Texts of every length mixed in one (sliced) column: each row parsed as alone."""
+    column = pa.array(["2026-01-01T00:00:00"] * cut + texts).slice(cut)
+    wall, offset, kind = parse_iso(column)
+    for i, text in enumerate(texts):
+        if text is None:
+            assert kind[i] == 0
+            continue
+        one = parse_iso(pa.array([text]))
+        assert (kind[i], offset[i]) == (one[2][0], one[1][0])
+        if kind[i]:
+            assert wall[i] == one[0][0]
 
 
 @pytest.mark.parametrize("text", ["2026-02-30T09:00:00", "2026-13-01T09:00:00",
@@ -232,12 +290,15 @@ def differential(policies: jknrules.PolicySet, objects: list[Any], arrow: bool =
     """Decide ``objects`` on both paths under ``policies`` and require the same rows."""
     decider = Decider(policies)
     if arrow:
-        chunk = from_arrow(pa.Table.from_pylist(objects, schema=case_schema()), 1)
+        cases = pa.Table.from_pylist(objects, schema=case_schema())
+        chunk = from_arrow(cases, 1)
         objects = chunk.cases(np.arange(chunk.length))
     else:
         chunk = from_dicts(objects, 1)
     table, _ = decider.decide(chunk)
     assert_parquet_form(decider, chunk, table)
+    if arrow:
+        assert_dictionaries_decide_alike(decider, cases, table)
     rows = [evaluate_row(policies, obj, i + 1)[0] for i, obj in enumerate(objects)]
     assert_same(table.to_pylist(), pa.Table.from_pylist(rows, schema=SCHEMA).to_pylist(),
                 objects)
@@ -369,3 +430,67 @@ def test_outside_the_window_drops_the_segment_of_a_less_binding_rule() -> None:
     objects = [{"regency": "batang", "submitted_at": f"2024-01-0{d}T00:00:00"} for d in (1, 2)]
     decider = differential(policy_set(policy), objects)
     assert decider.stats["rows_scalar"] == 0
+
+
+# --- dictionary columns (Parquet's read_dictionary, pandas categories) ------------------
+
+def test_parquet_is_read_with_dictionaries_and_decided_as_plain_text(tmp_path: Path) -> None:
+    """``ParquetInput`` reads enum, regency and documents leaves as dictionaries (chunks
+    that cross row groups, whose dictionaries differ): the same rows as the plain table."""
+    import pyarrow.parquet as pq
+
+    from jknrules.batch.readers import ParquetInput
+
+    objects = sample_cases(2000, seed=11)
+    table = pa.Table.from_pylist(objects, schema=case_schema())
+    path = tmp_path / "cases.parquet"
+    pq.write_table(table, path, row_group_size=300)
+    source = ParquetInput(path)
+    membership = source.rows_file.schema_arrow.field("membership").type
+    assert pa.types.is_dictionary(membership.field("status").type)
+    decider, plain = Decider(POLICIES), Decider(POLICIES)
+    for chunk, _ in source.chunks(700):
+        assert pa.types.is_dictionary(chunk.columns["regency"].type)
+        assert pa.types.is_dictionary(chunk.columns["documents"].type.value_type)
+        start = chunk.first_row - 1
+        want = plain.decide(from_arrow(table.slice(start, chunk.length), chunk.first_row))
+        got = decider.decide(chunk)
+        assert got[0].to_pylist() == want[0].to_pylist()
+        assert decider.decide(chunk, parquet=True)[0].to_pylist() == plain.decide(
+            from_arrow(table.slice(start, chunk.length), chunk.first_row),
+            parquet=True)[0].to_pylist()
+    assert decider.stats == plain.stats
+
+
+def test_odd_dictionary_entries_go_where_their_plain_values_go() -> None:
+    """A dictionary with a null entry, values outside the vocabulary and entries no row
+    uses: each row decided (or refused) as the same row in plain text."""
+    rows = [
+        {"regency": "batang", "submitted_at": "2026-02-03T09:00:00",
+         "membership": {"status": "active", "segment": "ppu"}, "documents": ["kk", "nope"]},
+        {"regency": "bangli", "submitted_at": "2026-02-03T09:00:00", "documents": ["kk"]},
+        {"regency": "karangasem", "submitted_at": "2026-02-03T09:00:00",
+         "membership": {"status": "none", "segment": "pbi_apbn"}, "documents": []},
+        {"regency": "malinau", "submitted_at": "2026-02-03T09:00:00",
+         "membership": {"status": "inactive", "segment": "pbpu_mandiri"}},
+        {"regency": "batang", "submitted_at": "2026-02-03T09:00:00", "request": "transfer",
+         "applicant": {"sex": "nope"}},
+    ]
+    plain = pa.Table.from_pylist(rows, schema=case_schema())
+    want, _ = Decider(POLICIES).decide(from_arrow(plain, 1))
+    want_rows = want.to_pylist()
+    assert want_rows == expected(rows)
+    assert_dictionaries_decide_alike(Decider(POLICIES), plain, want)
+    # entries no row uses, and a null entry (decoded: a null entry is not a value)
+    regency = plain.column("regency").combine_chunks()
+    words = pa.array(["unused", "batang", "bangli", "karangasem", "malinau", None])
+    index = pa.array([words.to_pylist().index(v) for v in regency.to_pylist()], pa.int16())
+    odd = plain.set_column(0, "regency", pa.DictionaryArray.from_arrays(index, words))
+    chunk = from_arrow(odd, 1)
+    assert not pa.types.is_dictionary(chunk.columns["regency"].type)  # decoded
+    assert Decider(POLICIES).decide(chunk)[0].to_pylist() == want_rows
+    clean = pa.DictionaryArray.from_arrays(index, pa.array(["unused", "batang", "bangli",
+                                                             "karangasem", "malinau", "x"]))
+    chunk = from_arrow(plain.set_column(0, "regency", clean), 1)
+    assert pa.types.is_dictionary(chunk.columns["regency"].type)  # kept
+    assert Decider(POLICIES).decide(chunk)[0].to_pylist() == want_rows

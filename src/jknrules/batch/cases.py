@@ -29,6 +29,13 @@ from jknrules.language.fields import FIRST_YEAR, LAST_YEAR
 #: whether they are given, so a row whose date is not a plain date in the calendar's range
 #: goes to the scalar path, which refuses it
 _DATE_FIELDS = tuple(f.name for f in catalogue.FIELDS if f.kind == "date")
+#: fields of a few known values (enums, regencies, the documents list): a column of such a
+#: field given as a dictionary of texts stays one (the coder reads each distinct value
+#: once); the other text fields are decoded
+DICTIONARY_FIELDS = frozenset(f.name for f in catalogue.FIELDS
+                              if f.kind in ("enum", "regency", "documents"))
+#: such a column as the coder takes it
+TEXT = pa.dictionary(pa.int32(), pa.string())
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,7 +234,7 @@ def from_arrow(table: pa.Table | pa.RecordBatch, first_row: int, *,
         if not utf8:
             raw[name] = _valid_text(raw[name], name, bad)
     for name, column in raw.items():
-        typed, wrong = _typed(column, FIELDS[name])
+        typed, wrong = _typed(column, name, FIELDS[name])
         if typed is not None:
             columns[name] = typed
         if wrong is not None:
@@ -265,11 +272,16 @@ def _plain_date(value: Any) -> bool:
 def _valid_text(column: pa.Array, name: str, bad: dict[int, Problem]) -> pa.Array:
     """The column with any cell that is not valid UTF-8 (Parquet does not check) made null,
     and its row marked ``bad``: no compute kernel or ``as_py`` ever sees such a cell."""
-    try:
-        column.validate(full=True)
-        return column
-    except (pa.ArrowInvalid, pa.ArrowException):
-        pass
+    for decode in (False, True):
+        # a dictionary may hold an entry that is not UTF-8 which no row uses: decoded,
+        # only the rows are checked, and no such entry stays behind
+        if decode:
+            column = _plain(column)
+        try:
+            column.validate(full=True)
+            return column
+        except (pa.ArrowInvalid, pa.ArrowException):
+            pass
     mask = np.zeros(len(column), dtype=bool)
     for i in range(len(column)):
         try:
@@ -285,6 +297,16 @@ def _valid_text(column: pa.Array, name: str, bad: dict[int, Problem]) -> pa.Arra
     return out
 
 
+def _plain(column: pa.Array) -> pa.Array:
+    """A dictionary column (or a list of one) decoded into plain values."""
+    typ = column.type
+    if pa.types.is_dictionary(typ):
+        return column.dictionary_decode()
+    if pa.types.is_list(typ) and pa.types.is_dictionary(typ.value_type):
+        return column.cast(pa.list_(typ.value_type.value_type))
+    return column
+
+
 def _array(column: pa.ChunkedArray | pa.Array) -> pa.Array:
     if isinstance(column, pa.ChunkedArray):
         return column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
@@ -298,15 +320,36 @@ def _null_mask(array: pa.Array) -> np.ndarray:
     return out
 
 
-def _typed(column: pa.Array, kind: str) -> tuple[pa.Array | None, np.ndarray | None]:
-    """The column in its field's Arrow type, and the rows whose value it cannot carry."""
+def _text_dictionary(typ: pa.DataType) -> bool:
+    """``typ`` is a dictionary of ``string`` values (as Parquet's ``read_dictionary`` and
+    pandas categories give them)."""
+    return bool(pa.types.is_dictionary(typ) and pa.types.is_string(typ.value_type)
+                and pa.types.is_integer(typ.index_type))
+
+
+def _typed(column: pa.Array, name: str, kind: str
+           ) -> tuple[pa.Array | None, np.ndarray | None]:
+    """The column in its field's Arrow type, and the rows whose value it cannot carry.
+    A field of :data:`DICTIONARY_FIELDS` given as a dictionary of texts (a list of them,
+    for the documents) without null entries is kept as it is: its values are those of the
+    field's type, each stored once."""
     want = ARROW_TYPES[kind]
     typ = column.type
     if pa.types.is_null(typ):
         return None, None
-    if pa.types.is_dictionary(typ):
+    if _text_dictionary(typ):
+        if name in DICTIONARY_FIELDS and kind == "str" and not column.dictionary.null_count:
+            return column.cast(TEXT) if typ != TEXT else column, None
         column = column.dictionary_decode()
         typ = column.type
+    elif pa.types.is_dictionary(typ):
+        column = column.dictionary_decode()
+        typ = column.type
+    elif (kind == "docs" and pa.types.is_list(typ) and _text_dictionary(typ.value_type)
+          and name in DICTIONARY_FIELDS):
+        if not column.values.dictionary.null_count:
+            return column.cast(pa.list_(TEXT)) if typ.value_type != TEXT else column, None
+        return _typed(column.cast(want), name, kind)
     if typ == want:
         return column, None
     ok = (

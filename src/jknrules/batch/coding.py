@@ -351,7 +351,10 @@ class Coder:
         given = column.is_valid().to_numpy(zero_copy_only=False)
         flat = column.flatten()
         if len(flat):
-            index = pc.index_in(flat, pa.array(DOC_IDS))
+            if pa.types.is_dictionary(flat.type):  # each distinct text looked up once
+                index = pc.index_in(flat.dictionary, pa.array(DOC_IDS)).take(flat.indices)
+            else:
+                index = pc.index_in(flat, pa.array(DOC_IDS))
             bits_valid = index.is_valid().to_numpy(zero_copy_only=False)
             bits = np.where(bits_valid, np.left_shift(1, pc.fill_null(index, 0).to_numpy(
                 zero_copy_only=False).astype(np.int64)), 0)

@@ -26,11 +26,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from jknrules.batch.cases import Chunk, from_arrow
+from jknrules.batch.cases import DICTIONARY_FIELDS, Chunk, from_arrow
 from jknrules.batch.csvinput import CsvFile
 from jknrules.batch.files import reading
 from jknrules.batch.io import format_of, refuse_unknown
 from jknrules.batch.jsonlines import JsonLines
+from jknrules.batch.schema import FIELDS
 from jknrules.batch.source import (
     MAX_LINE,
     Mark,
@@ -77,6 +78,13 @@ class ParquetInput(Source):
             self.footer = _footer_sha256(path, self.size)
         refuse_twice(path, schema.names)
         refuse_unknown(path, schema.names, schema)
+        #: the file read for its rows: the text columns of a few known values as
+        #: dictionaries (:func:`dictionary_leaves`)
+        self.rows_file = self.file
+        leaves = dictionary_leaves(self.file.schema)
+        if leaves:
+            with reading(path):
+                self.rows_file = pq.ParquetFile(path, read_dictionary=leaves)
         self.total = int(meta.num_rows)
         sizes = [meta.row_group(g).num_rows for g in range(meta.num_row_groups)]
         #: rows before each row group and after the last, and where each group ends
@@ -92,8 +100,7 @@ class ParquetInput(Source):
             return
         first_group = int(np.searchsorted(self.starts, done, side="right")) - 1
         skip = done - int(self.starts[first_group])
-        batches = self.file.iter_batches(batch_size=rows,
-                                         row_groups=list(range(first_group, groups)))
+        batches = self._batches(rows, first_group)
         while True:
             try:
                 with reading(self.path):
@@ -112,6 +119,89 @@ class ParquetInput(Source):
             done += batch.num_rows
             group = int(np.searchsorted(self.starts, done - 1, side="right")) - 1
             yield chunk, Mark(done, int(self.ends[group]), 0)
+
+
+    def _batches(self, rows: int, first_group: int) -> Iterator[pa.Table]:
+        """The rows from ``first_group`` on, ``rows`` at a time, as ``iter_batches`` of the
+        plain file gives them (a batch may span row groups), read a row group at a time
+        with dictionaries: a dictionary may change from one row group to the next, and the
+        pieces of a batch that spans them are joined with their dictionaries unified."""
+        pieces: list[pa.Table] = []
+        held = 0
+        for group in range(first_group, len(self.starts) - 1):
+            for batch in self._group_batches(group, rows):
+                while batch.num_rows:
+                    part = batch.slice(0, rows - held)
+                    batch = batch.slice(part.num_rows)
+                    pieces.append(part)
+                    held += part.num_rows
+                    if held == rows:
+                        yield _joined(pieces)
+                        pieces, held = [], 0
+        if pieces:
+            yield _joined(pieces)
+
+    def _group_batches(self, group: int, rows: int) -> Iterator[pa.Table]:
+        """A row group's rows, read with dictionaries; should the reader refuse them so
+        (a dictionary that changes inside a nested column), the rest plainly."""
+        given = 0
+        if self.rows_file is not self.file:
+            try:
+                for batch in self.rows_file.iter_batches(batch_size=rows, row_groups=[group]):
+                    given += batch.num_rows
+                    yield pa.Table.from_batches([batch])
+                return
+            except pa.ArrowNotImplementedError:
+                pass
+        for batch in self.file.iter_batches(batch_size=rows, row_groups=[group]):
+            if given >= batch.num_rows:
+                given -= batch.num_rows
+                continue
+            yield pa.Table.from_batches([batch.slice(given)])
+            given = 0
+
+
+def _joined(pieces: list[pa.Table]) -> pa.Table:
+    """The pieces of a batch as one table of one chunk per column (dictionaries unified;
+    plain text where one piece was read plainly)."""
+    if len(pieces) == 1:
+        return pieces[0]
+    schemas = {piece.schema for piece in pieces}
+    if len(schemas) > 1:
+        plain = pa.schema([pa.field(f.name, _plain_type(f.type)) for f in pieces[0].schema])
+        pieces = [piece.cast(plain) for piece in pieces]
+    return pa.concat_tables(pieces).combine_chunks()
+
+
+def _plain_type(typ: pa.DataType) -> pa.DataType:
+    if pa.types.is_dictionary(typ):
+        return typ.value_type
+    if pa.types.is_struct(typ):
+        return pa.struct([pa.field(f.name, _plain_type(f.type), f.nullable) for f in typ])
+    if pa.types.is_list(typ):
+        return pa.list_(pa.field(typ.value_field.name, _plain_type(typ.value_type)))
+    return typ
+
+
+def dictionary_leaves(schema: pq.ParquetSchema) -> list[str]:
+    """The text leaves of a Parquet file that hold a field of a few known values (an enum,
+    a regency, the documents: :data:`~jknrules.batch.cases.DICTIONARY_FIELDS`), read as
+    dictionary columns: Parquet stores such a column as a dictionary page and indices, so
+    reading it so skips making a text per row, and the coder looks each distinct text up
+    once. The values are the same (a dictionary column is decoded wherever plain text is
+    needed)."""
+    out = []
+    for i in range(len(schema)):
+        leaf = schema.column(i)
+        if leaf.physical_type != "BYTE_ARRAY" or str(leaf.logical_type) != "String":
+            continue
+        path, repeated = leaf.path, leaf.max_repetition_level
+        field = path if repeated == 0 else path.split(".", 1)[0]
+        if field in DICTIONARY_FIELDS and (
+                repeated == 0 or (repeated == 1 and path.count(".") == 2
+                                  and FIELDS.get(field) == "docs")):
+            out.append(path)
+    return out
 
 
 def _group_end(group: Any) -> int:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyarrow as pa
+from numpy.lib.stride_tricks import sliding_window_view
 
 US_PER_DAY = 86_400_000_000
 EPOCH = dt.date(1970, 1, 1)
@@ -62,6 +63,7 @@ _FORMS = {  # length -> (fraction digits, offset form: "" naive, "Z", "+")
     19: (False, ""), 20: (False, "Z"), 25: (False, "+"),
     26: (True, ""), 27: (True, "Z"), 32: (True, "+"),
 }
+_LONGEST = max(_FORMS)
 _TEMPLATE = "dddd-dd-ddTdd:dd:dd"
 
 
@@ -80,18 +82,19 @@ def parse_iso(text: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     lengths = np.diff(ends)
     if text.null_count:
         lengths = np.where(text.is_valid().to_numpy(zero_copy_only=False), lengths, 0)
-    for length in np.unique(lengths):
-        if int(length) not in _FORMS:
+    # the lengths met (a count per length up to the longest form: no sort)
+    met = np.flatnonzero(np.bincount(np.minimum(lengths, _LONGEST + 1)))
+    for length in map(int, met):
+        if length not in _FORMS:
             continue
-        length = int(length)
         fraction, form = _FORMS[length]
         rows = np.nonzero(lengths == length)[0]
         contiguous = len(rows) == n and (n == 1 or bool(np.all(np.diff(starts) == length)))
         if contiguous:
             first = int(starts[0])
             block = data[first:first + n * length].reshape(n, length)
-        else:
-            block = data[starts[rows][:, None] + np.arange(length)]
+        else:  # each row's bytes, gathered through a view of every window of them
+            block = sliding_window_view(data, length)[starts[rows]]
         pattern = _TEMPLATE + (".dddddd" if fraction else "") + \
             ("Z" if form == "Z" else "sdd:dd" if form == "+" else "")
         digits, fixed, fixed_chars = _layout(pattern)
