@@ -150,6 +150,11 @@ if result.route is not None and result.route["channell"] == "counter":
     print("typo")
 for item in result.required_documents:
     print(item["name"]["id"])
+case = jknrules.Case(regency="batang", submitted_at="2026-02-03T08:00:00")
+try:
+    case = jknrules.Case.model_validate({"regency": "batang"})
+except jknrules.CaseError as exc:
+    print(exc.diagnostics[0].code, case.regency)
 '''
 
 

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import ValidationError
 
 import jknrules
 from jknrules.api import read_case
+from jknrules.errors import CaseError
 from jknrules.language.case import Case, case_facts
 from jknrules.language.fields import FIELDS, INT_LIMIT, PARTS, CaseField
 from jknrules.language.reader import read_fast
@@ -109,7 +109,7 @@ def _cases(draw: st.DrawFn) -> dict[str, Any]:
 def _model(data: dict[str, Any]) -> tuple[Any, ...] | None:
     try:
         case = Case.model_validate(data)
-    except ValidationError:
+    except CaseError:
         return None
     return case.regency, case.submitted_at, case.documents, case_facts(case)
 

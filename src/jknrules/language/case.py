@@ -13,9 +13,17 @@ known regency) is checked by the base classes here.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self, cast
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from jknrules.language.checks import calendar_text, in_calendar
 from jknrules.language.fields import FIELDS, INT_LIMIT, PARTS, CaseField
@@ -54,7 +62,42 @@ class _MembershipRules(Part):
 
 
 class _CaseRules(Part):
-    """What a case checks beyond its fields' domains (the fields come from the catalogue)."""
+    """What a case checks beyond its fields' domains (the fields come from the catalogue),
+    and the typed errors of the public model.
+
+    ``Case(**data)`` and ``Case.model_validate(data)`` (and ``model_validate_json``), as
+    user code calls them, raise :class:`~jknrules.errors.CaseError` with the diagnostics
+    ``jknrules.evaluate(data)`` gives for the same case, pydantic's ``ValidationError`` as
+    its ``__cause__``. Pydantic itself never calls these methods: its validator is built
+    as for :class:`~pydantic.BaseModel`'s own ``__init__`` (the marker below), so a case
+    nested in another model (a decision record) and :func:`validate_case`, which the
+    loaders use to place each error in its file, still see the ``ValidationError`` and
+    its ``loc``s, and validation costs what it did."""
+
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            self.__pydantic_validator__.validate_python(data, self_instance=self)
+        except ValidationError as exc:
+            raise _case_error(data, exc) from exc
+
+    # BaseModel.__init__ carries this marker; without it pydantic would route every
+    # validation of the model (model_validate, a nested case) through the __init__ above
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+    @classmethod
+    def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
+        try:
+            return super().model_validate(obj, *args, **kwargs)
+        except ValidationError as exc:
+            raise _case_error(obj, exc) from exc
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, *args: Any,
+                            **kwargs: Any) -> Self:
+        try:
+            return super().model_validate_json(json_data, *args, **kwargs)
+        except ValidationError as exc:
+            raise _case_error(None, exc) from exc
 
     @field_validator("regency", check_fields=False)
     @classmethod
@@ -166,8 +209,31 @@ if TYPE_CHECKING:
     class Case(_CaseRules, _Typed):
         """The generated model as typed code sees it (:data:`_CASE_DOC`)."""
 
+        def __init__(self, /, **data: Any) -> None:
+            """Any field by keyword (mypy would otherwise take the fields of ``_Typed`` for
+            the only ones); an invalid case raises :class:`~jknrules.errors.CaseError`."""
+
 else:
     Case = _CASE
+
+
+def validate_case(data: Any) -> Case:
+    """``data`` validated by the generated model, for code that places pydantic's errors
+    itself (``load.loader.case_from_data``): an invalid case raises pydantic's
+    ``ValidationError``, not the :class:`~jknrules.errors.CaseError` of ``Case.model_validate``."""
+    return cast("Case", _VALIDATE(data))
+
+
+_VALIDATE = _CASE.__pydantic_validator__.validate_python
+
+
+def _case_error(data: Any, exc: ValidationError) -> Exception:
+    """The :class:`~jknrules.errors.CaseError` of an invalid case given to the public model:
+    what ``jknrules.evaluate(data)`` raises for it (the diagnostics are made in the load
+    layer, which places pydantic's errors; imported here only on this error path)."""
+    from jknrules.load.loader import case_error
+
+    return case_error(data, exc)
 
 
 def case_facts(case: Case) -> dict[str, Any]:

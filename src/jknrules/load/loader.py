@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from jknrules.engine.conditions import check_condition
 from jknrules.errors import CaseError, Diagnostic, PolicyError
-from jknrules.language.case import Case
+from jknrules.language.case import Case, validate_case
 from jknrules.language.policy import Channel, Policy, Service, Version
 from jknrules.language.text import Bilingual
 from jknrules.language.vocab import REGENCIES
@@ -315,12 +315,30 @@ def case_from_data(data: Any, doc: SourceText | None = None) -> Case:
     if doc is None:
         doc = SourceText("<case>", data, {}, ())
     if not isinstance(data, dict):
-        raise CaseError([doc.diag("JKN-C001", "kasus harus berupa objek JSON/pemetaan YAML",
-                                  "a case must be a JSON object / YAML mapping", ())])
+        raise _not_a_mapping(doc)
     try:
-        return Case.model_validate(data)
+        return validate_case(data)
     except ValidationError as exc:
         raise CaseError(diagnostics_from(exc, doc, "JKN-C002", Case)) from None
+
+
+def _not_a_mapping(doc: SourceText) -> CaseError:
+    return CaseError([doc.diag("JKN-C001", "kasus harus berupa objek JSON/pemetaan YAML",
+                               "a case must be a JSON object / YAML mapping", ())])
+
+
+def case_error(data: Any, exc: ValidationError) -> CaseError:
+    """What :func:`case_from_data` raises for ``data`` without a file: the error of
+    ``jknrules.Case(**data)``, ``Case.model_validate(data)`` and, ``data`` ``None``,
+    ``Case.model_validate_json``. A whole case of the wrong type is ``JKN-C001``."""
+    doc = SourceText("<case>", data, {}, ())
+    if any(not err["loc"] and err["type"] in _NOT_A_MAPPING for err in exc.errors()):
+        return _not_a_mapping(doc)
+    return CaseError(diagnostics_from(exc, doc, "JKN-C002", Case))
+
+
+#: pydantic's error types for a model given something that is not a mapping
+_NOT_A_MAPPING = frozenset({"model_type", "model_attributes_type", "dict_type"})
 
 
 def load_case_file(path: Path) -> Case:
