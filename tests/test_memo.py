@@ -120,6 +120,35 @@ def test_memos_stay_bounded_when_every_case_brings_a_new_day(
     assert any(name.count("/") == 1 for name in full)  # a version
 
 
+def test_missing_documents_memo_belongs_to_one_policy_set_and_stays_bounded(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression: the missing documents were memoised in a module-level ``Memo`` shared
+    by every ``PolicySet`` of the process (architecture.md, "No global mutable state").
+    Now each compiled version has its own (``CVersion.missing``): evaluating with one set
+    leaves another's empty, and with a tiny limit it drops entries, never exceeds the
+    limit and gives the results of fresh, default memos."""
+    from jknrules.engine import evaluator
+
+    assert not hasattr(evaluator, "_MISSING")
+    monkeypatch.setattr(ir, "MISSING_LIMIT", 4)
+    small = jknrules.load_policies(POLICY_DIR)
+    monkeypatch.undo()
+    fresh, other = jknrules.load_policies(POLICY_DIR), jknrules.load_policies(POLICY_DIR)
+    versions = [v for policy in fresh for v in policy.versions]
+    others = [v for policy in other for v in policy.versions]
+    assert all(a.missing is not b.missing for a in versions for b in others)
+    cases = [case for case in sample_cases(600, seed=5) if "documents" in case]
+    for case in cases + cases[:40]:  # the first again, after their entries were dropped
+        assert jknrules.evaluate(case, small).to_json() == \
+            jknrules.evaluate(case, fresh).to_json(), case
+    assert sum(len(v.missing) for v in versions) > 0
+    assert all(len(v.missing) == 0 for v in others)  # nothing shared with another set
+    tiny = [v.missing for policy in small for v in policy.versions]
+    assert all(memo.limit == 4 and len(memo) <= 4 for memo in tiny)
+    assert any(memo.dropped for memo in tiny)
+    assert all(v.missing.limit == ir.MISSING_LIMIT for v in versions)
+
+
 def test_calendar_memos_hold_at_most_their_default_limit() -> None:
     cal = jknrules.load_policies(POLICY_DIR).get("karangasem").calendar
     hours = cal.day_intervals(calendar.WORKING_DAYS_ALL_DAY, FIRST_DAY)

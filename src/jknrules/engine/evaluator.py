@@ -16,7 +16,6 @@ from typing import Any
 
 from jknrules.engine.deadlines import calendar_phase
 from jknrules.engine.ir import SEGMENT_CURRENT, CChannel, CompiledPolicy, CService, CVersion
-from jknrules.engine.memo import MISSING_LIMIT, Memo
 from jknrules.engine.result import (
     Result,
     Shared,
@@ -85,7 +84,7 @@ def evaluate_compiled(policy: CompiledPolicy, case: Case | CaseFacts, *,
     deadlines: dict[str, str] = {}
     channel: CChannel | None = None
     if service is not None:
-        missing = _missing(required, named, case.documents, work)
+        missing = _missing(version, required, named, case.documents, work)
         channel, deadlines = calendar_phase(policy, service, submitted, work)
         if service.window is not None and any(
                 c[0] == "outside_intake_window" for c in work.candidates):
@@ -93,7 +92,7 @@ def evaluate_compiled(policy: CompiledPolicy, case: Case | CaseFacts, *,
             work.candidates = [c for c in work.candidates if c[2]["code"] != "channel.closed"]
     else:
         # no route (yet): the documents every route still possible asks for, if any
-        missing = _missing(required, named, case.documents, work, propose=False)
+        missing = _missing(version, required, named, case.documents, work, propose=False)
     # stable: the first of the highest precedence wins (as ``min`` would pick it)
     ranked = sorted(work.candidates, key=_rank_of) if len(work.candidates) > 1 \
         else work.candidates
@@ -123,11 +122,6 @@ def evaluate_compiled(policy: CompiledPolicy, case: Case | CaseFacts, *,
 
 
 _ABSENT = object()
-#: (id of the required list, the bits of the documents it names that were brought,
-#: propose) -> (that list, the missing documents, the reason proposed): see :func:`_missing`
-_MISSING: Memo[tuple[int, int, bool],
-               tuple[list[dict[str, Any]], list[str], dict[str, Any] | None]] = \
-    Memo(MISSING_LIMIT)
 #: a bit per document id (the documents a list names, or a case brought, as one int)
 _BIT = {doc: 1 << i for i, doc in enumerate(DOCUMENTS)}
 #: shared by every result (never changed: a Result hands out copies)
@@ -337,18 +331,21 @@ def requirements(service: CService, work: Work) -> list[dict[str, Any]]:
     return out
 
 
-def _missing(required: list[dict[str, Any]], named: int, brought: Sequence[str] | None,
-             work: Work, *, propose: bool = True) -> list[str] | None:
-    """The documents of ``required`` (naming the documents of the bit mask ``named``)
-    not ``brought``, and the reason saying so: memoised per list and the documents it
-    names that were brought."""
+def _missing(version: CVersion, required: list[dict[str, Any]], named: int,
+             brought: Sequence[str] | None, work: Work, *, propose: bool = True
+             ) -> list[str] | None:
+    """The documents of ``required`` (one of ``version.lists``, naming the documents of
+    the bit mask ``named``) not ``brought``, and the reason saying so: memoised per list
+    and the documents it names that were brought (``CVersion.missing``: (that list, the
+    missing documents, the reason proposed))."""
     if brought is None:
         if not propose:
             return None
         work.propose("accepted", _NOT_CHECKED)
         return None
     key = (id(required), reduce(or_, map(_BIT.get, brought, repeat(0)), 0) & named, propose)
-    known = _MISSING.young.get(key) or _MISSING.get(key)
+    memo = version.missing
+    known = memo.young.get(key) or memo.get(key)
     if known is not None and known[0] is required:  # the same list, not a reused id
         if known[2] is not None:
             work.propose("incomplete", known[2])
@@ -375,7 +372,7 @@ def _missing(required: list[dict[str, Any]], named: int, brought: Sequence[str] 
     # changed: a Result hands out copies); the entry keeps ``required`` alive, so its id
     # is not reused while the entry stands
     shared = SharedList(missing)
-    _MISSING.put(key, (required, shared, proposed))
+    memo.put(key, (required, shared, proposed))
     return shared
 
 

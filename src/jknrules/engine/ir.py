@@ -10,7 +10,14 @@ from typing import Any
 
 from jknrules.engine.calendar import ServiceCalendar, WeeklyHours
 from jknrules.engine.conditions import Compiled
-from jknrules.engine.memo import LISTS_LIMIT, REFS_LIMIT, SERVICE_LIMIT, VERSION_LIMIT, Memo
+from jknrules.engine.memo import (
+    LISTS_LIMIT,
+    MISSING_LIMIT,
+    REFS_LIMIT,
+    SERVICE_LIMIT,
+    VERSION_LIMIT,
+    Memo,
+)
 from jknrules.errors import Span
 from jknrules.language.policy import (
     Activation,
@@ -169,6 +176,12 @@ class CVersion:
     #: combination of facts
     lists: Memo[str, tuple[Any, int]] = field(
         default_factory=lambda: Memo(LISTS_LIMIT), compare=False, hash=False, repr=False)
+    #: the missing documents of one of ``lists`` and their reason, by (the list's id, the
+    #: bits of the documents it names that were brought, propose): ``evaluator._missing``
+    #: (each entry keeps its list, so the id is not reused while the entry stands)
+    missing: Memo[tuple[int, int, bool],
+                  tuple[list[dict[str, Any]], list[str], dict[str, Any] | None]] = field(
+        default_factory=lambda: Memo(MISSING_LIMIT), compare=False, hash=False, repr=False)
 
 
 @dataclass(frozen=True)

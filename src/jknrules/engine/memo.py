@@ -46,7 +46,7 @@ SERVICE_LIMIT = 1 << 12
 REFS_LIMIT = 64
 #: what a version's facts decide, per combination of the values of the fields it reads
 VERSION_LIMIT = 1 << 13
-#: missing documents and their reason, per (required list, documents brought), process-wide
+#: missing documents and their reason, per (required list, documents brought), per version
 MISSING_LIMIT = 1 << 12
 #: a version's distinct lists of required documents (one per content; far fewer than the
 #: combinations of facts that ask for them)
