@@ -189,3 +189,25 @@ def test_validate_heads_a_case_yaml_error_as_a_case_error(tmp_path: Path) -> Non
 def test_schema_record_command() -> None:
     code, out, _ = run("schema", "record")
     assert code == 0 and json.loads(out)["title"].startswith("Catatan keputusan")
+
+
+def test_evaluate_and_serve_refuse_the_same_record_options_alike(tmp_path: Path) -> None:
+    """``--record`` / ``--record-without-identity`` / ``--key`` are one option group
+    (``cli.common.add_record_options``): both commands refuse the same inconsistent
+    combination, exit 2, with the same message, and write nothing."""
+    key, log, other = (str(tmp_path / name) for name in ("office.key", "d.jsonl", "e.jsonl"))
+    commands = {"evaluate": ["evaluate", write(tmp_path, CASE), "--policies", str(POLICY_DIR)],
+                "serve": ["serve", "--policies", str(POLICY_DIR), "--port", "1"]}
+    for extra, message in ((["--key", key], "JKN-A035"),
+                           (["--record", log, "--record-without-identity", other],
+                            "argument --record-without-identity: not allowed with argument "
+                            "--record")):
+        said = {}
+        for name, argv in commands.items():
+            code, out, err = run(*argv, *extra)
+            assert code == 2 and out == "" and message in err, (name, err)
+            said[name] = err[err.index(message):]
+        assert said["evaluate"] == said["serve"]
+        assert "--key hanya berlaku bersama --record atau --record-without-identity" in \
+            said["evaluate"] or "not allowed" in said["evaluate"]
+    assert not list(tmp_path.glob("*.jsonl"))

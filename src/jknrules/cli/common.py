@@ -1,14 +1,17 @@
 """What several commands share: the located error report, placing diagnostics raised
-after parsing, and saying which policy folder is read."""
+after parsing, saying which policy folder is read, and the decision-log options of
+``evaluate`` and ``serve``."""
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
-from jknrules.errors import CaseError, Diagnostic, JknrulesError, PolicyError, Span
+from jknrules.errors import CaseError, Diagnostic, JknrulesError, PolicyError, Span, diag
 from jknrules.load.policyset import PolicyFolder, find_policy_dir
 from jknrules.load.source import SourceText
 
@@ -54,3 +57,45 @@ def policy_folder(policies: str | os.PathLike[str] | None, err: TextIO) -> Polic
 
 def announce(folder: PolicyFolder, err: TextIO) -> None:
     err.write(folder.describe() + "\n")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RecordOptions:
+    """Where a command records its decisions: the decision log (``None``: nowhere), whether
+    the applicant's identity is left out, and the key that signs checkpoints."""
+
+    log: Path | None
+    redact: bool
+    key: Path | None
+
+
+def add_record_options(parser: argparse.ArgumentParser) -> None:
+    """``--record`` / ``--record-without-identity`` (one or the other) and ``--key``, as
+    :func:`record_options` reads them."""
+    record = parser.add_mutually_exclusive_group()
+    record.add_argument("--record", type=Path, default=None, metavar="LOG.jsonl",
+                        help="catat setiap keputusan (kasus, hasil, sha256 kebijakan, versi "
+                        "mesin) ke log keputusan JSON Lines ini / append each decision (case, "
+                        "result, policy sha256, engine version) to this JSON Lines decision "
+                        "log, atomically (jknrules.DecisionLog; replay --verify reads it)")
+    record.add_argument("--record-without-identity", type=Path, default=None,
+                        metavar="LOG.jsonl",
+                        help="seperti --record, tanpa NIK, nomor KK dan tanggal lahir / like "
+                        "--record, leaving the NIK, KK number and birth date out of the record")
+    parser.add_argument("--key", type=Path, default=None, metavar="FILE",
+                        help="kunci privat Ed25519 (PEM atau 32 bita) yang menandatangani "
+                        "checkpoint setelah setiap catatan (dengan --record atau "
+                        "--record-without-identity) / Ed25519 private key (PEM or 32 raw "
+                        "bytes) signing a checkpoint after each record (with --record or "
+                        "--record-without-identity)")
+
+
+def record_options(args: argparse.Namespace) -> RecordOptions:
+    """The options of :func:`add_record_options`; ``--key`` without a log to sign is
+    ``JKN-A035`` (exit 2)."""
+    log: Path | None = args.record or args.record_without_identity
+    if args.key is not None and log is None:
+        raise JknrulesError([diag(
+            "JKN-A035", "--key hanya berlaku bersama --record atau --record-without-identity",
+            "--key only applies with --record or --record-without-identity")])
+    return RecordOptions(log, args.record_without_identity is not None, args.key)

@@ -8,10 +8,10 @@ from typing import TextIO
 
 from jknrules import __version__
 from jknrules.api import load_policies
-from jknrules.cli.common import EXIT_OK, locate
+from jknrules.cli.common import EXIT_OK, add_record_options, locate, record_options
 from jknrules.cli.present import render_text
 from jknrules.engine.evaluator import evaluate_compiled
-from jknrules.errors import CaseError, JknrulesError, diag
+from jknrules.errors import CaseError
 from jknrules.load.loader import display_name, load_case_source, read_text
 
 NAME = "evaluate"
@@ -33,15 +33,7 @@ def configure(ev: argparse.ArgumentParser) -> None:
                     "summary and of error messages (default id)")
     ev.add_argument("--no-trace", action="store_true",
                     help="tanpa jejak aturan / leave the trace out of the JSON")
-    record = ev.add_mutually_exclusive_group()
-    record.add_argument("--record", type=Path, default=None, metavar="FILE.jsonl",
-                        help="catat keputusan (kasus, hasil, sha256 kebijakan, versi mesin) ke "
-                        "berkas JSON Lines ini / append the decision (case, result, policy "
-                        "sha256, engine version) to this JSON Lines file, atomically")
-    record.add_argument("--record-without-identity", type=Path, default=None,
-                        metavar="FILE.jsonl",
-                        help="seperti --record, tanpa NIK, nomor KK dan tanggal lahir / like "
-                        "--record, leaving the NIK, KK number and birth date out of the record")
+    add_record_options(ev)
     ev.add_argument("--require-signed", action="store_true",
                     help="tolak kumpulan kebijakan yang tidak bertanda tangan atau sudah "
                     "diubah (bundle.json; jknrules bundle sign) / refuse a policy set that is "
@@ -50,10 +42,6 @@ def configure(ev: argparse.ArgumentParser) -> None:
                     help="kunci publik untuk --require-signed (bawaan: keys/*.pub di folder "
                     "kebijakan) / public key for --require-signed (default: keys/*.pub in the "
                     "policy folder)")
-    ev.add_argument("--key", type=Path, default=None, metavar="FILE",
-                    help="kunci privat Ed25519 (PEM atau 32 bita) untuk menandatangani "
-                    "checkpoint setelah catatan / Ed25519 private key (PEM or 32 raw bytes) "
-                    "that signs a checkpoint after the record (with --record)")
 
 
 def _read_case(name: str, stdin: TextIO) -> tuple[str, str]:
@@ -72,16 +60,12 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         result = evaluate_compiled(policies.get(case.regency), case, trace=not args.no_trace)
     except CaseError as exc:
         raise CaseError(locate(exc.diagnostics, doc)) from None
-    log_path = args.record or args.record_without_identity
-    if args.key is not None and log_path is None:
-        raise JknrulesError([diag(
-            "JKN-A035", "--key hanya berlaku bersama --record atau --record-without-identity",
-            "--key only applies with --record or --record-without-identity")])
-    if log_path is not None:
+    record = record_options(args)
+    if record.log is not None:
         from jknrules.audit.records import DecisionLog
 
-        DecisionLog(log_path, redact=args.record is None, engine=__version__,
-                    key=args.key).append(case, result)
+        DecisionLog(record.log, redact=record.redact, engine=__version__,
+                    key=record.key).append(case, result)
     if args.format == "text":
         out.write(render_text(result, args.lang))
     else:

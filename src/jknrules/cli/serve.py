@@ -21,7 +21,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from jknrules.cli.batch import missing
-from jknrules.cli.common import EXIT_INVALID, EXIT_OK, POLICIES_HELP
+from jknrules.cli.common import (
+    EXIT_INVALID,
+    EXIT_OK,
+    POLICIES_HELP,
+    add_record_options,
+    record_options,
+)
 from jknrules.cli.track import add_webhook_options
 from jknrules.errors import JknrulesError, diag
 
@@ -43,19 +49,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=_port, default=8080, help="port (bawaan / default 8080)")
     parser.add_argument("--workers", type=_workers, default=1,
                         help="jumlah proses (bawaan 1) / worker processes (default 1)")
-    record = parser.add_mutually_exclusive_group()
-    record.add_argument("--record", type=Path, default=None, metavar="LOG.jsonl",
-                        help="catat setiap keputusan ke log keputusan ini / append every "
-                        "decision to this decision log (jknrules.DecisionLog; replay --verify "
-                        "reads it)")
-    record.add_argument("--record-without-identity", type=Path, default=None,
-                        metavar="LOG.jsonl",
-                        help="seperti --record, tanpa NIK, nomor KK dan tanggal lahir / like "
-                        "--record, leaving the NIK, KK number and birth date out")
-    parser.add_argument("--key", type=Path, default=None, metavar="FILE",
-                        help="kunci privat Ed25519 yang menandatangani checkpoint setelah "
-                        "setiap catatan (dengan --record) / Ed25519 private key signing a "
-                        "checkpoint after each record (with --record)")
+    add_record_options(parser)
     parser.add_argument("--require-signed", action="store_true",
                         help="tolak (saat mulai dan saat muat ulang) kumpulan kebijakan yang "
                         "tidak bertanda tangan atau sudah diubah / refuse (at start and on "
@@ -148,16 +142,12 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             raise
         err.write(missing("serve", exc).replace("jknrules batch", "jknrules serve"))
         return EXIT_INVALID
-    if args.key is not None and args.record is None and args.record_without_identity is None:
-        raise JknrulesError([diag(
-            "JKN-A035", "--key hanya berlaku bersama --record atau --record-without-identity",
-            "--key only applies with --record or --record-without-identity")])
+    record = record_options(args)
     defaults = ServeConfig()
     config = ServeConfig(
         policies=args.policies, host=args.host, port=args.port, workers=args.workers,
-        record=args.record or args.record_without_identity,
-        record_without_identity=args.record_without_identity is not None,
-        record_key=args.key, require_signed=args.require_signed,
+        record=record.log, record_without_identity=record.redact,
+        record_key=record.key, require_signed=args.require_signed,
         public_keys=tuple(args.public_key or ()), api_keys_file=args.api_keys_file,
         max_body_bytes=args.max_body or defaults.max_body_bytes,
         max_batch_bytes=args.max_batch or defaults.max_batch_bytes,
