@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
@@ -51,6 +52,36 @@ def fill(folder: Path) -> Path:
     stat = os.statvfs(folder)
     assert stat.f_bavail == 0
     return filler
+
+
+@pytest.fixture
+def office_keys(tmp_path: Path) -> tuple[Path, Path]:
+    """An office's Ed25519 key pair: ``tmp_path/office.key`` (private, PEM) and
+    ``tmp_path/office.pub``."""
+    from jknrules.audit import keys  # cryptography: only for the tests that sign
+
+    key, public = tmp_path / "office.key", tmp_path / "office.pub"
+    keys.generate(key, public)
+    return key, public
+
+
+@pytest.fixture
+def signed_policies(tmp_path: Path, office_keys: tuple[Path, Path]) -> Path:
+    """A copy of the shipped policies (``tmp_path/policies``) with the office's public key
+    published (``keys/office.pub``) and a bundle signed by ``jknrules bundle sign`` with
+    its private key (:func:`office_keys`)."""
+    from jknrules.cli.main import main
+
+    key, public = office_keys
+    folder = tmp_path / "policies"
+    (folder / "keys").mkdir(parents=True)
+    for path in POLICY_DIR.glob("*.yaml"):
+        shutil.copy(path, folder / path.name)
+    shutil.copy(public, folder / "keys" / "office.pub")
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["bundle", "sign", "--key", str(key), "--policies", str(folder)], out, err)
+    assert code == 0, err.getvalue()
+    return folder
 
 
 #: Where the browser tests left their screenshots, when they ran (tests/test_pages_browser.py).

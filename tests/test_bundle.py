@@ -34,19 +34,10 @@ def run(*argv: str) -> tuple[int, str, str]:
 
 
 @pytest.fixture()
-def folder(tmp_path: Path) -> Path:
-    """A copy of the shipped policies with a published key and a signed bundle."""
-    policies = tmp_path / "policies"
-    policies.mkdir()
-    for path in POLICY_DIR.glob("*.yaml"):
-        shutil.copy(path, policies / path.name)
-    code, out, err = run("bundle", "keygen", str(tmp_path / "office.key"), "--public",
-                         str(policies / "keys" / "office.pub"))
-    assert code == 0 and "office.key" in out, err
-    code, out, err = run("bundle", "sign", "--key", str(tmp_path / "office.key"),
-                         "--policies", str(policies))
-    assert code == 0, err
-    return policies
+def folder(signed_policies: Path) -> Path:
+    """A copy of the shipped policies with a published key and a signed bundle (the
+    private key is ``tmp_path/office.key``; ``conftest.signed_policies``)."""
+    return signed_policies
 
 
 def case_file(tmp_path: Path) -> str:

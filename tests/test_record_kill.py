@@ -36,7 +36,6 @@ from typing import Any
 import pytest
 
 import jknrules
-from jknrules.audit import keys as keymod
 from jknrules.cli.main import main
 
 from .conftest import POLICY_DIR, ROOT, fill
@@ -65,13 +64,6 @@ def verify(path: Path, public: Path) -> tuple[int, dict[str, Any]]:
 
 def codes(report: dict[str, Any]) -> list[tuple[int, str]]:
     return [(f["line"], f["code"]) for f in report["findings"]]
-
-
-@pytest.fixture
-def keys(tmp_path: Path) -> tuple[Path, Path]:
-    key, public = tmp_path / "office.key", tmp_path / "office.pub"
-    keymod.generate(key, public)
-    return key, public
 
 
 def record(case: dict[str, Any], tmp_path: Path, log: Path, key: Path) -> None:
@@ -117,8 +109,8 @@ def kill_evaluate_mid_write(where: str, case: Path, log: Path, key: Path) -> Non
 
 @pytest.mark.parametrize("where", ["record", "checkpoint"])
 def test_evaluate_killed_mid_write_is_reported_then_sealed(
-        tmp_path: Path, keys: tuple[Path, Path], where: str) -> None:
-    key, public = keys
+        tmp_path: Path, office_keys: tuple[Path, Path], where: str) -> None:
+    key, public = office_keys
     log = tmp_path / "decisions.jsonl"
     record(ACCEPTED, tmp_path, log, key)
     record(EMERGENCY, tmp_path, log, key)  # lines 1–4: record, checkpoint, × 2
@@ -183,10 +175,10 @@ def test_evaluate_killed_mid_write_is_reported_then_sealed(
 
 
 def test_a_torn_line_from_an_older_writer_stays_a_damaged_line(
-        tmp_path: Path, keys: tuple[Path, Path]) -> None:
+        tmp_path: Path, office_keys: tuple[Path, Path]) -> None:
     """Bytes no later line seals (an older jknrules appended after them, or someone put
     them there) are reported as a damaged line, never as a sealed interrupted write."""
-    key, public = keys
+    key, public = office_keys
     log = tmp_path / "decisions.jsonl"
     record(ACCEPTED, tmp_path, log, key)
     with log.open("ab") as handle:
@@ -197,10 +189,10 @@ def test_a_torn_line_from_an_older_writer_stays_a_damaged_line(
 
 
 def test_an_empty_checkpoint_leaves_a_torn_tail_unsealed(
-        tmp_path: Path, keys: tuple[Path, Path]) -> None:
+        tmp_path: Path, office_keys: tuple[Path, Path]) -> None:
     """``DecisionLog.checkpoint()`` with nothing to sign writes nothing at all: not even the
     newline that would end the torn bytes without a seal."""
-    key, _ = keys
+    key, _ = office_keys
     log = tmp_path / "decisions.jsonl"
     record(ACCEPTED, tmp_path, log, key)
     with log.open("ab") as handle:
@@ -242,8 +234,8 @@ def complete_niks(log: Path) -> list[str]:
 
 
 def test_appends_killed_at_random_moments_lose_nothing_acknowledged(
-        tmp_path: Path, keys: tuple[Path, Path]) -> None:
-    key, public = keys
+        tmp_path: Path, office_keys: tuple[Path, Path]) -> None:
+    key, public = office_keys
     log = tmp_path / "decisions.jsonl"
     acknowledged: list[str] = []
     chance = random.Random(20261201)
@@ -298,8 +290,8 @@ def test_appends_killed_at_random_moments_lose_nothing_acknowledged(
 # --- a real full disk -------------------------------------------------------------------
 
 def test_record_on_a_full_disk_rolls_back_and_exits_2(small_disk: Path, tmp_path: Path,
-                                                       keys: tuple[Path, Path]) -> None:
-    key, public = keys
+                                                       office_keys: tuple[Path, Path]) -> None:
+    key, public = office_keys
     log = small_disk / "decisions.jsonl"
     record(ACCEPTED, tmp_path, log, key)
     before = log.read_bytes()

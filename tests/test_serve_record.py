@@ -28,18 +28,10 @@ def lines(path: Path) -> list[dict[str, Any]]:
     return [json.loads(t) for t in path.read_text(encoding="utf-8").splitlines()]
 
 
-@pytest.fixture()
-def keys(tmp_path: Path) -> tuple[Path, Path]:
-    code, _, err = run("bundle", "keygen", str(tmp_path / "office.key"), "--public",
-                       str(tmp_path / "office.pub"))
-    assert code == 0, err
-    return tmp_path / "office.key", tmp_path / "office.pub"
-
-
 def test_every_evaluation_is_recorded_and_replay_verifies(tmp_path: Path,
-                                                          keys: tuple[Path, Path]) -> None:
+                                                          office_keys: tuple[Path, Path]) -> None:
     log = tmp_path / "decisions.jsonl"
-    api = client(record=log, record_key=keys[0])
+    api = client(record=log, record_key=office_keys[0])
     first = api.post("/v1/evaluate", json=CASE)
     second = api.post("/v1/evaluate?trace=false", json={**CASE, "welfare": {"desil": 9}})
     refused = api.post("/v1/evaluate", json={"regency": "nowhere"})
@@ -57,20 +49,20 @@ def test_every_evaluation_is_recorded_and_replay_verifies(tmp_path: Path,
     assert records[0]["case"] == CASE
     assert any(r.get("format", "").startswith("jknrules.checkpoint") or "signature" in r
                for r in lines(log))
-    code, out, err = run("replay", str(log), "--verify", "--public-key", str(keys[1]),
+    code, out, err = run("replay", str(log), "--verify", "--public-key", str(office_keys[1]),
                          "--policies", str(POLICY_DIR))
     assert code == 0, out + err
 
 
 def test_replay_verify_catches_an_edit_of_a_served_record(tmp_path: Path,
-                                                          keys: tuple[Path, Path]) -> None:
+                                                          office_keys: tuple[Path, Path]) -> None:
     log = tmp_path / "decisions.jsonl"
-    api = client(record=log, record_key=keys[0])
+    api = client(record=log, record_key=office_keys[0])
     for _ in range(2):
         assert api.post("/v1/evaluate", json=CASE).status_code == 200
     text = log.read_text(encoding="utf-8")
     log.write_text(text.replace('"incomplete"', '"accepted"', 1), encoding="utf-8")
-    code, _, _ = run("replay", str(log), "--verify", "--public-key", str(keys[1]),
+    code, _, _ = run("replay", str(log), "--verify", "--public-key", str(office_keys[1]),
                      "--policies", str(POLICY_DIR))
     assert code == 1
 

@@ -167,15 +167,9 @@ def run(*argv: str) -> tuple[int, str, str]:
 
 
 @pytest.fixture()
-def signed(tmp_path: Path) -> Path:
-    folder = copy_policies(tmp_path)
-    code, _, err = run("bundle", "keygen", str(tmp_path / "office.key"), "--public",
-                       str(folder / "keys" / "office.pub"))
-    assert code == 0, err
-    code, _, err = run("bundle", "sign", "--key", str(tmp_path / "office.key"),
-                       "--policies", str(folder))
-    assert code == 0, err
-    return folder
+def signed(signed_policies: Path) -> Path:
+    """A signed copy of the shipped policies (``conftest.signed_policies``)."""
+    return signed_policies
 
 
 def test_require_signed_refuses_to_start_with_an_unsigned_set(tmp_path: Path) -> None:
