@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 import jknrules
 from jknrules.api import read_case
 from jknrules.errors import CaseError
+from jknrules.language import reader
 from jknrules.language.case import Case, case_facts
 from jknrules.language.fields import FIELDS, INT_LIMIT, PARTS, CaseField
 from jknrules.language.reader import read_fast
@@ -103,6 +104,9 @@ def _cases(draw: st.DrawFn) -> dict[str, Any]:
         case[part] = {f.key: draw(_value(f)) for f in chosen}
     if draw(st.integers(0, 20)) == 0:
         case[draw(st.sampled_from(["extra", "Regency", "welfare.desil", 1]))] = 1
+    if case and draw(st.integers(0, 20)) == 0:  # a name given as a ``str`` subclass
+        name = draw(st.sampled_from(sorted(map(str, case))))
+        case = {Text(k) if k == name else k: v for k, v in case.items()}
     return case
 
 
@@ -219,3 +223,80 @@ def test_result_is_the_same_from_a_dict_and_from_a_case(policies: jknrules.Polic
     from_dict = jknrules.evaluate(data, policies).to_json()
     from_case = jknrules.evaluate(Case.model_validate(data), policies).to_json()
     assert from_dict == from_case
+
+
+#: the shapes of dates and moments the fast reader reads itself (``reader._MOMENT_SHAPES``
+#: and the offset's range are checked against these)
+_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_MOMENT_TEXT = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?"
+    r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?)?")
+#: the characters of those shapes, and their neighbours (other digits, separators, cases)
+_SHAPE_CHARS = "0123456789-T:.Z+-tz ,/٣３\n\x00é"
+
+
+def _shape_texts() -> st.SearchStrategy[str]:
+    """Moments as ISO text, then mutated: a character replaced, inserted or dropped."""
+    valid = _valid(reader_fields["submitted_at"])
+    edit = st.tuples(st.integers(0, 40), st.sampled_from(_SHAPE_CHARS), st.integers(0, 2))
+
+    def mutate(text: str, edits: list[tuple[int, str, int]]) -> str:
+        for at, char, how in edits:
+            at %= len(text) + 1
+            text = (text[:at] + char + text[at + 1:] if how == 0 else
+                    text[:at] + char + text[at:] if how == 1 else text[:at] + text[at + 1:])
+        return text
+
+    offsets = st.builds(lambda moment, sign, h, m: f"{moment}{sign}{h:02d}:{m:02d}",
+                        st.sampled_from(["2026-02-03T09:00", "2026-02-03T09:00:00.5"]),
+                        st.sampled_from("+-"), st.integers(0, 99), st.integers(0, 99))
+    return st.one_of(
+        st.builds(mutate, valid, st.lists(edit, max_size=3)), offsets,
+        st.text(st.sampled_from(_SHAPE_CHARS), max_size=34))
+
+
+reader_fields = {f.name: f for f in FIELDS}
+
+
+def _read(read: Any, value: Any) -> Any:
+    try:
+        return read(value)
+    except reader._Refused:
+        return None
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_shape_texts())
+def test_shapes_are_the_regular_expressions(text: str) -> None:
+    """The reader's shape tables read the texts of the ISO 8601 regular expressions it
+    replaced, no more and no fewer (the model decides on every other text)."""
+    moment = _read(reader._moment, text)
+    if _MOMENT_TEXT.fullmatch(text):
+        try:
+            parsed = dt.datetime.fromisoformat(text)
+        except ValueError:
+            assert moment is None
+        else:  # read, but for an instant outside the calendar's range (its edge years)
+            assert moment == parsed if 1900 < parsed.year < 2100 else moment in (None, parsed)
+    else:
+        assert moment is None, text
+    day = _read(reader._date, text)
+    if _DATE_TEXT.fullmatch(text):
+        try:
+            parsed_day = dt.date.fromisoformat(text)
+        except ValueError:
+            assert day is None
+        else:
+            assert day == (parsed_day if 1900 <= parsed_day.year <= 2100 else None)
+    else:
+        assert day is None, text
+
+
+def test_the_generated_reader_names_every_field() -> None:
+    """``read_fast`` is written out from the catalogue: every field has its branch, and
+    the text is the same from one import to the next (no set's order in it)."""
+    text = reader.source()
+    for f in FIELDS:
+        assert repr(f.name) in text or repr(f.key) in text, f.name
+    assert text == reader.source()
+    compile(text, "<generated>", "exec")

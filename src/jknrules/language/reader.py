@@ -54,13 +54,20 @@ _REFUSED = _Refused()
 #: A value reader: the value as the model reads it, or raises :data:`_REFUSED`.
 _Read = Callable[[Any], Any]
 
-#: the shapes read here (ASCII digits; a time with minutes and optional seconds and
-#: fraction; an offset ``Z`` or ``±HH:MM`` within a day): ``fromisoformat`` then reads them
-#: as the model does (it reads more shapes than the model, so the shape is checked first)
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_MOMENT = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?"
-    r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?)?")
+#: the shapes read here, every ASCII digit written ``9`` (a text's bytes through
+#: :data:`_NINES`): a date; a date, ``T``, a time with minutes and optional seconds and
+#: fraction (1-6 digits), and an optional offset ``Z`` or ``±HH:MM``. ``fromisoformat``
+#: then reads them as the model does (it reads more shapes than the model, so the shape
+#: is checked first). A literal character of a shape matches only itself, a ``9`` only
+#: an ASCII digit: the same texts as the regular expressions the test compares with.
+_NINES = bytes.maketrans(b"0123456789", b"9" * 10)
+_DATE_SHAPE = b"9999-99-99"
+_TIMES = (b"T99:99", b"T99:99:99", *(b"T99:99:99." + b"9" * n for n in range(1, 7)))
+#: a moment's shape -> whether it ends with an offset ``±HH:MM`` (whose hours must be
+#: 00-23 and minutes 00-59: ``fromisoformat`` reads ``+08:60`` as nine hours)
+_MOMENT_SHAPES: dict[bytes, bool] = {_DATE_SHAPE: False, **{
+    _DATE_SHAPE + time + offset: offset[:1] in (b"+", b"-")
+    for time in _TIMES for offset in (b"", b"Z", b"+99:99", b"-99:99")}}
 _UTC_FIRST = dt.datetime(FIRST_YEAR, 1, 1, tzinfo=dt.UTC)
 _UTC_END = dt.datetime(LAST_YEAR + 1, 1, 1, tzinfo=dt.UTC)
 _ONLY_STR = {str}
@@ -70,7 +77,7 @@ _moment_text = dt.datetime.fromisoformat
 
 def _date(value: Any) -> dt.date:
     kind = type(value)
-    if kind is str and _DATE.fullmatch(value):
+    if kind is str and value.isascii() and value.encode().translate(_NINES) == _DATE_SHAPE:
         try:
             day = _date_text(value)
         except ValueError:
@@ -86,7 +93,10 @@ def _date(value: Any) -> dt.date:
 
 def _moment(value: Any) -> dt.datetime:
     kind = type(value)
-    if kind is str and _MOMENT.fullmatch(value):
+    if kind is str and value.isascii():
+        offset = _MOMENT_SHAPES.get(value.encode().translate(_NINES))
+        if offset is None or offset and (value[-5:-3] > "23" or value[-2:] > "59"):
+            raise _REFUSED
         try:
             moment = _moment_text(value)
         except ValueError:
@@ -111,86 +121,6 @@ def _moment(value: Any) -> dt.datetime:
     return moment
 
 
-def _reader(f: CaseField) -> _Read:
-    """The value reader of a catalogue field (what the model's annotation accepts)."""
-    read: _Read
-    if f.kind == "enum":
-        allowed = frozenset(v for v in f.values if isinstance(v, str))
-
-        def read(value: Any) -> Any:
-            if type(value) is str and value in allowed:
-                return value
-            raise _REFUSED
-    elif f.kind == "bool":
-
-        def read(value: Any) -> Any:
-            if type(value) is bool:
-                return value
-            raise _REFUSED
-    elif f.kind == "int":
-        low = f.minimum if f.minimum is not None else -INT_LIMIT
-        high = f.maximum if f.maximum is not None else INT_LIMIT
-        null = f.nullable
-
-        def read(value: Any) -> Any:
-            if type(value) is int and low <= value <= high or value is None and null:
-                return value
-            raise _REFUSED
-
-        return read
-    elif f.kind == "date":
-        read = _date
-    elif f.kind == "datetime":
-        read = _moment
-    elif f.kind == "documents":
-        ids = frozenset(v for v in f.values if isinstance(v, str))
-
-        def read(value: Any) -> Any:
-            if type(value) is not list:
-                raise _REFUSED
-            kinds = set(map(type, value))  # nothing of an item's own code runs here
-            if kinds and kinds != _ONLY_STR:
-                raise _REFUSED
-            if ids.issuperset(value):
-                return tuple(value)
-            raise _REFUSED
-    elif f.kind == "regency" and f.pattern is None:  # the case's own regency: a known one
-
-        def read(value: Any) -> Any:
-            if type(value) is str:
-                if value in REGENCIES:
-                    return value
-                rid = normalize_regency(value)
-                if rid in REGENCIES:
-                    return rid
-            raise _REFUSED
-    else:  # text, and a regency that need not be known (the domicile): the pattern
-        # the model's pattern is anchored and matches the whole text (``$`` is the end of
-        # the text in pydantic's regex engine, never before a final line break)
-        assert f.pattern is not None and f.pattern[0] == "^" and f.pattern[-1] == "$"
-        pattern = re.compile(f.pattern[1:-1])
-        normalize = f.kind == "regency"
-        # a regency id is its own normal form (and matches the pattern)
-        known = frozenset(REGENCIES) if normalize else frozenset()
-        assert all(pattern.fullmatch(rid) for rid in known)
-
-        def read(value: Any) -> Any:
-            if type(value) is str:
-                if value in known:
-                    return value
-                if pattern.fullmatch(value):
-                    return normalize_regency(value) if normalize else value
-            raise _REFUSED
-    if not f.nullable:
-        return read
-    inner = read
-
-    def nullable(value: Any) -> Any:
-        return None if value is None else inner(value)
-
-    return nullable
-
-
 def _membership(facts: dict[str, Any]) -> None:
     """A membership's status and segment agree (``case._MembershipRules``)."""
     status = facts.get("membership.status")
@@ -199,64 +129,149 @@ def _membership(facts: dict[str, Any]) -> None:
         raise _REFUSED
 
 
-#: the top-level fields: name -> reader
-_TOP: dict[str, _Read] = {f.name: _reader(f) for f in FIELDS if f.part is None}
-#: a part field's check, as ``read_fast`` applies it without a call: ``bool`` (a ``bool``),
-#: a frozenset (a ``str`` among these values: an enum), else a value reader
-_Check = type[bool] | frozenset[str] | _Read
+#: a part's checks beyond its fields' domains (``case._PART_RULES``): run after the part
+#: is read (they read only that part's facts)
+_PART_RULES: dict[str, Callable[[dict[str, Any]], None]] = {"membership": _membership}
+#: the top-level fields that are not facts: :class:`CaseFacts`' own slots
+_SLOTS = ("regency", "submitted_at", "documents")
 
 
-def _check(f: CaseField) -> _Check:
-    if f.kind == "bool" and not f.nullable:
-        return bool
-    if f.kind == "enum" and not f.nullable:
-        return frozenset(v for v in f.values if isinstance(v, str))
-    return _reader(f)
+def _test(f: CaseField, var: str, env: dict[str, Any]) -> list[str]:
+    """The lines that check ``var`` against the catalogue field ``f`` (what the model's
+    annotation accepts): ``return None`` when the reader is not sure, else ``var`` holds
+    the value as the model reads it. Constants the lines use are added to ``env``."""
+    lines: list[str]
+    known = "{" + ", ".join(map(repr, sorted(REGENCIES))) + "}"  # ids: their own normal form
+    if f.kind == "enum":
+        values = ", ".join(repr(v) for v in sorted(v for v in f.values if isinstance(v, str)))
+        lines = [f"if type({var}) is not str or {var} not in {{{values}}}:", "    return None"]
+    elif f.kind == "bool":  # bool has two instances and no subclass
+        lines = [f"if {var} is not True and {var} is not False:", "    return None"]
+    elif f.kind == "int":
+        low = f.minimum if f.minimum is not None else -INT_LIMIT
+        high = f.maximum if f.maximum is not None else INT_LIMIT
+        lines = [f"if type({var}) is not int or not {low} <= {var} <= {high}:",
+                 "    return None"]
+    elif f.kind in ("date", "datetime"):
+        lines = [f"{var} = {'_date' if f.kind == 'date' else '_moment'}({var})"]
+    elif f.kind == "documents":
+        env["_DOCUMENT_IDS"] = frozenset(v for v in f.values if isinstance(v, str))
+        lines = [f"if type({var}) is not list:",
+                 "    return None",
+                 # nothing of an item's own code runs before its type is known
+                 f"kinds = set(map(type, {var}))",
+                 f"if kinds and kinds != _ONLY_STR or not _DOCUMENT_IDS.issuperset({var}):",
+                 "    return None",
+                 f"{var} = tuple({var})"]
+    elif f.kind == "regency" and f.pattern is None:  # the case's own regency: a known one
+        lines = [f"if type({var}) is not str:",
+                 "    return None",
+                 f"if {var} not in {known}:",
+                 f"    {var} = _normalize_regency({var})",
+                 f"    if {var} not in {known}:",
+                 "        return None"]
+    else:  # text, and a regency that need not be known (the domicile): the pattern
+        # the model's pattern is anchored and matches the whole text (``$`` is the end of
+        # the text in pydantic's regex engine, never before a final line break)
+        assert f.pattern is not None and f.pattern[0] == "^" and f.pattern[-1] == "$"
+        match = f"_match_{f.name.replace('.', '_')}"
+        env[match] = re.compile(f.pattern[1:-1]).fullmatch
+        if f.kind == "text":
+            lines = [f"if type({var}) is not str or {match}({var}) is None:",
+                     "    return None"]
+        else:
+            assert all(env[match](rid) for rid in REGENCIES)
+            lines = [f"if type({var}) is not str:",
+                     "    return None",
+                     f"if {var} not in {known}:",
+                     f"    if {match}({var}) is None:",
+                     "        return None",
+                     f"    {var} = _normalize_regency({var})"]
+    if f.nullable:
+        lines = [f"if {var} is not None:", *("    " + line for line in lines)]
+    return lines
 
 
-#: the parts: part -> {key: (fact name, check)}
-_PARTS: dict[str, dict[str, tuple[str, _Check]]] = {}
-for _f in FIELDS:
-    if _f.part is not None:
-        _PARTS.setdefault(_f.part, {})[_f.key] = (_f.name, _check(_f))
-_DEFAULTS = {f.name: f.default for f in FIELDS if f.part is None and not f.required}
-#: a part's checks beyond its fields' domains (``case._PART_RULES``)
-_PART_CHECKS: dict[str, Callable[[dict[str, Any]], None]] = {"membership": _membership}
-_PART_RULES = tuple(_PART_CHECKS.values())
-assert set(_TOP) == {"regency", "submitted_at", "request", "documents"}, \
-    "a new top-level field: teach read_case where it goes"
+def _part(part: str, env: dict[str, Any]) -> list[str]:
+    """The lines that read the part held in ``value`` into ``facts``: a branch per field,
+    in the catalogue's order, then the part's own rule."""
+    lines = ["if type(value) is not dict:",
+             "    return None",
+             "for key, item in value.items():"]
+    branch = "if"
+    for f in FIELDS:
+        if f.part == part:
+            lines.append(f"    {branch} key == {f.key!r}:")
+            lines += ["        " + line for line in _test(f, "item", env)]
+            lines.append(f"        facts[{f.name!r}] = item")
+            branch = "elif"
+    lines += ["    else:", "        return None"]
+    if part in _PART_RULES:
+        env[f"_rule_{part}"] = _PART_RULES[part]
+        lines.append(f"_rule_{part}(facts)")
+    return lines
 
 
-def read_fast(data: dict[str, Any]) -> CaseFacts | None:
-    """The case's facts, or ``None`` when the reader leaves the case to the pydantic model
-    (an invalid case, or a spelling only the model reads)."""
-    try:
-        facts: dict[str, Any] = {"request": _DEFAULTS["request"]}
-        top: dict[str, Any] = {}
-        parts = _PARTS
-        for name, value in data.items():
-            fields = parts.get(name)
-            if fields is not None:
-                if type(value) is not dict:
-                    raise _REFUSED
-                for key, item in value.items():
-                    fact, check = fields[key]  # KeyError: an unknown field
-                    if check is bool:
-                        if type(item) is not bool:
-                            raise _REFUSED
-                    elif type(check) is frozenset:
-                        if type(item) is not str or item not in check:
-                            raise _REFUSED
-                    else:
-                        item = check(item)  # type: ignore[operator]
-                    facts[fact] = item
-            else:
-                top[name] = _TOP[name](value)
-        # a part's rules read only that part's facts: checked once, all parts read
-        for rule in _PART_RULES:
-            rule(facts)
-        if "request" in top:
-            facts["request"] = top["request"]
-        return CaseFacts(top["regency"], top["submitted_at"], top.get("documents"), facts)
-    except (_Refused, KeyError):  # KeyError: an unknown field, or a required one not given
-        return None
+def _generate() -> tuple[str, dict[str, Any]]:
+    """The text of :func:`read_fast`, written out from the catalogue, and the constants it
+    refers to. Each top-level field and part is looked up by name (and a case with
+    more names than were found has an unknown one), each part's fields found by a branch
+    per field, each field's check inline (no look-up of the check, no dispatch on its kind,
+    no call but for dates, moments and patterns)."""
+    env: dict[str, Any] = {
+        "CaseFacts": CaseFacts, "_Refused": _Refused, "_date": _date, "_moment": _moment,
+        "_normalize_regency": normalize_regency, "_ONLY_STR": _ONLY_STR, "_ABSENT": object()}
+    tops = [f for f in FIELDS if f.part is None]
+    assert {f.name for f in tops if not f.condition} == set(_SLOTS), \
+        "a new top-level field: teach the reader where it goes"
+    initial = {f.name: f.default for f in tops if f.condition and f.default is not None}
+    required = sum(f.required for f in tops)
+    assert all(f.part is None for f in FIELDS if f.required)
+    body = ["get = data.get",
+            f"given = {required}",  # the names found: all of them, or one is unknown
+            "facts = {" + ", ".join(f"{k!r}: {v!r}" for k, v in initial.items()) + "}",
+            "documents = None"]
+    done: set[str] = set()
+    for f in FIELDS:
+        name = f.part or f.name
+        if name in done:
+            continue
+        done.add(name)
+        if f.part is not None:
+            lines = _part(f.part, env)
+        else:
+            lines = _test(f, "value", env)
+            lines.append(f"{f.name} = value" if f.name in _SLOTS else f"facts[{f.name!r}] = value")
+        if f.required:  # KeyError when not given
+            body += [f"value = data[{name!r}]", *lines]
+        else:
+            body += [f"value = get({name!r}, _ABSENT)",
+                     "if value is not _ABSENT:", "    given += 1",
+                     *("    " + line for line in lines)]
+    body += ["if given != len(data):",
+             "    return None",
+             "return CaseFacts(regency, submitted_at, documents, facts)"]
+    text = ["def read_fast(data):",
+            "    try:",
+            *("        " + line for line in body),
+            "    except (_Refused, KeyError):  # KeyError: a required field not given",
+            "        return None"]
+    return "\n".join(text) + "\n", env
+
+
+def source() -> str:
+    """The text of :func:`read_fast`, generated from the case-field catalogue."""
+    return _generate()[0]
+
+
+def _compile() -> Callable[[dict[str, Any]], CaseFacts | None]:
+    text, namespace = _generate()
+    exec(compile(text, "<jknrules.language.reader: read_fast, generated from FIELDS>", "exec"),
+         namespace)
+    read: Callable[[dict[str, Any]], CaseFacts | None] = namespace["read_fast"]
+    read.__doc__ = """The case's facts, or ``None`` when the reader leaves the case to the
+    pydantic model (an invalid case, or a spelling only the model reads)."""
+    return read
+
+
+read_fast = _compile()
