@@ -28,7 +28,7 @@ import json
 from pathlib import Path
 from typing import Any, TextIO
 
-from jknrules.cli.common import EXIT_FINDINGS, EXIT_INVALID, EXIT_OK
+from jknrules.cli.common import EXIT_FINDINGS, EXIT_INVALID, EXIT_OK, POLICIES_HELP
 from jknrules.errors import CaseError, JknrulesError, Span, diag
 
 NAME = "batch"
@@ -52,10 +52,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="format stdout (--out -; bawaan jsonl) / the format of stdout "
                         "(--out -; default jsonl)")
     parser.add_argument("--policies", type=Path, default=None, metavar="DIR",
-                        help="folder kebijakan (bawaan: $JKNRULES_POLICIES, lalu policies/ di "
-                        "folder kerja atau induknya, lalu salinan paket) / policy folder "
-                        "(default: $JKNRULES_POLICIES, then policies/ in the working folder or "
-                        "a parent, then the installed copy)")
+                        help=POLICIES_HELP)
     parser.add_argument("--full", action="store_true",
                         help="hasil lengkap setiap kasus (teks, alasan) lewat evaluator satu "
                         "per satu / the complete result of each case (texts, reasons) through "

@@ -8,7 +8,13 @@ from typing import TextIO
 
 from jknrules import __version__
 from jknrules.api import load_policies
-from jknrules.cli.common import EXIT_OK, add_record_options, locate, record_options
+from jknrules.cli.common import (
+    EXIT_OK,
+    POLICIES_HELP,
+    add_record_options,
+    locate,
+    record_options,
+)
 from jknrules.cli.present import render_text
 from jknrules.engine.evaluator import evaluate_compiled
 from jknrules.errors import CaseError
@@ -21,10 +27,7 @@ HELP = "evaluasi satu kasus (berkas JSON/YAML, atau - untuk stdin) / evaluate on
 def configure(ev: argparse.ArgumentParser) -> None:
     ev.add_argument("case", help="berkas kasus (JSON/YAML), atau - untuk stdin / case file, or -")
     ev.add_argument("--policies", type=Path, default=None, metavar="DIR",
-                    help="folder kebijakan (bawaan: $JKNRULES_POLICIES, lalu policies/ di folder "
-                    "kerja atau induknya, lalu salinan paket) / policy folder (default: "
-                    "$JKNRULES_POLICIES, then policies/ in the working folder or a parent, "
-                    "then the installed copy)")
+                    help=POLICIES_HELP)
     ev.add_argument("--format", choices=("json", "text"), default="json",
                     help="JSON hasil (bawaan) atau ringkasan teks / the result JSON (default) "
                     "or a text summary")

@@ -8,7 +8,14 @@ from pathlib import Path
 from typing import TextIO
 
 from jknrules.analysis.examples import load_examples
-from jknrules.cli.common import EXIT_INVALID, EXIT_OK, locate, policy_folder, report
+from jknrules.cli.common import (
+    EXIT_INVALID,
+    EXIT_OK,
+    POLICIES_HELP,
+    locate,
+    policy_folder,
+    report,
+)
 from jknrules.engine.evaluator import evaluate_compiled
 from jknrules.errors import CaseError, Diagnostic, JknrulesError, PolicyError, Span, diag
 from jknrules.load.loader import case_from_data, display_name, looks_like_policy, read_text
@@ -25,10 +32,7 @@ def configure(va: argparse.ArgumentParser) -> None:
                     "yang dipakai) / policy files/folders and case files (default: the policy "
                     "folder in use)")
     va.add_argument("--policies", type=Path, default=None, metavar="DIR",
-                    help="folder kebijakan (bawaan: $JKNRULES_POLICIES, lalu policies/ di folder "
-                    "kerja atau induknya, lalu salinan paket) / policy folder (default: "
-                    "$JKNRULES_POLICIES, then policies/ in the working folder or a parent, "
-                    "then the installed copy)")
+                    help=POLICIES_HELP)
     va.add_argument("--lang", choices=("id", "en"), default="id",
                     help="bahasa pesan / language of the messages (default id)")
 
